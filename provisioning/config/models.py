@@ -1,0 +1,269 @@
+"""The fleet configuration as typed, validated pydantic models.
+
+Secrets never live here: where a secret is needed the config names the environment variable
+that holds it (``token_env``), and the value is read at the moment of use.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+LABEL_RE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+ENV_VAR_RE = r"^[A-Z_][A-Z0-9_]*$"
+
+# A DNS hostname label (RFC 1123), lower case: what hosts, disks and Bobs are called.
+HostLabel = Annotated[str, StringConstraints(pattern=LABEL_RE)]
+EnvVarName = Annotated[str, StringConstraints(pattern=ENV_VAR_RE)]
+JenkinsLabel = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+SlackId = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{2,32}$")]
+
+COMMANDS = (
+    "create",
+    "destroy",
+    "attach",
+    "detach",
+    "rebuild-base",
+    "list",
+    "jobs",
+    "job",
+    "cancel",
+    "reconcile",
+    "drain",
+    "plan",
+)
+READ_ONLY_COMMANDS = frozenset({"list", "jobs", "job", "plan", "help"})
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SshTarget(_Model):
+    address: str = Field(min_length=1)
+    port: int = Field(default=22, ge=1, le=65535)
+    user: str = Field(default="root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    known_hosts: Path = Path("/etc/bob/known_hosts")
+    key_file: Path | None = None
+    connect_timeout: float = Field(default=5.0, gt=0, le=60)
+
+
+class Disk(_Model):
+    name: HostLabel
+    max_bobs: int = Field(ge=0, le=1000)
+
+
+class DirStorage(_Model):
+    """Clone by copying the base tree with rsync (works everywhere, slowest)."""
+
+    backend: Literal["dir"] = "dir"
+    root: Path = Path("/var/lib/bob")
+
+
+class BtrfsStorage(_Model):
+    """Clone by btrfs subvolume snapshot (near instant); ``root`` must be on btrfs."""
+
+    backend: Literal["btrfs"] = "btrfs"
+    root: Path = Path("/var/lib/bob")
+
+
+class OverlayStorage(_Model):
+    """Clone as an overlayfs with the base as lower dir (near instant)."""
+
+    backend: Literal["overlay"] = "overlay"
+    root: Path = Path("/var/lib/bob")
+
+
+class LvmStorage(_Model):
+    """The original layout: one logical volume per Bob, ext3, filled by rsync from the base."""
+
+    backend: Literal["lvm"] = "lvm"
+    root: Path = Path("/var/lib/bob")
+    volume_group_prefix: str = Field(default="vg", pattern=r"^[A-Za-z0-9_.+-]+$")
+    size: str = Field(default="20G", pattern=r"^[0-9]+[KMGT]$")
+    filesystem: Literal["ext3", "ext4"] = "ext3"
+
+
+Storage = Annotated[
+    DirStorage | BtrfsStorage | OverlayStorage | LvmStorage, Field(discriminator="backend")
+]
+
+
+class Host(_Model):
+    name: HostLabel
+    ssh: SshTarget
+    datacenter: HostLabel
+    bridge: str = Field(default="br0", pattern=r"^[A-Za-z0-9_.-]{1,15}$")
+    storage: Storage = Field(default_factory=OverlayStorage)
+    disks: tuple[Disk, ...] = Field(min_length=1)
+    drained: bool = False
+
+    @model_validator(mode="after")
+    def _disk_names_unique(self) -> Host:
+        names = [d.name for d in self.disks]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"disk names must be unique within a host; repeated: {dupes}")
+        return self
+
+    @property
+    def capacity(self) -> int:
+        return sum(d.max_bobs for d in self.disks)
+
+
+class AddressRange(_Model):
+    first: ipaddress.IPv4Address
+    last: ipaddress.IPv4Address
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AddressRange:
+        if self.last < self.first:
+            raise ValueError(f"range {self.first}-{self.last} ends before it starts")
+        return self
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, ipaddress.IPv4Address) and self.first <= address <= self.last
+
+
+class Subnet(_Model):
+    cidr: ipaddress.IPv4Network
+    gateway: ipaddress.IPv4Address
+    datacenter: HostLabel
+    forward_zone: str = Field(default="bob.test", pattern=r"^[a-z0-9.-]+$")
+    reverse_zone: str | None = None
+    reserved: tuple[AddressRange, ...] = ()
+
+    @model_validator(mode="after")
+    def _gateway_inside(self) -> Subnet:
+        if self.gateway not in self.cidr:
+            raise ValueError(f"gateway {self.gateway} is not inside {self.cidr}")
+        return self
+
+
+class Naming(_Model):
+    prefix: str = Field(default="bob", pattern=r"^[a-z][a-z-]{0,30}$")
+    width: int = Field(default=3, ge=1, le=6)
+
+    @property
+    def max_number(self) -> int:
+        return int(10**self.width) - 1
+
+
+class CgroupLimits(_Model):
+    memory: str | None = Field(default="2G", pattern=r"^[0-9]+[KMG]?$")
+    cpu_shares: int | None = Field(default=None, ge=2, le=262144)
+    cpuset: str | None = Field(default=None, pattern=r"^[0-9,-]+$")
+
+
+class BobDefaults(_Model):
+    cgroup: CgroupLimits = Field(default_factory=CgroupLimits)
+    strip_identity: tuple[str, ...] = ("/etc/chef/client.pem",)
+    bootstrap: tuple[str, ...] = ()
+    hooks: dict[Literal["pre-start", "start-host", "post-stop", "mount"], str] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="after")
+    def _absolute_paths(self) -> BobDefaults:
+        relative = [p for p in self.strip_identity if not p.startswith("/") or ".." in p]
+        if relative:
+            raise ValueError(f"identity files must be absolute paths without '..': {relative}")
+        return self
+
+
+class JenkinsController(_Model):
+    name: HostLabel
+    url: str = Field(pattern=r"^https?://")
+    user: str = Field(min_length=1)
+    token_env: EnvVarName
+    labels: dict[JenkinsLabel, int] = Field(default_factory=dict)
+    heavy_labels: tuple[JenkinsLabel, ...] = ()
+    timeout: float = Field(default=10.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _heavy_labels_known(self) -> JenkinsController:
+        unknown = [lb for lb in self.heavy_labels if lb not in self.labels]
+        if unknown:
+            raise ValueError(f"heavy labels {unknown} are not in labels {sorted(self.labels)}")
+        bad = {lb: n for lb, n in self.labels.items() if n < 1}
+        if bad:
+            raise ValueError(f"executors per label must be at least 1: {bad}")
+        return self
+
+
+class SlackSettings(_Model):
+    """Names of the environment variables holding Slack secrets, never the secrets."""
+
+    bot_token_env: EnvVarName = "SLACK_BOT_TOKEN"  # noqa: S105
+    app_token_env: EnvVarName = "SLACK_APP_TOKEN"  # noqa: S105
+    signing_secret_env: EnvVarName = "SLACK_SIGNING_SECRET"  # noqa: S105
+    channel: str | None = None
+
+
+class AccessRule(_Model):
+    users: tuple[SlackId, ...] = ()
+    groups: tuple[SlackId, ...] = ()
+
+
+class AccessControl(_Model):
+    """Who may run which command. Read-only commands are open to everyone unless listed."""
+
+    rules: dict[str, AccessRule] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_commands(self) -> AccessControl:
+        unknown = sorted(set(self.rules) - set(COMMANDS))
+        if unknown:
+            raise ValueError(f"unknown commands {unknown}; known: {', '.join(COMMANDS)}")
+        return self
+
+
+class Fleet(_Model):
+    """The whole configuration: hosts, subnets and everything bob talks to."""
+
+    naming: Naming = Field(default_factory=Naming)
+    hosts: tuple[Host, ...] = Field(min_length=1)
+    subnets: tuple[Subnet, ...] = Field(min_length=1)
+    bob_defaults: BobDefaults = Field(default_factory=BobDefaults)
+    jenkins: tuple[JenkinsController, ...] = ()
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    access: AccessControl = Field(default_factory=AccessControl)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Fleet:
+        for kind, names in (
+            ("host", [h.name for h in self.hosts]),
+            ("jenkins controller", [j.name for j in self.jenkins]),
+        ):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{kind} names must be unique; repeated: {dupes}")
+        datacenters = {s.datacenter for s in self.subnets}
+        for host in self.hosts:
+            if host.datacenter not in datacenters:
+                raise ValueError(
+                    f"host {host.name} is in datacenter {host.datacenter!r}, "
+                    f"which has no subnet (subnets cover: {sorted(datacenters)})"
+                )
+        return self
+
+    def host(self, name: str) -> Host:
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        raise KeyError(name)
+
+    def subnets_for(self, datacenter: str) -> tuple[Subnet, ...]:
+        return tuple(s for s in self.subnets if s.datacenter == datacenter)
+
+    @property
+    def capacity(self) -> int:
+        return sum(h.capacity for h in self.hosts if not h.drained)
+
+
+def is_host_label(text: str) -> bool:
+    return re.fullmatch(LABEL_RE, text) is not None

@@ -1,0 +1,43 @@
+"""Executor rules: at most one heavy executor per physical disk.
+
+Heavy builds on the same spindle starve each other, so a Bob may take a heavy label only
+when no other Bob on its disk already has one, on any controller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from provisioning.core.models import Occupant
+
+
+def heavy_disks(occupants: Iterable[Occupant]) -> set[tuple[str, str]]:
+    return {(o.host, o.disk) for o in occupants if o.heavy}
+
+
+def heavy_allowed(bob: Occupant, occupants: Iterable[Occupant]) -> bool:
+    """True when no *other* Bob on ``bob``'s disk has a heavy executor."""
+    return not any(
+        o.heavy and o.name != bob.name and (o.host, o.disk) == (bob.host, bob.disk)
+        for o in occupants
+    )
+
+
+def choose_heavy(
+    candidates: Sequence[Occupant], occupants: Iterable[Occupant], count: int
+) -> tuple[list[Occupant], dict[str, str]]:
+    """Pick up to ``count`` candidates for a heavy label, in the order given.
+
+    Returns the chosen Bobs and, for every candidate passed over, why.
+    """
+    busy = heavy_disks(occupants)
+    chosen: list[Occupant] = []
+    refused: dict[str, str] = {}
+    for bob in candidates:
+        disk = (bob.host, bob.disk)
+        if disk in busy:
+            refused[bob.name] = f"{bob.host}/{bob.disk} already has a heavy executor"
+        elif len(chosen) < count:
+            chosen.append(bob)
+            busy.add(disk)
+    return chosen, refused

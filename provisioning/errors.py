@@ -1,0 +1,62 @@
+"""bob's exception tree.
+
+    BobError
+    ├── ConfigError            the fleet config is missing, malformed or inconsistent
+    ├── UsageError             a request is invalid (bad count, unknown host, bad name)
+    │   └── ShortfallError     the fleet has less room than a plan asks for
+    ├── StoreError             the state store refused or failed
+    │   └── ConflictError      a concurrent writer holds what we wanted
+    └── JobError               a job failed; carries the job id and the failing step
+        └── StepTimeout        a step ran past its timeout
+
+Foreign errors (pydantic, SQLAlchemy, asyncssh, …) are translated at the boundary with
+``raise XError(...) from exc`` so callers only ever catch these.
+"""
+
+from __future__ import annotations
+
+
+class BobError(Exception):
+    """Base of every error bob raises on purpose."""
+
+
+class ConfigError(BobError):
+    """The fleet configuration cannot be used."""
+
+
+class UsageError(BobError):
+    """A request is invalid; nothing was changed."""
+
+
+class ShortfallError(UsageError):
+    """The fleet has less room than requested.
+
+    ``available`` is how many Bobs would fit; ``where`` describes the free room per disk.
+    """
+
+    def __init__(self, message: str, *, requested: int, available: int, where: str) -> None:
+        super().__init__(message)
+        self.requested = requested
+        self.available = available
+        self.where = where
+
+
+class StoreError(BobError):
+    """The state store failed."""
+
+
+class ConflictError(StoreError):
+    """A concurrent writer already holds the name, address or slot we wanted."""
+
+
+class JobError(BobError):
+    """A job failed."""
+
+    def __init__(self, message: str, *, job_id: str, step: str | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.step = step
+
+
+class StepTimeout(JobError):
+    """A step ran longer than its timeout."""

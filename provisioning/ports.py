@@ -1,0 +1,89 @@
+"""The Protocols bob's core talks through. Adapters implement them; unit tests may fake them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Protocol
+
+from provisioning.core.models import CreatePlan, Occupant
+from provisioning.records import (
+    AuditEntry,
+    BobRecord,
+    BobState,
+    JobRecord,
+    JobState,
+    JournalEntry,
+    NewJob,
+    ReservationRecord,
+)
+
+# Called inside the reservation transaction with everything that currently holds a slot;
+# raising (e.g. ShortfallError) rolls the transaction back and nothing is written.
+Planner = Callable[[Sequence[Occupant]], CreatePlan]
+
+
+class JobStore(Protocol):
+    """Jobs and their step journal: what the job runner needs."""
+
+    async def create_job(self, job: NewJob) -> JobRecord: ...
+
+    async def get_job(self, job_id: str) -> JobRecord: ...
+
+    async def list_jobs(self, limit: int = 20) -> list[JobRecord]: ...
+
+    async def unfinished_jobs(self) -> list[JobRecord]: ...
+
+    async def claim_job(self, job_id: str, owner: str, lease: timedelta) -> JobRecord | None:
+        """Take ownership if nobody holds a live lease; None when another owner does."""
+        ...
+
+    async def renew_lease(self, job_id: str, owner: str, lease: timedelta) -> bool: ...
+
+    async def set_job_state(
+        self, job_id: str, state: JobState, *, error: str | None = None
+    ) -> None: ...
+
+    async def request_cancel(self, job_id: str) -> bool: ...
+
+    async def append_journal(self, entry: JournalEntry) -> None: ...
+
+    async def journal(self, job_id: str) -> list[JournalEntry]: ...
+
+
+class FleetStore(Protocol):
+    """Bobs and reservations: what placement and the pipelines need."""
+
+    async def reserve(self, job: NewJob, planner: Planner) -> tuple[JobRecord, CreatePlan]:
+        """Plan and reserve in one transaction that excludes every other reserver."""
+        ...
+
+    async def occupants(self) -> list[Occupant]: ...
+
+    async def list_bobs(self) -> list[BobRecord]: ...
+
+    async def get_bob(self, name: str) -> BobRecord | None: ...
+
+    async def list_reservations(self, job_id: str | None = None) -> list[ReservationRecord]: ...
+
+    async def promote_reservation(self, name: str, state: BobState) -> BobRecord:
+        """Turn a reservation into a Bob record (same name, slot and address)."""
+        ...
+
+    async def set_bob_state(self, name: str, state: BobState) -> None: ...
+
+    async def delete_bob(self, name: str) -> bool: ...
+
+    async def release_reservations(
+        self, job_id: str, names: Sequence[str] | None = None
+    ) -> int: ...
+
+
+class AuditLog(Protocol):
+    async def audit(self, entry: AuditEntry) -> None: ...
+
+    async def audit_log(self, limit: int = 50) -> list[AuditEntry]: ...
+
+
+class StateStore(JobStore, FleetStore, AuditLog, Protocol):
+    async def close(self) -> None: ...

@@ -1,0 +1,133 @@
+"""Table definitions. Changes here need a new Alembic revision under ``migrations/versions``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, whatever the backend keeps (SQLite keeps naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use datetime.now(UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("requested_by", String(128), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("error", Text),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("owner", String(128)),
+    Column("lease_expires_at", UtcDateTime),
+)
+
+bobs = Table(
+    "bobs",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("host", String(63), nullable=False),
+    Column("disk", String(63), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("ip", String(15), unique=True),
+    Column("state", String(16), nullable=False),
+    Column("job_id", String(32)),
+    Column("base_version", Integer),
+    Column("controller", String(63)),
+    Column("label", String(64)),
+    Column("heavy", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("host", "disk", "slot", name="uq_bobs_slot"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("host", String(63), nullable=False),
+    Column("disk", String(63), nullable=False),
+    Column("slot", Integer, nullable=False),
+    Column("ip", String(15), unique=True),
+    Column("job_id", String(32), ForeignKey("jobs.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("host", "disk", "slot", name="uq_reservations_slot"),
+)
+
+journal = Table(
+    "journal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(32), ForeignKey("jobs.id"), nullable=False),
+    Column("step_index", Integer, nullable=False),
+    Column("step", String(128), nullable=False),
+    Column("lane", String(128), nullable=False),
+    Column("host", String(63)),
+    Column("event", String(16), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("duration_s", Float),
+    Column("detail", Text),
+    Index("ix_journal_job", "job_id", "id"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("actor", String(128), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("origin", String(256), nullable=False),
+    Column("command", Text, nullable=False),
+    Column("outcome", String(64), nullable=False),
+    Column("detail", Text),
+)
+
+# One row, locked FOR UPDATE by every reservation so planners run one at a time on PostgreSQL
+# (SQLite gets the same effect from BEGIN IMMEDIATE).
+fleet_lock = Table(
+    "fleet_lock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+)

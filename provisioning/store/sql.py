@@ -1,0 +1,329 @@
+"""The SQLAlchemy implementation of bob's state store (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from provisioning.core.models import CreatePlan, Occupant
+from provisioning.errors import ConflictError, StoreError, UsageError
+from provisioning.ports import Planner
+from provisioning.records import (
+    AuditEntry,
+    BobRecord,
+    BobState,
+    JobRecord,
+    JobState,
+    JournalEntry,
+    NewJob,
+    ReservationRecord,
+)
+from provisioning.store import schema
+from provisioning.store.engine import create_engine, migrate
+
+UNFINISHED = (JobState.PENDING, JobState.RUNNING, JobState.UNDOING)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ip(value: str | None) -> ipaddress.IPv4Address | None:
+    return ipaddress.IPv4Address(value) if value else None
+
+
+class SqlStore:
+    """Implements :class:`provisioning.ports.StateStore`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, url: str) -> SqlStore:
+        engine = create_engine(url)
+        await migrate(engine)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self._engine.begin() as conn:
+                yield conn
+        except IntegrityError as exc:
+            raise ConflictError(f"conflicting write: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"state store error: {exc}") from exc
+
+    # -- reservations and Bobs -------------------------------------------------------------
+
+    async def reserve(self, job: NewJob, planner: Planner) -> tuple[JobRecord, CreatePlan]:
+        async with self._tx() as conn:
+            await conn.execute(
+                select(schema.fleet_lock.c.id).where(schema.fleet_lock.c.id == 1).with_for_update()
+            )
+            plan = planner(await self._occupants(conn))
+            record = await self._insert_job(
+                conn,
+                job.model_copy(
+                    update={"params": {**job.params, "plan": plan.model_dump(mode="json")}}
+                ),
+            )
+            if plan.bobs:
+                await conn.execute(
+                    insert(schema.reservations),
+                    [
+                        {
+                            "name": b.name,
+                            "host": b.host,
+                            "disk": b.disk,
+                            "slot": b.slot,
+                            "ip": str(b.ip),
+                            "job_id": record.id,
+                            "created_at": record.created_at,
+                        }
+                        for b in plan.bobs
+                    ],
+                )
+            return record, plan
+
+    async def occupants(self) -> list[Occupant]:
+        async with self._tx() as conn:
+            return await self._occupants(conn)
+
+    async def _occupants(self, conn: AsyncConnection) -> list[Occupant]:
+        bobs = (await conn.execute(select(schema.bobs).order_by(schema.bobs.c.name))).all()
+        held = (
+            await conn.execute(select(schema.reservations).order_by(schema.reservations.c.name))
+        ).all()
+        return [_bob(r).as_occupant() for r in bobs] + [_reservation(r).as_occupant() for r in held]
+
+    async def list_bobs(self) -> list[BobRecord]:
+        async with self._tx() as conn:
+            rows = (await conn.execute(select(schema.bobs).order_by(schema.bobs.c.name))).all()
+        return [_bob(r) for r in rows]
+
+    async def get_bob(self, name: str) -> BobRecord | None:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(select(schema.bobs).where(schema.bobs.c.name == name))
+            ).first()
+        return _bob(row) if row else None
+
+    async def list_reservations(self, job_id: str | None = None) -> list[ReservationRecord]:
+        query = select(schema.reservations).order_by(schema.reservations.c.name)
+        if job_id is not None:
+            query = query.where(schema.reservations.c.job_id == job_id)
+        async with self._tx() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_reservation(r) for r in rows]
+
+    async def promote_reservation(self, name: str, state: BobState) -> BobRecord:
+        async with self._tx() as conn:
+            held = (
+                await conn.execute(
+                    select(schema.reservations).where(schema.reservations.c.name == name)
+                )
+            ).first()
+            if held is None:
+                existing = (
+                    await conn.execute(select(schema.bobs).where(schema.bobs.c.name == name))
+                ).first()
+                if existing is None:
+                    raise UsageError(f"no reservation or Bob named {name}")
+                await conn.execute(
+                    update(schema.bobs).where(schema.bobs.c.name == name).values(state=state)
+                )
+                return _bob(existing).model_copy(update={"state": state})
+            res = _reservation(held)
+            values: dict[str, Any] = {
+                "name": res.name,
+                "host": res.host,
+                "disk": res.disk,
+                "slot": res.slot,
+                "ip": str(res.ip) if res.ip else None,
+                "state": state.value,
+                "job_id": res.job_id,
+                "heavy": False,
+                "created_at": _now(),
+            }
+            await conn.execute(
+                delete(schema.reservations).where(schema.reservations.c.name == name)
+            )
+            await conn.execute(insert(schema.bobs).values(**values))
+            return BobRecord.model_validate({**values, "ip": res.ip})
+
+    async def set_bob_state(self, name: str, state: BobState) -> None:
+        async with self._tx() as conn:
+            await conn.execute(
+                update(schema.bobs).where(schema.bobs.c.name == name).values(state=state.value)
+            )
+
+    async def delete_bob(self, name: str) -> bool:
+        async with self._tx() as conn:
+            result = await conn.execute(delete(schema.bobs).where(schema.bobs.c.name == name))
+        return bool(result.rowcount)
+
+    async def release_reservations(self, job_id: str, names: Sequence[str] | None = None) -> int:
+        query = delete(schema.reservations).where(schema.reservations.c.job_id == job_id)
+        if names is not None:
+            query = query.where(schema.reservations.c.name.in_(list(names)))
+        async with self._tx() as conn:
+            result = await conn.execute(query)
+        return int(result.rowcount)
+
+    # -- jobs and the journal ---------------------------------------------------------------
+
+    async def create_job(self, job: NewJob) -> JobRecord:
+        async with self._tx() as conn:
+            return await self._insert_job(conn, job)
+
+    async def _insert_job(self, conn: AsyncConnection, job: NewJob) -> JobRecord:
+        record = JobRecord(
+            id=secrets.token_hex(4),
+            kind=job.kind,
+            params=job.params,
+            state=JobState.PENDING,
+            requested_by=job.requested_by,
+            source=job.source,
+            created_at=_now(),
+        )
+        await conn.execute(insert(schema.jobs).values(**record.model_dump(mode="python")))
+        return record
+
+    async def get_job(self, job_id: str) -> JobRecord:
+        async with self._tx() as conn:
+            row = (
+                await conn.execute(select(schema.jobs).where(schema.jobs.c.id == job_id))
+            ).first()
+        if row is None:
+            raise UsageError(f"no job with id {job_id!r}")
+        return _job(row)
+
+    async def list_jobs(self, limit: int = 20) -> list[JobRecord]:
+        query = select(schema.jobs).order_by(schema.jobs.c.created_at.desc()).limit(limit)
+        async with self._tx() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_job(r) for r in rows]
+
+    async def unfinished_jobs(self) -> list[JobRecord]:
+        query = (
+            select(schema.jobs)
+            .where(schema.jobs.c.state.in_([s.value for s in UNFINISHED]))
+            .order_by(schema.jobs.c.created_at)
+        )
+        async with self._tx() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_job(r) for r in rows]
+
+    async def claim_job(self, job_id: str, owner: str, lease: timedelta) -> JobRecord | None:
+        now = _now()
+        jobs = schema.jobs.c
+        async with self._tx() as conn:
+            result = await conn.execute(
+                update(schema.jobs)
+                .where(
+                    and_(
+                        jobs.id == job_id,
+                        jobs.state.in_([s.value for s in UNFINISHED]),
+                        or_(
+                            jobs.owner.is_(None),
+                            jobs.owner == owner,
+                            jobs.lease_expires_at.is_(None),
+                            jobs.lease_expires_at < now,
+                        ),
+                    )
+                )
+                .values(owner=owner, lease_expires_at=now + lease)
+            )
+            if not result.rowcount:
+                return None
+            row = (await conn.execute(select(schema.jobs).where(jobs.id == job_id))).one()
+        return _job(row)
+
+    async def renew_lease(self, job_id: str, owner: str, lease: timedelta) -> bool:
+        jobs = schema.jobs.c
+        async with self._tx() as conn:
+            result = await conn.execute(
+                update(schema.jobs)
+                .where(and_(jobs.id == job_id, jobs.owner == owner))
+                .values(lease_expires_at=_now() + lease)
+            )
+        return bool(result.rowcount)
+
+    async def set_job_state(
+        self, job_id: str, state: JobState, *, error: str | None = None
+    ) -> None:
+        values: dict[str, Any] = {"state": state.value}
+        if state is JobState.RUNNING:
+            values["started_at"] = _now()
+        if state.finished:
+            values.update(finished_at=_now(), owner=None, lease_expires_at=None)
+        if error is not None:
+            values["error"] = error
+        async with self._tx() as conn:
+            await conn.execute(
+                update(schema.jobs).where(schema.jobs.c.id == job_id).values(**values)
+            )
+
+    async def request_cancel(self, job_id: str) -> bool:
+        jobs = schema.jobs.c
+        async with self._tx() as conn:
+            result = await conn.execute(
+                update(schema.jobs)
+                .where(and_(jobs.id == job_id, jobs.state.in_([s.value for s in UNFINISHED])))
+                .values(cancel_requested=True)
+            )
+        return bool(result.rowcount)
+
+    async def append_journal(self, entry: JournalEntry) -> None:
+        async with self._tx() as conn:
+            await conn.execute(insert(schema.journal).values(**entry.model_dump(mode="python")))
+
+    async def journal(self, job_id: str) -> list[JournalEntry]:
+        query = (
+            select(schema.journal)
+            .where(schema.journal.c.job_id == job_id)
+            .order_by(schema.journal.c.id)
+        )
+        async with self._tx() as conn:
+            rows = (await conn.execute(query)).all()
+        return [JournalEntry.model_validate(dict(r._mapping)) for r in rows]
+
+    # -- audit ------------------------------------------------------------------------------
+
+    async def audit(self, entry: AuditEntry) -> None:
+        async with self._tx() as conn:
+            await conn.execute(insert(schema.audit).values(**entry.model_dump(mode="python")))
+
+    async def audit_log(self, limit: int = 50) -> list[AuditEntry]:
+        query = select(schema.audit).order_by(schema.audit.c.id.desc()).limit(limit)
+        async with self._tx() as conn:
+            rows = (await conn.execute(query)).all()
+        return [AuditEntry.model_validate(dict(r._mapping)) for r in rows]
+
+
+def _bob(row: Row[Any]) -> BobRecord:
+    data = dict(row._mapping)
+    data["ip"] = _ip(data["ip"])
+    return BobRecord.model_validate(data)
+
+
+def _reservation(row: Row[Any]) -> ReservationRecord:
+    data = dict(row._mapping)
+    data["ip"] = _ip(data["ip"])
+    return ReservationRecord.model_validate(data)
+
+
+def _job(row: Row[Any]) -> JobRecord:
+    return JobRecord.model_validate(dict(row._mapping))
