@@ -45,7 +45,9 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         field = ".".join(str(part) for part in err["loc"]) or "(top level)"
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            message = "unknown field (secrets belong in environment variables, see *_env fields)"
+            message = (
+                "unknown field (secrets are never set here: name their variable in a *_env field)"
+            )
         elif (
             err["type"] not in ("missing",)
             and "input" in err

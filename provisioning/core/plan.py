@@ -10,7 +10,8 @@ from provisioning.core import addresses, names, placement
 from provisioning.core.models import CreatePlan, Occupant, PlannedBob
 from provisioning.errors import UsageError
 
-MAX_BATCH = 200
+# A sanity bound on one request; the fleet's capacity is the real limit.
+MAX_BATCH = 10_000
 
 
 def plan_create(
@@ -36,11 +37,14 @@ def plan_create(
     )
     new_names = names.next_names([o.name for o in held] + list(other_names), fleet.naming, count)
     used_ips = {o.ip for o in held if o.ip is not None} | set(other_addresses)
+    datacenters = [fleet.host(slot.host).datacenter for slot in slots]
+    free = {
+        dc: iter(addresses.first_free(fleet.subnets_for(dc), used_ips, datacenters.count(dc)))
+        for dc in dict.fromkeys(datacenters)
+    }
     bobs: list[PlannedBob] = []
-    for name, slot in zip(new_names, slots, strict=True):
-        datacenter = fleet.host(slot.host).datacenter
-        ((subnet, ip),) = addresses.first_free(fleet.subnets_for(datacenter), used_ips, 1)
-        used_ips.add(ip)
+    for name, slot, dc in zip(new_names, slots, datacenters, strict=True):
+        subnet, ip = next(free[dc])
         bobs.append(
             PlannedBob(
                 name=name,

@@ -1,0 +1,84 @@
+"""The fleet overview: every Bob and reservation in its host/disk slot, and the free room."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from provisioning.config.models import Fleet
+from provisioning.records import BobRecord, ReservationRecord
+
+
+@dataclass(frozen=True)
+class SlotView:
+    name: str
+    slot: int
+    state: str
+    ip: ipaddress.IPv4Address | None
+    job_id: str | None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class DiskView:
+    name: str
+    max_bobs: int
+    bobs: list[SlotView]
+
+    @property
+    def free(self) -> int:
+        return max(self.max_bobs - len(self.bobs), 0)
+
+
+@dataclass(frozen=True)
+class HostView:
+    name: str
+    datacenter: str
+    backend: str
+    drained: bool
+    disks: list[DiskView]
+
+    @property
+    def used(self) -> int:
+        return sum(len(d.bobs) for d in self.disks)
+
+    @property
+    def capacity(self) -> int:
+        return sum(d.max_bobs for d in self.disks)
+
+
+@dataclass(frozen=True)
+class Overview:
+    hosts: list[HostView]
+    # Records on hosts or disks the config no longer has: shown, never silently dropped.
+    unplaced: list[SlotView] = field(default_factory=list)
+
+
+def build_overview(
+    fleet: Fleet,
+    bobs: list[BobRecord],
+    reservations: list[ReservationRecord],
+    *,
+    host: str | None = None,
+) -> Overview:
+    by_disk: dict[tuple[str, str], list[SlotView]] = {}
+    for b in bobs:
+        detail = f"{b.controller}/{b.label}" if b.controller else ""
+        view = SlotView(b.name, b.slot, b.state.value, b.ip, b.job_id, detail)
+        by_disk.setdefault((b.host, b.disk), []).append(view)
+    for r in reservations:
+        view = SlotView(r.name, r.slot, "reserved", r.ip, r.job_id)
+        by_disk.setdefault((r.host, r.disk), []).append(view)
+
+    hosts: list[HostView] = []
+    known: set[tuple[str, str]] = set()
+    for h in fleet.hosts:
+        disks = []
+        for d in h.disks:
+            known.add((h.name, d.name))
+            views = sorted(by_disk.get((h.name, d.name), []), key=lambda v: (v.slot, v.name))
+            disks.append(DiskView(d.name, d.max_bobs, views))
+        if host is None or h.name == host:
+            hosts.append(HostView(h.name, h.datacenter, h.storage.backend, h.drained, disks))
+    unplaced = [v for key, views in sorted(by_disk.items()) if key not in known for v in views]
+    return Overview(hosts=hosts, unplaced=unplaced if host is None else [])

@@ -1,0 +1,95 @@
+"""Plain-text views for the terminal (and Slack's plain-text fallbacks)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.overview import Overview, SlotView
+from provisioning.core.models import CreatePlan
+from provisioning.records import JobRecord, JournalEntry, StepEvent
+
+
+def render_plan(plan: CreatePlan) -> str:
+    lines = [f"would create {len(plan.bobs)} Bob{'s' if len(plan.bobs) != 1 else ''}:"]
+    lines += [
+        f"  {b.name}  {b.host}/{b.disk}  {b.ip}/{b.prefix_length} via {b.gateway}"
+        for b in plan.bobs
+    ]
+    return "\n".join(lines)
+
+
+def _slot_line(v: SlotView) -> str:
+    parts = [f"{v.name:<10}", f"{v.state:<10}", f"{str(v.ip) if v.ip else '-':<15}"]
+    if v.detail:
+        parts.append(v.detail)
+    if v.job_id and v.state in ("reserved", "creating", "destroying"):
+        parts.append(f"job {v.job_id}")
+    return "    " + "  ".join(parts).rstrip()
+
+
+def render_overview(overview: Overview) -> str:
+    lines: list[str] = []
+    for h in overview.hosts:
+        flag = "  DRAINED" if h.drained else ""
+        lines.append(
+            f"{h.name} ({h.datacenter}, {h.backend}){flag}: "
+            f"{h.used}/{h.capacity} used, {max(h.capacity - h.used, 0)} free"
+        )
+        for d in h.disks:
+            room = "full" if d.free == 0 else f"{d.free} free"
+            lines.append(f"  {d.name}  {len(d.bobs)}/{d.max_bobs}  {room}")
+            lines += [_slot_line(v) for v in d.bobs]
+    if overview.unplaced:
+        lines.append("not in the config (host or disk removed):")
+        lines += [_slot_line(v) for v in overview.unplaced]
+    return "\n".join(lines) if lines else "no hosts"
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S") if at else "-"
+
+
+def render_jobs(jobs: list[JobRecord]) -> str:
+    if not jobs:
+        return "no jobs yet"
+    lines = [f"{'ID':<10}{'KIND':<14}{'STATE':<11}{'CREATED (UTC)':<21}BY"]
+    lines += [
+        f"{j.id:<10}{j.kind:<14}{j.state.value:<11}{_when(j.created_at):<21}{j.requested_by}"
+        for j in jobs
+    ]
+    return "\n".join(lines)
+
+
+_ENDINGS = frozenset(
+    {
+        StepEvent.SUCCEEDED,
+        StepEvent.FAILED,
+        StepEvent.SKIPPED,
+        StepEvent.UNDONE,
+        StepEvent.UNDO_FAILED,
+    }
+)
+_UNDO_EVENTS = frozenset({StepEvent.UNDONE, StepEvent.UNDO_FAILED})
+
+
+def render_job(job: JobRecord, journal: list[JournalEntry]) -> str:
+    lines = [
+        f"job {job.id}: {job.kind}, {job.state.value}",
+        f"  requested by {job.requested_by} via {job.source} at {_when(job.created_at)} UTC",
+    ]
+    if job.finished_at and job.started_at:
+        lines.append(f"  took {(job.finished_at - job.started_at).total_seconds():.2f}s")
+    if job.error:
+        lines.append(f"  error: {job.error}")
+    if journal:
+        lines.append("  steps:")
+    finished = {(e.step_index, e.event in _UNDO_EVENTS) for e in journal if e.event in _ENDINGS}
+    for e in journal:
+        is_start = e.event in (StepEvent.STARTED, StepEvent.UNDO_STARTED)
+        if is_start and (e.step_index, e.event is StepEvent.UNDO_STARTED) in finished:
+            continue  # the line that ends it carries the timing
+        timing = f"{e.duration_s:7.3f}s" if e.duration_s is not None else " " * 8
+        where = f"{e.lane}:{e.step}" + (f" @{e.host}" if e.host else "")
+        detail = f"  {e.detail}" if e.detail else ""
+        lines.append(f"    {timing}  {e.event.value:<11} {where}{detail}")
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""Typed requests: what a user may ask, validated at the edge before anything is touched."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from provisioning.config.models import LABEL_RE
+from provisioning.core.plan import MAX_BATCH
+from provisioning.errors import UsageError
+
+HostName = Annotated[str, StringConstraints(pattern=LABEL_RE)]
+JobId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PlanCreate(_Request):
+    count: int = Field(ge=1, le=MAX_BATCH)
+    host: HostName | None = None
+
+
+class ListBobs(_Request):
+    host: HostName | None = None
+
+
+class ListJobs(_Request):
+    limit: int = Field(default=20, ge=1, le=500)
+
+
+class ShowJob(_Request):
+    job_id: JobId
+
+
+R = TypeVar("R", bound="_Request")
+
+
+def build(kind: type[R], **fields: object) -> R:
+    """Validate ``fields`` into a request, or raise a one-line UsageError saying what is allowed."""
+    try:
+        return kind.model_validate(fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise UsageError(f"{field}: {_explain(field, err['msg'])} (got {err['input']!r})") from exc
+
+
+def _explain(field: str, message: str) -> str:
+    if field == "count":
+        return f"must be a whole number from 1 to {MAX_BATCH}"
+    if field == "host":
+        return "must be a host name: lower-case letters, digits and '-'"
+    if field == "job_id":
+        return "must be a job id as shown by `bob jobs` (hex digits)"
+    return message

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what bob needs on a fresh Debian machine (as root) into ./.venv. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  python3 python3-venv python3-pip  # bob itself
+  postgresql                        # the tests start their own throwaway PostgreSQL cluster
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+# Quiet, but keep real errors: pip prints them on stderr.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2> >(grep -v "^WARNING: Location" >&2)

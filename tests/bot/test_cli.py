@@ -1,0 +1,154 @@
+"""The `bob` command line: what it prints and how it exits."""
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from provisioning.core.plan import plan_create
+from provisioning.records import NewJob
+from provisioning.store import SqlStore
+from tests.fleets import make_fleet
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = str(ROOT / "config" / "example.yaml")
+BOB = Path(sys.executable).parent / "bob"
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOB_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("BOB_CONFIG", raising=False)
+    monkeypatch.delenv("BOB_DATABASE_URL", raising=False)
+    return tmp_path / "state"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_plan_create_prints_names_with_host_and_disk(capsys):
+    code, out, _ = run(capsys, "plan", "create", "5", "--config", EXAMPLE)
+    assert 0 == code
+    assert [
+        "would create 5 Bobs:",
+        "  bob001  host-a/disk1  10.250.1.10/24 via 10.250.1.1",
+        "  bob002  host-a/disk1  10.250.1.11/24 via 10.250.1.1",
+        "  bob003  host-a/disk1  10.250.1.12/24 via 10.250.1.1",
+        "  bob004  host-a/disk1  10.250.1.13/24 via 10.250.1.1",
+        "  bob005  host-a/disk2  10.250.1.14/24 via 10.250.1.1",
+    ] == out.splitlines()
+
+
+def test_config_may_come_before_the_command(capsys):
+    code, out, _ = run(capsys, "--config", EXAMPLE, "plan", "create", "1", "--host", "host-c")
+    assert (0, "  bob001  host-c/disk1  10.250.2.2/24 via 10.250.2.1") == (
+        code,
+        out.splitlines()[1],
+    )
+
+
+def test_config_from_the_environment(capsys, monkeypatch):
+    monkeypatch.setenv("BOB_CONFIG", EXAMPLE)
+    _, out, _ = run(capsys, "plan", "create", "1", "--host", "host-c")
+    assert "host-c/disk1" in out
+
+
+def test_plan_create_beyond_capacity_prints_the_shortfall_and_exits_2(capsys):
+    code, out, err = run(capsys, "plan", "create", "999")
+    assert (2, "") == (code, out)
+    assert err.startswith("bob: need room for 999 Bobs, the fleet has room for 28: host-a 14")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["plan", "create", "0"], "bob: count: must be a whole number from 1 to 10000 (got 0)"),
+        (["plan", "create", "-2"], "bob: count: must be a whole number from 1 to 10000 (got -2)"),
+        (["plan", "create", "2", "--host", "host-z"], "bob: unknown host 'host-z'; known hosts"),
+        (["plan", "create", "2", "--host", "Bad_Name"], "bob: host: must be a host name"),
+        (["list", "host-q"], "bob: unknown host 'host-q'"),
+        (["job", "not-an-id"], "bob: job_id: must be a job id as shown by `bob jobs`"),
+        (["job", "abcdef12"], "bob: no job with id 'abcdef12'"),
+        (["--config", "/nonexistent.yaml", "list"], "bob: /nonexistent.yaml: cannot read config"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(capsys, isolated_state, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert (2, "", 1) == (code, out, len(err.splitlines()))
+    assert err.startswith(message)
+    assert ([], []) == asyncio.run(_store_contents(isolated_state))
+
+
+def test_a_malformed_config_names_file_and_field(capsys, tmp_path):
+    bad = tmp_path / "fleet.yaml"
+    bad.write_text(Path(EXAMPLE).read_text().replace("max_bobs: 4", "max_bobs: four", 1))
+    code, _, err = run(capsys, "--config", str(bad), "list")
+    assert 2 == code
+    assert f"bob: {bad}: hosts.0.disks.0.max_bobs: Input should be a valid integer" in err
+
+
+def test_list_shows_disks_with_bobs_reservations_and_free_slots(capsys, isolated_state):
+    fleet = make_fleet([(4, 5, 5), (4, 5, 5)])
+    asyncio.run(_reserve(isolated_state, fleet, 5))
+    _, out, _ = run(capsys, "list", "host-a")
+    lines = out.splitlines()
+    assert "host-a (sandbox, overlay): 5/14 used, 9 free" == lines[0]
+    assert "  disk1  4/4  full" == lines[1]
+    assert lines[2].startswith("    bob001      reserved    10.250.1.2       job ")
+    assert "  disk2  1/5  4 free" == lines[6]
+    assert "  disk3  0/5  5 free" == lines[8]
+
+
+def test_jobs_and_job_show_the_journal(capsys, isolated_state):
+    job_id = asyncio.run(_reserve(isolated_state, make_fleet(), 1))
+    _, out, _ = run(capsys, "jobs")
+    assert job_id in out
+    _, out, _ = run(capsys, "job", job_id)
+    assert out.startswith(f"job {job_id}: create, pending")
+
+
+def test_help_explains_every_command():
+    result = subprocess.run([BOB, "--help"], capture_output=True, text=True, check=False)
+    assert 0 == result.returncode
+    for command in ("plan", "list", "jobs", "job"):
+        assert f"    {command} " in result.stdout
+
+
+def test_the_installed_command_exits_2_on_a_shortfall(isolated_state):
+    result = subprocess.run(
+        [BOB, "plan", "create", "999", "--config", EXAMPLE],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"BOB_STATE_DIR": str(isolated_state), "PATH": "/usr/bin:/bin"},
+    )
+    assert 2 == result.returncode
+    assert "the fleet has room for 42" in result.stderr
+
+
+async def _store_contents(state_dir):
+    db = state_dir / "bob.db"
+    if not db.exists():
+        return [], []
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{db}")
+    try:
+        return await store.list_jobs(), await store.occupants()
+    finally:
+        await store.close()
+
+
+async def _reserve(state_dir, fleet, count):
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{state_dir / 'bob.db'}")
+    try:
+        job, _ = await store.reserve(
+            NewJob(kind="create"), lambda held: plan_create(fleet, held, count)
+        )
+        return job.id
+    finally:
+        await store.close()

@@ -1,0 +1,47 @@
+"""At most one heavy executor per physical disk, on any controller."""
+
+import pytest
+
+from provisioning.core.executors import choose_heavy, heavy_allowed
+from provisioning.core.models import Occupant
+
+
+def bob(name, disk="disk1", host="host-a", heavy=False):
+    return Occupant(name=name, host=host, disk=disk, slot=int(name[-1]), heavy=heavy)
+
+
+@pytest.mark.parametrize(
+    ("others", "allowed"),
+    [
+        ([], True),
+        ([bob("bob2")], True),
+        ([bob("bob2", heavy=True)], False),
+        ([bob("bob2", disk="disk2", heavy=True)], True),
+        ([bob("bob2", host="host-b", heavy=True)], True),
+    ],
+)
+def test_heavy_allowed_only_when_no_other_bob_on_the_disk_is_heavy(others, allowed):
+    candidate = bob("bob1")
+    assert allowed == heavy_allowed(candidate, [candidate, *others])
+
+
+def test_a_bob_that_is_already_heavy_does_not_block_itself():
+    me = bob("bob1", heavy=True)
+    assert heavy_allowed(me, [me])
+
+
+def test_choose_heavy_takes_one_per_disk_and_says_why_the_rest_were_passed_over():
+    candidates = [bob("bob1"), bob("bob2"), bob("bob3", disk="disk2"), bob("bob4", disk="disk3")]
+    existing = [bob("bob9", disk="disk3", heavy=True)]
+    chosen, refused = choose_heavy(candidates, existing, count=5)
+    assert ["bob1", "bob3"] == [b.name for b in chosen]
+    assert {
+        "bob2": "host-a/disk1 already has a heavy executor",
+        "bob4": "host-a/disk3 already has a heavy executor",
+    } == refused
+
+
+def test_choose_heavy_stops_at_the_count():
+    candidates = [bob("bob1"), bob("bob2", disk="disk2")]
+    chosen, refused = choose_heavy(candidates, [], count=1)
+    assert (["bob1"], {}) == ([b.name for b in chosen], refused)
