@@ -1,0 +1,99 @@
+"""An in-memory JobStore with the same rules as SqlStore: the fake the runner's unit tests use."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from provisioning.errors import UsageError
+from provisioning.records import JobRecord, JobState, JournalEntry, NewJob, StepEvent
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def pairs(entries: Iterable[JournalEntry], *events: StepEvent) -> list[tuple[str, str]]:
+    """(step, event) in journal order, only the given events if any are named."""
+    return [(e.step, e.event.value) for e in entries if not events or e.event in events]
+
+
+class MemoryJobStore:
+    """Implements provisioning.ports.JobStore."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, JobRecord] = {}
+        self.entries: list[JournalEntry] = []
+        self.renewals = 0
+
+    async def create_job(self, job: NewJob) -> JobRecord:
+        record = JobRecord(
+            id=secrets.token_hex(4),
+            kind=job.kind,
+            params=job.params,
+            state=JobState.PENDING,
+            requested_by=job.requested_by,
+            source=job.source,
+            created_at=_now(),
+        )
+        self.jobs[record.id] = record
+        return record
+
+    async def get_job(self, job_id: str) -> JobRecord:
+        if job_id not in self.jobs:
+            raise UsageError(f"no job with id {job_id!r}")
+        return self.jobs[job_id]
+
+    async def list_jobs(self, limit: int = 20) -> list[JobRecord]:
+        return sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True)[:limit]
+
+    async def unfinished_jobs(self) -> list[JobRecord]:
+        return sorted(
+            (j for j in self.jobs.values() if not j.state.finished), key=lambda j: j.created_at
+        )
+
+    async def claim_job(self, job_id: str, owner: str, lease: timedelta) -> JobRecord | None:
+        job = self.jobs[job_id]
+        now = _now()
+        free = (
+            job.owner in (None, owner) or job.lease_expires_at is None or job.lease_expires_at < now
+        )
+        if job.state.finished or not free:
+            return None
+        return self._update(job_id, owner=owner, lease_expires_at=now + lease)
+
+    async def renew_lease(self, job_id: str, owner: str, lease: timedelta) -> bool:
+        if self.jobs[job_id].owner != owner:
+            return False
+        self.renewals += 1
+        self._update(job_id, lease_expires_at=_now() + lease)
+        return True
+
+    async def set_job_state(
+        self, job_id: str, state: JobState, *, error: str | None = None
+    ) -> None:
+        changes: dict[str, object] = {"state": state}
+        if state is JobState.RUNNING:
+            changes["started_at"] = _now()
+        if state.finished:
+            changes.update(finished_at=_now(), owner=None, lease_expires_at=None)
+        if error is not None:
+            changes["error"] = error
+        self._update(job_id, **changes)
+
+    async def request_cancel(self, job_id: str) -> bool:
+        if self.jobs[job_id].state.finished:
+            return False
+        self._update(job_id, cancel_requested=True)
+        return True
+
+    async def append_journal(self, entry: JournalEntry) -> None:
+        self.entries.append(entry)
+
+    async def journal(self, job_id: str) -> list[JournalEntry]:
+        return [e for e in self.entries if e.job_id == job_id]
+
+    def _update(self, job_id: str, **changes: object) -> JobRecord:
+        self.jobs[job_id] = self.jobs[job_id].model_copy(update=changes)
+        return self.jobs[job_id]
