@@ -1,0 +1,79 @@
+"""A clone's LXC config: keep what the base had, replace everything bob owns.
+
+``lxc-copy`` rewrites the name, hwaddr and rootfs path but keeps the base's network lines, and a
+repeated ``lxc.net.0.ipv4.address`` makes ``lxc-start`` fail with "File exists" — so every
+network, cgroup and hook line is dropped and written exactly once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from provisioning.config.models import CgroupLimits
+from provisioning.lxc.cgroups import CgroupLayout, limit_lines
+
+MARKER = "# bob:"
+_OWNED_PREFIXES = ("lxc.net.", "lxc.cgroup.", "lxc.cgroup2.", "lxc.hook.", "lxc.uts.name")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    bridge: str
+    address: ipaddress.IPv4Address
+    prefix_length: int
+    gateway: ipaddress.IPv4Address
+
+    @property
+    def hwaddr(self) -> str:
+        """Locally administered (02:…) and derived from the address, so unique per Bob."""
+        return "02:00:" + ":".join(f"{octet:02x}" for octet in self.address.packed)
+
+
+def render(
+    base_config: str,
+    *,
+    name: str,
+    job_id: str,
+    network: NetworkSpec,
+    limits: CgroupLimits,
+    layout: CgroupLayout,
+    hooks: Mapping[str, str],
+    rootfs_path: str | None = None,
+) -> str:
+    """The clone's config. ``rootfs_path`` replaces the base's (needed where lxc-copy did not
+    write the clone's config itself, as for LVM volumes)."""
+    owned = (*_OWNED_PREFIXES, "lxc.rootfs.path") if rootfs_path else _OWNED_PREFIXES
+    kept = [
+        line
+        for line in base_config.splitlines()
+        if not line.strip().startswith(owned) and not line.startswith(MARKER)
+    ]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    ours = [
+        f"{MARKER} managed by bob: name={name} job={job_id}",
+        f"lxc.uts.name = {name}",
+        *([f"lxc.rootfs.path = {rootfs_path}"] if rootfs_path else []),
+        "lxc.net.0.type = veth",
+        f"lxc.net.0.link = {network.bridge}",
+        "lxc.net.0.flags = up",
+        "lxc.net.0.name = eth0",
+        f"lxc.net.0.hwaddr = {network.hwaddr}",
+        f"lxc.net.0.ipv4.address = {network.address}/{network.prefix_length}",
+        f"lxc.net.0.ipv4.gateway = {network.gateway}",
+        *limit_lines(limits, layout),
+        *(f"lxc.hook.{kind} = {path}" for kind, path in sorted(hooks.items())),
+    ]
+    return "\n".join([*kept, "", *ours]) + "\n"
+
+
+def owner_of(config: str) -> tuple[str, str] | None:
+    """(name, job id) from the marker bob wrote, or None for a container bob did not configure."""
+    for line in config.splitlines():
+        if line.startswith(f"{MARKER} managed by bob:"):
+            fields = dict(part.split("=", 1) for part in line.split()[4:] if "=" in part)
+            if "name" in fields and "job" in fields:
+                return fields["name"], fields["job"]
+    return None
