@@ -98,7 +98,7 @@ def test_list_shows_disks_with_bobs_reservations_and_free_slots(capsys, isolated
     asyncio.run(_reserve(isolated_state, fleet, 5))
     _, out, _ = run(capsys, "list", "host-a")
     lines = out.splitlines()
-    assert "host-a (sandbox, overlay): 5/14 used, 9 free" == lines[0]
+    assert "host-a (sbx-a, overlay): 5/14 used, 9 free" == lines[0]
     assert "  disk1  4/4  full" == lines[1]
     assert lines[2].startswith("    bob001      reserved    10.250.1.2       job ")
     assert "  disk2  1/5  4 free" == lines[6]

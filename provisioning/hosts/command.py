@@ -1,0 +1,66 @@
+"""The exact command line sent to a host for an argv (pure: no I/O).
+
+sshd always hands the command line to the user's login shell (``$SHELL -c LINE``), so the argv
+is quoted with ``shlex.join`` and reaches the program verbatim. Two fixed wrappers go in front:
+
+- ``env NAME=VALUE…``: a known PATH and locale, whatever the host's rc files exported (root's
+  ``.bashrc`` may put pyenv shims first on PATH). The rc files still run — sshd gives no way
+  around the login shell — but their environment no longer decides which program runs.
+- ``timeout``: the host itself stops the command at its deadline, TERM then KILL to the whole
+  process group. Closing the SSH channel does not: sshd leaves the child running, and it refuses
+  the SSH "signal" request for root sessions ("session signalling requires privilege
+  separation"), and a remote deadline also holds when bob itself dies mid-command.
+
+The login shell execs ``env`` (a single simple command), ``env`` execs ``timeout``, and
+``timeout`` runs the program as its child in a process group of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+
+DEFAULT_ENV: Mapping[str, str] = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    # Untranslated messages (bob reads some), UTF-8 output (bob decodes it as such).
+    "LC_ALL": "C.UTF-8",
+}
+# After TERM at the deadline, how long a command may clean up before KILL.
+KILL_AFTER_S = 5
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def validate_argv(argv: Sequence[str]) -> tuple[str, ...]:
+    """``argv`` as a tuple; raises ValueError for an empty argv or an argument exec cannot take."""
+    if isinstance(argv, str):
+        raise ValueError("argv must be a sequence of arguments, not a string")
+    args = tuple(argv)
+    if not args or not args[0]:
+        raise ValueError("argv must name a program")
+    for arg in args:
+        if not isinstance(arg, str) or "\0" in arg:
+            raise ValueError(f"argv holds an argument that cannot be passed to exec: {arg!r}")
+    return args
+
+
+def remote_command(
+    argv: Sequence[str], *, timeout: float, env: Mapping[str, str] = DEFAULT_ENV
+) -> str:
+    """The shell-quoted line that runs ``argv`` under ``env`` for at most ``timeout`` seconds."""
+    if not timeout > 0:
+        raise ValueError(f"timeout must be positive, got {timeout!r}")
+    bad = [name for name in env if not _ENV_NAME.match(name)]
+    if bad:
+        raise ValueError(f"invalid environment variable names: {bad}")
+    wrapper = [
+        "env",
+        *(f"{name}={value}" for name, value in env.items()),
+        # `timeout` stops parsing options at the duration, so an argv[0] starting with "-" or
+        # holding "=" still reaches it as the program (env would take NAME=VALUE as a variable).
+        "timeout",
+        f"--kill-after={KILL_AFTER_S}",
+        f"{timeout:.3f}",
+    ]
+    return shlex.join([*wrapper, *validate_argv(argv)])

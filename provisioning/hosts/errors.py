@@ -1,0 +1,149 @@
+"""What running a command on a host can raise.
+
+They hang off bob's tree in :mod:`provisioning.errors`::
+
+    BobError
+    └── HostError               something went wrong on or on the way to a host; carries ``host``
+        ├── CommandFailed       the command ran and exited non-zero (argv, exit status, stderr)
+        ├── CommandTimeout      the command ran past its timeout and was stopped
+        ├── HostConnectionLost  the connection dropped while a command ran: its outcome is unknown
+        ├── HostBusy            the host kept refusing new sessions (sshd MaxSessions)
+        ├── HostUnreachable     no SSH connection: refused, timed out, reset (address:port, reason)
+        ├── HostKeyMismatch     the host key is unknown or changed (names the known_hosts file)
+        └── HostAuthFailed      the host refused our key, or the key file cannot be used
+
+asyncssh and OS errors are translated where they happen (``raise X(...) from exc``), so callers
+only ever catch these. Messages never carry a command's stdin or any key material.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+
+from provisioning.errors import BobError
+
+# How much of stderr a CommandFailed message repeats: enough to see why, short enough for chat.
+_TAIL_LINES = 5
+_TAIL_CHARS = 600
+
+
+def stderr_tail(stderr: str) -> str:
+    """The last few non-empty lines of ``stderr``, joined by newlines."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    tail = "\n".join(lines[-_TAIL_LINES:])
+    return tail if len(tail) <= _TAIL_CHARS else "…" + tail[-_TAIL_CHARS:]
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+class HostError(BobError):
+    """Base of every host-side failure; ``host`` is the host's name from the fleet config."""
+
+    def __init__(self, message: str, *, host: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
+class CommandFailed(HostError):
+    """The command ran and exited non-zero (a negative status is the signal that killed it)."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        argv: Sequence[str],
+        exit_status: int,
+        stderr: str,
+        stdout: str = "",
+    ) -> None:
+        if exit_status >= 0:
+            how = f"exited {exit_status}"
+        else:
+            how = f"was killed by {_signal_name(-exit_status)}"
+        tail = stderr_tail(stderr)
+        super().__init__(f"{host}: `{shlex.join(argv)}` {how}: {tail or '(no stderr)'}", host=host)
+        self.argv = tuple(argv)
+        self.exit_status = exit_status
+        self.stderr = stderr
+        self.stdout = stdout
+
+
+class CommandTimeout(HostError):
+    """The command did not finish in time; its channel was closed and the host stops it."""
+
+    def __init__(self, *, host: str, argv: Sequence[str], timeout: float) -> None:
+        super().__init__(
+            f"{host}: `{shlex.join(argv)}` did not finish within {timeout:g} s and was stopped",
+            host=host,
+        )
+        self.argv = tuple(argv)
+        self.timeout = timeout
+
+
+class HostConnectionLost(HostError):
+    """The connection dropped while the command ran: it may or may not have taken effect."""
+
+    def __init__(self, *, host: str, argv: Sequence[str], reason: str) -> None:
+        super().__init__(
+            f"{host}: connection lost while running `{shlex.join(argv)}` ({reason}); "
+            "its outcome is unknown",
+            host=host,
+        )
+        self.argv = tuple(argv)
+        self.reason = reason
+
+
+class HostBusy(HostError):
+    """sshd kept refusing new session channels (its MaxSessions is shared with other clients)."""
+
+    def __init__(self, *, host: str, attempts: int, reason: str) -> None:
+        super().__init__(
+            f"{host}: refused a new session {attempts} times in a row ({reason})", host=host
+        )
+        self.attempts = attempts
+        self.reason = reason
+
+
+class HostUnreachable(HostError):
+    """No SSH connection could be made: nothing listens, the network drops it, or no handshake."""
+
+    def __init__(self, *, host: str, address: str, port: int, reason: str) -> None:
+        super().__init__(f"{host}: cannot reach {address}:{port}: {reason}", host=host)
+        self.address = address
+        self.port = port
+        self.reason = reason
+
+
+class HostKeyMismatch(HostError):
+    """The host's key is not the one the known_hosts file trusts (or the file has no entry)."""
+
+    def __init__(
+        self, *, host: str, address: str, port: int, known_hosts: Path, reason: str
+    ) -> None:
+        super().__init__(
+            f"{host}: host key of {address}:{port} not verified against {known_hosts}: {reason}",
+            host=host,
+        )
+        self.address = address
+        self.port = port
+        self.known_hosts = known_hosts
+        self.reason = reason
+
+
+class HostAuthFailed(HostError):
+    """The host refused our key, or the configured key file cannot be read."""
+
+    def __init__(self, *, host: str, user: str, address: str, port: int, reason: str) -> None:
+        super().__init__(f"{host}: cannot log in as {user}@{address}:{port}: {reason}", host=host)
+        self.user = user
+        self.address = address
+        self.port = port
+        self.reason = reason

@@ -1,0 +1,247 @@
+"""The host shell over SSH: one asyncssh connection per host, one channel per command.
+
+A connection is opened on first use and reused; commands run on channels of it, at most
+``max_channels`` at a time, because sshd refuses a channel beyond its ``MaxSessions`` (10 by
+default) with ChannelOpenError. Other clients of the same sshd count against that limit too, so
+a refused channel is retried with backoff. A connection found closed is replaced transparently,
+but only before a command starts: a command whose connection drops mid-way raises
+HostConnectionLost, because running it again might do its work twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+
+import asyncssh
+
+from provisioning.config.models import Host
+from provisioning.errors import UsageError
+from provisioning.hosts.command import DEFAULT_ENV, remote_command, validate_argv
+from provisioning.hosts.connect import open_connection
+from provisioning.hosts.errors import (
+    CommandFailed,
+    CommandTimeout,
+    HostBusy,
+    HostConnectionLost,
+    HostError,
+    HostUnreachable,
+)
+from provisioning.hosts.output import ChannelBroken, collect, pump_lines
+from provisioning.hosts.shell import CommandResult, LineCallback
+
+log = logging.getLogger("bob.hosts")
+
+DEFAULT_TIMEOUT_S = 60.0
+# Below sshd's default MaxSessions of 10, leaving room for an operator's own session.
+DEFAULT_MAX_CHANNELS = 8
+# Refused channel opens: retry after 0.02, 0.04, 0.08 … capped at 1 s; about 3 s in all.
+# Refusals happen even under our cap: sshd frees a session's slot a little after the client
+# sees its channel close (measured: 34 refusals in 1,300 short commands at 8 channels, none
+# at 6), so a quick first retry nearly always gets the slot.
+OPEN_ATTEMPTS = 9
+_BACKOFF_FIRST_S = 0.02
+_BACKOFF_MAX_S = 1.0
+# After a timeout or cancel, how long to wait for sshd to confirm the channel closed (so the
+# channel slot is really free) before giving the slot back anyway.
+_CLOSE_GRACE_S = 1.0
+
+_Process = asyncssh.SSHClientProcess[str]
+
+
+class SshShell:
+    """:class:`~provisioning.hosts.shell.HostShell` for one host, over asyncssh."""
+
+    def __init__(
+        self,
+        host: Host,
+        *,
+        default_timeout: float = DEFAULT_TIMEOUT_S,
+        max_channels: int = DEFAULT_MAX_CHANNELS,
+        env: Mapping[str, str] = DEFAULT_ENV,
+    ) -> None:
+        if max_channels < 1:
+            raise ValueError(f"max_channels must be at least 1, got {max_channels}")
+        self.name = host.name
+        self._host = host
+        self._default_timeout = default_timeout
+        self._env = dict(env)
+        self._channels = asyncio.Semaphore(max_channels)
+        self._connect_lock = asyncio.Lock()
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._closed = False
+
+    async def run(
+        self,
+        argv: Sequence[str],
+        *,
+        input: str | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (also sent to the host)
+        check: bool = True,
+    ) -> CommandResult:
+        return await self._execute(argv, input=input, on_line=None, timeout=timeout, check=check)
+
+    async def stream(
+        self,
+        argv: Sequence[str],
+        on_line: LineCallback,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 (also sent to the host)
+        check: bool = True,
+    ) -> CommandResult:
+        return await self._execute(argv, input=None, on_line=on_line, timeout=timeout, check=check)
+
+    async def close(self) -> None:
+        self._closed = True
+        async with self._connect_lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+            await conn.wait_closed()
+
+    async def _execute(
+        self,
+        argv: Sequence[str],
+        *,
+        input: str | None,
+        on_line: LineCallback | None,
+        timeout: float | None,  # noqa: ASYNC109 (also sent to the host)
+        check: bool,
+    ) -> CommandResult:
+        args = validate_argv(argv)
+        limit = self._default_timeout if timeout is None else timeout
+        command = remote_command(args, timeout=limit, env=self._env)
+        async with self._channels:
+            process = await self._open(command)
+            started = time.monotonic()
+            finished = False
+            deadline = asyncio.timeout(limit)
+            try:
+                async with deadline:
+                    if on_line is None:
+                        exit_status, stdout, stderr = await collect(process, input)
+                    else:
+                        exit_status, stdout, stderr = await pump_lines(process, on_line)
+                finished = True
+            except TimeoutError as exc:
+                if not deadline.expired():
+                    raise  # on_line's own TimeoutError, not the command's
+                raise CommandTimeout(host=self.name, argv=args, timeout=limit) from exc
+            except ChannelBroken as exc:
+                raise HostConnectionLost(host=self.name, argv=args, reason=str(exc)) from exc
+            finally:
+                await _close_channel(process, wait=not finished)
+        duration = time.monotonic() - started
+        if exit_status is None:
+            # asyncssh ends the wait without a status when the connection drops under it.
+            raise HostConnectionLost(
+                host=self.name, argv=args, reason="the connection closed before an exit status"
+            )
+        result = CommandResult(args, exit_status, stdout, stderr, duration)
+        log.debug(
+            "host.command host=%s argv=%r exit_status=%s duration_s=%.3f",
+            self.name,
+            args,
+            exit_status,
+            duration,
+        )
+        if check and exit_status != 0:
+            raise CommandFailed(
+                host=self.name, argv=args, exit_status=exit_status, stderr=stderr, stdout=stdout
+            )
+        return result
+
+    async def _open(self, command: str) -> _Process:
+        """A process running ``command`` on a fresh channel; retries refused channel opens."""
+        reason = ""
+        for attempt in range(OPEN_ATTEMPTS):
+            conn = await self._connection()
+            try:
+                # Bounded: an idle connection to a host that vanished silently would never
+                # answer. Not retried then, since the exec request may already have run.
+                async with asyncio.timeout(self._host.ssh.connect_timeout):
+                    return await conn.create_process(command, encoding="utf-8", errors="replace")
+            except asyncssh.ChannelOpenError as exc:
+                reason = exc.reason
+                if conn.is_closed():
+                    self._forget(conn)  # dropped while idle: reconnect at once
+                elif attempt + 1 < OPEN_ATTEMPTS:
+                    await asyncio.sleep(min(_BACKOFF_FIRST_S * 2**attempt, _BACKOFF_MAX_S))
+            except TimeoutError as exc:
+                self._forget(conn)
+                raise HostUnreachable(
+                    host=self.name,
+                    address=self._host.ssh.address,
+                    port=self._host.ssh.port,
+                    reason="the connection stopped answering (no reply to a session request)",
+                ) from exc
+        raise HostBusy(host=self.name, attempts=OPEN_ATTEMPTS, reason=reason)
+
+    async def _connection(self) -> asyncssh.SSHClientConnection:
+        if self._closed:
+            raise HostError(f"{self.name}: the shell is closed", host=self.name)
+        conn = self._conn
+        if conn is not None and not conn.is_closed():
+            return conn
+        # One connect for any number of concurrent first callers: the others wait here and
+        # find the connection made when they get the lock.
+        async with self._connect_lock:
+            if self._closed:  # closed while we waited for the lock
+                raise HostError(f"{self.name}: the shell is closed", host=self.name)
+            conn = self._conn
+            if conn is None or conn.is_closed():
+                if conn is not None:
+                    log.info("host.reconnecting host=%s", self.name)
+                conn = self._conn = await open_connection(self._host)
+            return conn
+
+    def _forget(self, conn: asyncssh.SSHClientConnection) -> None:
+        if self._conn is conn:
+            self._conn = None
+        conn.close()
+
+
+async def _close_channel(process: _Process, *, wait: bool) -> None:
+    """Close the channel; after an early exit, wait (briefly) until sshd has closed it too."""
+    process.close()
+    if not wait:
+        return
+    try:
+        async with asyncio.timeout(_CLOSE_GRACE_S):
+            await process.wait_closed()
+    except TimeoutError:
+        pass  # sshd still counts the session; a refused open is retried anyway
+
+
+class HostPool:
+    """One :class:`SshShell` per host of the fleet, made on first use."""
+
+    def __init__(
+        self,
+        hosts: Iterable[Host],
+        *,
+        default_timeout: float = DEFAULT_TIMEOUT_S,
+        max_channels: int = DEFAULT_MAX_CHANNELS,
+    ) -> None:
+        self._hosts = {h.name: h for h in hosts}
+        self._default_timeout = default_timeout
+        self._max_channels = max_channels
+        self._shells: dict[str, SshShell] = {}
+
+    def get(self, name: str) -> SshShell:
+        shell = self._shells.get(name)
+        if shell is None:
+            host = self._hosts.get(name)
+            if host is None:
+                known = ", ".join(sorted(self._hosts)) or "none"
+                raise UsageError(f"unknown host {name!r}; known hosts: {known}")
+            shell = self._shells[name] = SshShell(
+                host, default_timeout=self._default_timeout, max_channels=self._max_channels
+            )
+        return shell
+
+    async def close_all(self) -> None:
+        shells, self._shells = list(self._shells.values()), {}
+        await asyncio.gather(*(shell.close() for shell in shells))

@@ -1,0 +1,46 @@
+"""The local sandbox fleet: physical hosts simulated by namespaces on this machine (DESIGN §4).
+
+Each host is a network namespace with a veth uplink and a bridge for its Bobs, its own mount
+and UTS namespace (cgroups remounted, LXC state and storage of its own) and its own sshd; bob
+reaches it over SSH exactly like a real host, with the fleet config ``sandbox_up`` writes.
+
+    sandbox_up(SandboxOptions(...)) -> SandboxInfo      build, or check the one already built
+    sandbox_status(state_dir)       -> SandboxStatus
+    sandbox_down(state_dir)         -> list[str]        remove everything up made; re-runnable
+
+Needs root and: lxc busybox-static openssh-server openssh-client btrfs-progs rsync iproute2
+(debootstrap for ``base="debian"``). Failures raise ``SandboxError``.
+"""
+
+from provisioning.sandbox.down import sandbox_down
+from provisioning.sandbox.errors import SandboxError
+from provisioning.sandbox.fleet_config import expected_fleet, render_fleet_config
+from provisioning.sandbox.options import (
+    DEFAULT_STATE_DIR,
+    Backend,
+    BaseKind,
+    HostInfo,
+    HostStatus,
+    SandboxInfo,
+    SandboxOptions,
+    SandboxStatus,
+)
+from provisioning.sandbox.status import sandbox_status
+from provisioning.sandbox.up import sandbox_up
+
+__all__ = [
+    "DEFAULT_STATE_DIR",
+    "Backend",
+    "BaseKind",
+    "HostInfo",
+    "HostStatus",
+    "SandboxError",
+    "SandboxInfo",
+    "SandboxOptions",
+    "SandboxStatus",
+    "expected_fleet",
+    "render_fleet_config",
+    "sandbox_down",
+    "sandbox_status",
+    "sandbox_up",
+]

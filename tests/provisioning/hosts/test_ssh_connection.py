@@ -1,0 +1,145 @@
+"""One connection per host, reused; channels capped under MaxSessions; drops reconnected."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from provisioning.errors import UsageError
+from provisioning.hosts.errors import HostConnectionLost, HostError
+from provisioning.hosts.ssh import DEFAULT_MAX_CHANNELS, HostPool, SshShell
+from tests.provisioning.hosts.sshd import processes_running
+
+
+async def test_commands_share_one_connection(sshd, shell):
+    before = sshd.accepted_logins()
+
+    for i in range(20):
+        assert f"{i}\n" == (await shell.run(["echo", str(i)])).stdout
+
+    assert 1 == sshd.accepted_logins() - before
+
+
+async def test_a_command_over_the_reused_connection_costs_milliseconds(shell):
+    await shell.run(["true"])  # connect first: the login is not what is measured
+    count = 50
+    started = time.perf_counter()
+
+    for _ in range(count):
+        await shell.run(["true"])
+
+    # A login per command, or a slow rc file in the login shell, costs 0.1–0.2 s each.
+    assert (time.perf_counter() - started) / count < 0.05
+
+
+async def test_thirty_concurrent_commands_succeed_on_one_connection(sshd, shell):
+    before = sshd.accepted_logins()
+    argv = ["sleep", f"0.3{sshd.port}"]  # an odd duration, so that we count only our own
+    most_at_once = 0
+
+    async def watch() -> None:
+        nonlocal most_at_once
+        while True:
+            most_at_once = max(most_at_once, len(processes_running(argv)))
+            await asyncio.sleep(0.01)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        results = await asyncio.gather(*(shell.run(argv) for _ in range(30)))
+    finally:
+        watcher.cancel()
+
+    assert [0] * 30 == [r.exit_status for r in results]
+    assert 1 == sshd.accepted_logins() - before  # concurrent first calls made one connection
+    assert DEFAULT_MAX_CHANNELS == most_at_once  # never more at once on the host
+
+
+async def test_channels_refused_past_max_sessions_are_retried(sshd):
+    # A cap above sshd's MaxSessions 10 stands in for other clients sharing the limit.
+    shell = SshShell(sshd.host(), max_channels=20)
+    refusals_before = sshd.log_text().count("no more sessions")
+    try:
+        results = await asyncio.gather(
+            *(shell.run(["sh", "-c", f"sleep 0.3; echo {i}"]) for i in range(30))
+        )
+    finally:
+        await shell.close()
+
+    assert [f"{i}\n" for i in range(30)] == [r.stdout for r in results]
+    assert sshd.log_text().count("no more sessions") > refusals_before
+
+
+async def test_a_connection_dropped_while_idle_is_replaced_on_the_next_command(sshd, shell):
+    await shell.run(["true"])
+    before = sshd.accepted_logins()
+    assert sshd.drop_connections() >= 1
+    await asyncio.sleep(0.2)  # let the client notice
+
+    assert "back\n" == (await shell.run(["echo", "back"])).stdout
+    assert 1 == sshd.accepted_logins() - before
+
+
+async def test_a_connection_dropped_just_before_a_command_is_replaced(sshd, shell):
+    await shell.run(["true"])
+    sshd.drop_connections()  # no pause: the client may not have seen the close yet
+
+    assert "back\n" == (await shell.run(["echo", "back"])).stdout
+
+
+async def test_a_connection_dropped_during_a_command_raises_connection_lost(sshd, shell):
+    await shell.run(["true"])
+    command = asyncio.create_task(shell.run(["sleep", "5"]))
+    await asyncio.sleep(0.3)
+    sshd.drop_connections()
+
+    with pytest.raises(
+        HostConnectionLost, match=r"^host-a: connection lost while running `sleep 5`"
+    ):
+        await command
+    assert "next\n" == (await shell.run(["echo", "next"])).stdout
+
+
+async def test_a_closed_shell_runs_nothing(sshd):
+    shell = SshShell(sshd.host())
+    await shell.run(["true"])
+    await shell.close()
+
+    with pytest.raises(HostError, match="host-a: the shell is closed"):
+        await shell.run(["true"])
+
+
+async def test_a_cancelled_command_frees_its_channel(sshd):
+    shell = SshShell(sshd.host(), max_channels=1)
+    try:
+        command = asyncio.create_task(shell.run(["sleep", "0.5"]))
+        await asyncio.sleep(0.2)
+        command.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await command
+
+        assert "free\n" == (await shell.run(["echo", "free"], timeout=5)).stdout
+    finally:
+        await shell.close()
+
+
+async def test_the_pool_hands_out_one_shell_per_host(sshd):
+    pool = HostPool([sshd.host()])
+    try:
+        first, again = pool.get("host-a"), pool.get("host-a")
+        assert "host-a" == first.name
+        assert first is again
+        await first.run(["true"])
+    finally:
+        await pool.close_all()
+
+    with pytest.raises(HostError, match="closed"):
+        await first.run(["true"])
+
+
+def test_the_pool_rejects_an_unknown_host(sshd):
+    pool = HostPool([sshd.host()])
+
+    with pytest.raises(UsageError, match="unknown host 'host-z'; known hosts: host-a"):
+        pool.get("host-z")
