@@ -124,8 +124,9 @@ audit = Table(
     Column("detail", Text),
 )
 
-# One row, locked FOR UPDATE by every reservation so planners run one at a time on PostgreSQL
-# (SQLite gets the same effect from BEGIN IMMEDIATE).
+# One row, locked FOR UPDATE by every write that adds a slot holder or moves one between
+# ``reservations`` and ``bobs``, so planners run one at a time on PostgreSQL and never read a
+# half-moved fleet (SQLite gets the same effect from BEGIN IMMEDIATE).
 fleet_lock = Table(
     "fleet_lock",
     metadata,

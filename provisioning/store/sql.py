@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import secrets
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,11 +46,22 @@ class SqlStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # SQLite lets one transaction write at a time (every one starts BEGIN IMMEDIATE) and
+        # makes the others poll with growing sleeps, in no particular order, until the busy
+        # timeout. Queuing this store's own transactions here instead keeps them in FIFO order
+        # and leaves the busy timeout to arbitrate between processes only.
+        self._sqlite_turn: asyncio.Lock | None = (
+            asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        )
 
     @classmethod
     async def open(cls, url: str) -> SqlStore:
         engine = create_engine(url)
-        await migrate(engine)
+        try:
+            await migrate(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
         return cls(engine)
 
     async def close(self) -> None:
@@ -57,21 +69,30 @@ class SqlStore:
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
+        # What the body raises (a planner's ShortfallError, say) is the caller's business
+        # and passes through; only the store's own failures are translated.
+        in_body = False
         try:
-            async with self._engine.begin() as conn:
+            async with self._sqlite_turn or nullcontext(), self._engine.begin() as conn:
+                in_body = True
                 yield conn
+                in_body = False
         except IntegrityError as exc:
             raise ConflictError(f"conflicting write: {exc.orig}") from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"state store error: {exc}") from exc
+        except OSError as exc:
+            # Connecting (refused, unknown host, timeout) fails with bare OSErrors that
+            # SQLAlchemy does not wrap.
+            if in_body:
+                raise
+            raise StoreError(f"cannot reach the state store: {exc}") from exc
 
     # -- reservations and Bobs -------------------------------------------------------------
 
     async def reserve(self, job: NewJob, planner: Planner) -> tuple[JobRecord, CreatePlan]:
         async with self._tx() as conn:
-            await conn.execute(
-                select(schema.fleet_lock.c.id).where(schema.fleet_lock.c.id == 1).with_for_update()
-            )
+            await _lock_fleet(conn)
             plan = planner(await self._occupants(conn))
             record = await self._insert_job(
                 conn,
@@ -130,6 +151,10 @@ class SqlStore:
 
     async def promote_reservation(self, name: str, state: BobState) -> BobRecord:
         async with self._tx() as conn:
+            # The row moves from reservations to bobs. A planner reading the two tables in
+            # separate statements (READ COMMITTED on PostgreSQL) could otherwise see it in
+            # neither, and hand out its name, slot and address a second time.
+            await _lock_fleet(conn)
             held = (
                 await conn.execute(
                     select(schema.reservations).where(schema.reservations.c.name == name)
@@ -311,6 +336,17 @@ class SqlStore:
         async with self._tx() as conn:
             rows = (await conn.execute(query)).all()
         return [AuditEntry.model_validate(dict(r._mapping)) for r in rows]
+
+
+async def _lock_fleet(conn: AsyncConnection) -> None:
+    """Wait for, then hold until commit, the right to change who occupies which slot.
+
+    On PostgreSQL this is the ``fleet_lock`` row. SQLite renders no FOR UPDATE and needs none:
+    ``BEGIN IMMEDIATE`` already made this transaction the only writer.
+    """
+    await conn.execute(
+        select(schema.fleet_lock.c.id).where(schema.fleet_lock.c.id == 1).with_for_update()
+    )
 
 
 def _bob(row: Row[Any]) -> BobRecord:

@@ -1,0 +1,39 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.postgres import PostgresCluster, PostgresUnavailable
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A PostgreSQL server of our own for the whole run, started on first use.
+
+    Skips when PostgreSQL is not installed, unless ``BOB_REQUIRE_POSTGRES=1`` (CI), where a
+    silently skipped backend would hide exactly the bugs these tests exist for.
+    """
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("BOB_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"BOB_REQUIRE_POSTGRES=1 but {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> Iterator[str]:
+    """An empty database of this test's own, dropped afterwards."""
+    name = postgres_cluster.create_database()
+    try:
+        yield postgres_cluster.database_url(name)
+    finally:
+        postgres_cluster.drop_database(name)
