@@ -7,14 +7,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import socket
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from bot import sandbox_cli
+from bot.progress import TerminalProgress
+from bot.runtime import Runtime, runtime
 from bot.settings import Settings, load_settings
 from handlers import queries, render
-from handlers.requests import ListBobs, ListJobs, PlanCreate, ShowJob, build
+from handlers.provision import Caller, record_outcome, submit_create, submit_destroy
+from handlers.requests import (
+    CreateBobs,
+    DestroyBobs,
+    ListBobs,
+    ListJobs,
+    PlanCreate,
+    ShowJob,
+    build,
+)
 from provisioning.errors import BobError, ConfigError, UsageError
+from provisioning.records import JobState
 from provisioning.store import SqlStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -70,6 +85,34 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
     jobs.set_defaults(handler=_jobs)
 
+    create = commands.add_parser(
+        "create",
+        parents=[common],
+        help="create N Bobs now: reserve, clone, configure, start, bootstrap (undone on failure)",
+    )
+    create.add_argument("count", type=int, metavar="N", help="how many Bobs")
+    create.add_argument("--host", metavar="HOST", help="place them only on this host")
+    create.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    create.set_defaults(handler=_create)
+
+    destroy = commands.add_parser(
+        "destroy",
+        parents=[common],
+        help="stop and remove Bobs: container, volume, address, name (safe to re-run)",
+    )
+    destroy.add_argument("names", nargs="+", metavar="NAME", help="Bob names, e.g. bob007")
+    destroy.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    destroy.set_defaults(handler=_destroy)
+
+    resume = commands.add_parser(
+        "resume",
+        parents=[common],
+        help="finish or roll back jobs a crash or Ctrl-C left unfinished",
+    )
+    resume.set_defaults(handler=_resume)
+
+    sandbox_cli.add_parser(commands)
+
     job = commands.add_parser(
         "job", parents=[common], help="one job's journal: every step, its outcome and timing"
     )
@@ -103,7 +146,64 @@ async def _job(args: argparse.Namespace, settings: Settings, store: SqlStore) ->
     return EXIT_OK
 
 
+def _caller(command: str) -> Caller:
+    return Caller(
+        actor=getpass.getuser(), source="cli", origin=socket.gethostname(), command=command
+    )
+
+
+async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    request = build(CreateBobs, count=args.count, host=args.host)
+    if args.dry_run:
+        plan_request = build(PlanCreate, count=args.count, host=args.host)
+        print(render.render_plan(await queries.dry_run_create(settings.fleet, store, plan_request)))
+        return EXIT_OK
+    caller = _caller(f"create {args.count}" + (f" on {args.host}" if args.host else ""))
+    async with runtime(settings, store) as rt:
+        job, plan = await submit_create(settings.fleet, store, request, caller)
+        print(f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs), flush=True)
+        return await _follow(rt, caller, job.id)
+
+
+async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    request = build(DestroyBobs, names=tuple(args.names))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("destroy asks for confirmation: pass --yes when not at a terminal")
+        answer = await asyncio.to_thread(input, f"destroy {', '.join(request.names)}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing destroyed")
+            return EXIT_OK
+    caller = _caller("destroy " + " ".join(request.names))
+    async with runtime(settings, store) as rt:
+        job, gone = await submit_destroy(settings.fleet, store, request, caller)
+        if gone:
+            print(f"already gone: {', '.join(gone)}")
+        if job is None:
+            return EXIT_OK
+        return await _follow(rt, caller, job.id)
+
+
+async def _resume(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    async with runtime(settings, store) as rt:
+        rt.bus.subscribe(TerminalProgress())
+        finished = await rt.runner.resume_unfinished()
+    if not finished:
+        print("no unfinished jobs")
+    return EXIT_OK if all(j.state is JobState.SUCCEEDED for j in finished) else EXIT_FAILED
+
+
+async def _follow(rt: Runtime, caller: Caller, job_id: str) -> int:
+    rt.bus.subscribe(TerminalProgress())
+    final = await rt.runner.run(job_id)
+    await record_outcome(rt.store, caller, final)
+    return EXIT_OK if final.state is JobState.SUCCEEDED else EXIT_FAILED
+
+
 async def _run(args: argparse.Namespace) -> int:
+    if bare := getattr(args, "bare_handler", None):
+        result: int = await bare(args)
+        return result
     settings = load_settings(args.config)
     handler: Command = args.handler
     store = await SqlStore.open(settings.database_url)

@@ -44,15 +44,24 @@ def build(kind: type[R], **fields: object) -> R:
         return kind.model_validate(fields)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
+        field = ".".join(str(p) for p in err["loc"][:1])
         raise UsageError(f"{field}: {_explain(field, err['msg'])} (got {err['input']!r})") from exc
 
 
 def _explain(field: str, message: str) -> str:
     if field == "count":
         return f"must be a whole number from 1 to {MAX_BATCH}"
-    if field == "host":
+    if field == "host" or field.startswith("names"):
         return "must be a host name: lower-case letters, digits and '-'"
     if field == "job_id":
         return "must be a job id as shown by `bob jobs` (hex digits)"
     return message
+
+
+class CreateBobs(_Request):
+    count: int = Field(ge=1, le=MAX_BATCH)
+    host: HostName | None = None
+
+
+class DestroyBobs(_Request):
+    names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)

@@ -7,6 +7,9 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   python3 python3-venv python3-pip  # bob itself
   postgresql                        # the tests start their own throwaway PostgreSQL cluster
+  # The local sandbox fleet: network-namespace hosts with their own sshd and LXC.
+  lxc busybox-static openssh-server openssh-client btrfs-progs rsync iproute2 iputils-ping
+  debootstrap
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -14,8 +17,15 @@ for p in "${packages[@]}"; do
 done
 if ((${#missing[@]})); then
   echo "installing Debian packages: ${missing[*]}"
+  # Packages like openssh-server would start system daemons; bob runs its own, by PID.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && made_policy=1
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$made_policy" ]; then rm -f "$policy"; fi
 fi
 
 if [ ! -x .venv/bin/python ]; then

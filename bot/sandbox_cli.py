@@ -1,0 +1,79 @@
+"""``bob sandbox up|down|status``: the local fleet of namespace hosts (see provisioning.sandbox)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from provisioning.sandbox import (
+    DEFAULT_STATE_DIR,
+    SandboxOptions,
+    sandbox_down,
+    sandbox_status,
+    sandbox_up,
+)
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="a local fleet of physical hosts simulated with network namespaces (needs root)",
+        description=(
+            "Each sandbox host is a network namespace with its own sshd, bridge, LXC state and "
+            "storage, reached over SSH like a real host. Addresses stay inside 10.250.0.0/16, "
+            "which is blackholed in the root namespace first."
+        ),
+    )
+    sandbox.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        metavar="DIR",
+        help=f"where the sandbox keeps keys, configs and host state (default {DEFAULT_STATE_DIR})",
+    )
+    actions = sandbox.add_subparsers(dest="sandbox_action", required=True, metavar="ACTION")
+    up = actions.add_parser("up", help="build the sandbox (a quick health check if it is up)")
+    up.add_argument("--hosts", type=int, default=2, metavar="N", help="how many hosts (1-8)")
+    up.add_argument("--backend", choices=["overlay", "btrfs", "dir"], default="overlay")
+    up.add_argument(
+        "--base", choices=["busybox", "debian"], default="busybox", help="busybox: fast, tiny"
+    )
+    up.set_defaults(bare_handler=_up)
+    down = actions.add_parser("down", help="remove everything up made; safe to run twice")
+    down.set_defaults(bare_handler=_down)
+    status = actions.add_parser("status", help="hosts, their sshd and containers")
+    status.set_defaults(bare_handler=_status)
+
+
+async def _up(args: argparse.Namespace) -> int:
+    options = SandboxOptions(
+        hosts=args.hosts, backend=args.backend, base=args.base, state_dir=args.state_dir
+    )
+    info = await sandbox_up(options)
+    for host in info.hosts:
+        print(f"{host.name}: namespace {host.namespace}, ssh root@{host.address}")
+    print(f"fleet config: {info.config_path}")
+    if options != SandboxOptions(state_dir=options.state_dir) or (
+        args.state_dir != DEFAULT_STATE_DIR
+    ):
+        print(f"use it with: --config {info.config_path}  (or export BOB_CONFIG=...)")
+    return 0
+
+
+async def _down(args: argparse.Namespace) -> int:
+    removed = await sandbox_down(args.state_dir)
+    print("\n".join(removed) if removed else "nothing to remove")
+    return 0
+
+
+async def _status(args: argparse.Namespace) -> int:
+    status = await sandbox_status(args.state_dir)
+    if status.options is None:
+        print(f"no sandbox in {args.state_dir}")
+        return 1
+    print(f"sandbox: {status.options.describe()}, {'up' if status.up else 'NOT healthy'}")
+    for h in status.hosts:
+        sshd = "sshd up" if h.sshd_alive else "sshd DOWN"
+        ns = "" if h.namespace_exists else ", namespace MISSING"
+        print(f"  {h.name} ({h.address}): {sshd}{ns}; containers: {', '.join(h.containers) or '-'}")
+    return 0 if status.up else 1

@@ -1,0 +1,96 @@
+"""Commands that change the fleet: they reserve, record who asked, and hand a job to the runner."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from handlers.requests import CreateBobs, DestroyBobs
+from provisioning.config.models import Fleet
+from provisioning.core.models import CreatePlan
+from provisioning.core.plan import plan_create
+from provisioning.errors import BobError, UsageError
+from provisioning.pipeline.destroy import Doomed
+from provisioning.pipeline.kinds import CREATE, DESTROY
+from provisioning.ports import StateStore
+from provisioning.records import AuditEntry, BobState, JobRecord, NewJob
+
+
+class Caller:
+    """Who asked, through what, from where: recorded in the audit log and on the job."""
+
+    def __init__(self, actor: str, source: str, origin: str, command: str) -> None:
+        self.actor, self.source, self.origin, self.command = actor, source, origin, command
+
+    def entry(self, outcome: str, detail: str | None = None) -> AuditEntry:
+        return AuditEntry(
+            at=datetime.now(UTC),
+            actor=self.actor,
+            source=self.source,
+            origin=self.origin,
+            command=self.command,
+            outcome=outcome,
+            detail=detail,
+        )
+
+
+async def submit_create(
+    fleet: Fleet, store: StateStore, request: CreateBobs, caller: Caller
+) -> tuple[JobRecord, CreatePlan]:
+    """Plan and reserve in one transaction; the job holds the names, slots and addresses."""
+    new_job = NewJob(
+        kind=CREATE,
+        params={"count": request.count, "host": request.host},
+        requested_by=caller.actor,
+        source=caller.source,
+    )
+    try:
+        job, plan = await store.reserve(
+            new_job, lambda held: plan_create(fleet, held, request.count, host=request.host)
+        )
+    except BobError as exc:
+        await store.audit(caller.entry("refused", str(exc)))
+        raise
+    await store.audit(caller.entry("submitted", f"job {job.id}: {', '.join(plan.names)}"))
+    return job, plan
+
+
+async def submit_destroy(
+    fleet: Fleet, store: StateStore, request: DestroyBobs, caller: Caller
+) -> tuple[JobRecord | None, list[str]]:
+    """A destroy job for the named Bobs that exist; also returns the names already gone."""
+    known_hosts = {h.name for h in fleet.hosts}
+    doomed: list[Doomed] = []
+    gone: list[str] = []
+    for name in dict.fromkeys(request.names):
+        bob = await store.get_bob(name)
+        if bob is None:
+            if any(r.name == name for r in await store.list_reservations()):
+                raise UsageError(f"{name} is still being created; cancel its job instead")
+            gone.append(name)
+            continue
+        if bob.host not in known_hosts:
+            raise UsageError(f"{name} is on host {bob.host}, which is no longer in the config")
+        if bob.state is BobState.CREATING:
+            raise UsageError(f"{name} is still being created by job {bob.job_id}")
+        doomed.append(Doomed(name=bob.name, host=bob.host, disk=bob.disk))
+    if not doomed:
+        await store.audit(caller.entry("no-op", f"already gone: {', '.join(gone)}"))
+        return None, gone
+    job = await store.create_job(
+        NewJob(
+            kind=DESTROY,
+            params={"bobs": [d.model_dump() for d in doomed]},
+            requested_by=caller.actor,
+            source=caller.source,
+        )
+    )
+    await store.audit(
+        caller.entry("submitted", f"job {job.id}: {', '.join(d.name for d in doomed)}")
+    )
+    return job, gone
+
+
+async def record_outcome(store: StateStore, caller: Caller, job: JobRecord) -> None:
+    await store.audit(
+        caller.entry(job.state.value, f"job {job.id}" + (f": {job.error}" if job.error else ""))
+    )

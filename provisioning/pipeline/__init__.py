@@ -1,0 +1,1 @@
+"""The create and destroy pipelines: LXC work on physical hosts as journaled, undoable steps."""

@@ -1,0 +1,39 @@
+"""What every pipeline step needs: the fleet, a shell per host and the store."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from provisioning.config.models import Fleet, Host
+from provisioning.hosts.shell import HostShell
+from provisioning.lxc.cgroups import DETECT_ARGV, CgroupLayout, layout_from_fstype
+from provisioning.ports import FleetStore
+
+
+class Shells(Protocol):
+    def get(self, host: str) -> HostShell: ...
+
+
+@dataclass
+class Pipeline:
+    fleet: Fleet
+    shells: Shells
+    store: FleetStore
+    _layouts: dict[str, CgroupLayout] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def host(self, name: str) -> Host:
+        return self.fleet.host(name)
+
+    def shell(self, host: str) -> HostShell:
+        return self.shells.get(host)
+
+    async def cgroup_layout(self, host: str) -> CgroupLayout:
+        """Detected once per host: which cgroup keys LXC will enforce there."""
+        async with self._lock:
+            if host not in self._layouts:
+                result = await self.shell(host).run(list(DETECT_ARGV))
+                self._layouts[host] = layout_from_fstype(result.stdout)
+            return self._layouts[host]
