@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("count", type=int, metavar="N", help="how many Bobs")
     create.add_argument("--host", metavar="HOST", help="place them only on this host")
     create.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    create.add_argument(
+        "--ensure",
+        action="store_true",
+        help="create only as many as needed for N Bobs to exist (on HOST if given); re-runnable",
+    )
     create.set_defaults(handler=_create)
 
     destroy = commands.add_parser(
@@ -154,11 +159,18 @@ def _caller(command: str) -> Caller:
 
 async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(CreateBobs, count=args.count, host=args.host)
+    if args.ensure:
+        have = await queries.count_bobs(store, host=request.host)
+        if have >= request.count:
+            where = f" on {request.host}" if request.host else ""
+            print(f"{have} Bobs exist{where} already: nothing to create")
+            return EXIT_OK
+        request = build(CreateBobs, count=request.count - have, host=request.host)
     if args.dry_run:
-        plan_request = build(PlanCreate, count=args.count, host=args.host)
+        plan_request = build(PlanCreate, count=request.count, host=request.host)
         print(render.render_plan(await queries.dry_run_create(settings.fleet, store, plan_request)))
         return EXIT_OK
-    caller = _caller(f"create {args.count}" + (f" on {args.host}" if args.host else ""))
+    caller = _caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:
         job, plan = await submit_create(settings.fleet, store, request, caller)
         print(f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs), flush=True)

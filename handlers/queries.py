@@ -33,3 +33,9 @@ async def recent_jobs(store: JobStore, request: ListJobs) -> list[JobRecord]:
 async def job_detail(store: JobStore, request: ShowJob) -> tuple[JobRecord, list[JournalEntry]]:
     job = await store.get_job(request.job_id)
     return job, await store.journal(job.id)
+
+
+async def count_bobs(store: FleetStore, *, host: str | None = None) -> int:
+    """Bobs that exist or are being made (reservations), on ``host`` or the whole fleet."""
+    held = await store.occupants()
+    return sum(1 for o in held if host is None or o.host == host)

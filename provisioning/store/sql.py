@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, or_, select, update
+from sqlalchemy import Row, and_, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -291,7 +291,10 @@ class SqlStore:
     ) -> None:
         values: dict[str, Any] = {"state": state.value}
         if state is JobState.RUNNING:
-            values["started_at"] = _now()
+            # A resumed job keeps the time it first started: durations must span the crash.
+            values["started_at"] = func.coalesce(
+                schema.jobs.c.started_at, literal(_now(), schema.UtcDateTime)
+            )
         if state.finished:
             values.update(finished_at=_now(), owner=None, lease_expires_at=None)
         if error is not None:

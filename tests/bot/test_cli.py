@@ -152,3 +152,29 @@ async def _reserve(state_dir, fleet, count):
         return job.id
     finally:
         await store.close()
+
+
+def test_create_dry_run_shows_the_plan_and_reserves_nothing(capsys, isolated_state):
+    code, out, _ = run(capsys, "create", "2", "--dry-run")
+    assert (0, "would create 2 Bobs:") == (code, out.splitlines()[0])
+    assert ([], []) == asyncio.run(_store_contents(isolated_state))
+
+
+def test_destroy_without_a_terminal_needs_yes(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code, _, err = run(capsys, "destroy", "bob001")
+    assert (2, "bob: destroy asks for confirmation: pass --yes when not at a terminal\n") == (
+        code,
+        err,
+    )
+
+
+def test_destroying_what_is_not_there_is_a_no_op(capsys):
+    code, out, _ = run(capsys, "destroy", "bob042", "--yes")
+    assert (0, "already gone: bob042\n") == (code, out)
+
+
+def test_ensure_creates_nothing_when_enough_bobs_exist(capsys, isolated_state):
+    asyncio.run(_reserve(isolated_state, make_fleet([(4, 5, 5), (4, 5, 5)]), 3))
+    code, out, _ = run(capsys, "create", "3", "--ensure")
+    assert (0, "3 Bobs exist already: nothing to create\n") == (code, out)
