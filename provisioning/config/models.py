@@ -195,6 +195,24 @@ class JenkinsController(_Model):
         return self
 
 
+class DnsSettings(_Model):
+    """The authoritative server bob updates (TSIG-signed) and transfers zones from."""
+
+    server: ipaddress.IPv4Address
+    port: int = Field(default=53, ge=1, le=65535)
+    tsig_key_name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
+    tsig_algorithm: Literal["hmac-sha256", "hmac-sha512", "hmac-sha1", "hmac-md5"] = (
+        "hmac-sha256"
+    )
+    tsig_secret_env: EnvVarName = "BOB_DNS_TSIG_SECRET"  # noqa: S105
+    # axfr: one zone transfer plus the store's reservations give the free set;
+    # scan: PTR queries in address order until NXDOMAIN (the original method).
+    allocation: Literal["axfr", "scan"] = "axfr"
+    scan_concurrency: int = Field(default=8, ge=1, le=64)
+    timeout: float = Field(default=3.0, gt=0, le=30)
+    ttl: int = Field(default=300, ge=1, le=86400)
+
+
 class SlackSettings(_Model):
     """Names of the environment variables holding Slack secrets, never the secrets."""
 
@@ -230,6 +248,7 @@ class Fleet(_Model):
     subnets: tuple[Subnet, ...] = Field(min_length=1)
     bob_defaults: BobDefaults = Field(default_factory=BobDefaults)
     jenkins: tuple[JenkinsController, ...] = ()
+    dns: DnsSettings | None = None
     slack: SlackSettings = Field(default_factory=SlackSettings)
     access: AccessControl = Field(default_factory=AccessControl)
 
