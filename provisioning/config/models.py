@@ -201,9 +201,7 @@ class DnsSettings(_Model):
     server: ipaddress.IPv4Address
     port: int = Field(default=53, ge=1, le=65535)
     tsig_key_name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
-    tsig_algorithm: Literal["hmac-sha256", "hmac-sha512", "hmac-sha1", "hmac-md5"] = (
-        "hmac-sha256"
-    )
+    tsig_algorithm: Literal["hmac-sha256", "hmac-sha512", "hmac-sha1", "hmac-md5"] = "hmac-sha256"
     tsig_secret_env: EnvVarName = "BOB_DNS_TSIG_SECRET"  # noqa: S105
     # axfr: one zone transfer plus the store's reservations give the free set;
     # scan: PTR queries in address order until NXDOMAIN (the original method).

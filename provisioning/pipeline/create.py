@@ -1,73 +1,71 @@
 """The create pipeline: one lane per Bob, each step with apply, undo and check.
 
 The name, slot and address were reserved in the store when the job was submitted; the lane
-turns that reservation into a running, bootstrapped container and finally a ready Bob.
+turns that reservation into a running, bootstrapped container and finally a ready Bob. Undone,
+it removes the container first and gives the name, slot and address back last, and only once
+the container is provably gone: they are never handed out while a container may still use them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Literal
 
-from provisioning.config.models import Host
 from provisioning.core.models import PlannedBob
-from provisioning.errors import ConflictError, JobError
-from provisioning.hosts.errors import CommandFailed
-from provisioning.hosts.shell import HostShell
+from provisioning.errors import BobError, ConflictError
+from provisioning.hosts.errors import CommandFailed, HostError
 from provisioning.jobs.steps import Step, StepContext
-from provisioning.lxc import commands, layout
+from provisioning.lxc import commands
 from provisioning.lxc.config import NetworkSpec, owner_of, render
 from provisioning.pipeline import remote
+from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.lxc_log import START_LOG, excerpt
 from provisioning.records import BobState
 
+__all__ = ["CREATE_STEPS", "START_LOG", "create_steps"]
+
 READY_TIMEOUT_S = 20.0
-START_LOG = "bob-start.log"
+READY_POLL_S = 0.1
+WAIT_RUNNING_S = 10
 
 
-class BobStep(Step):
-    """A step of one Bob's lane on its host."""
+class BobStep(HostStep):
+    """A step of one new Bob's lane, from its planned name, slot and address."""
 
-    def __init__(self, pipeline: Pipeline, bob: PlannedBob, timeout: float | None = 120.0):
-        self.p = pipeline
+    def __init__(
+        self, pipeline: Pipeline, bob: PlannedBob, timeout: float | None = DEFAULT_TIMEOUT_S
+    ) -> None:
+        super().__init__(pipeline, bob=bob.name, host=bob.host, disk=bob.disk, timeout=timeout)
         self.bob = bob
-        self.lane = bob.name
-        self.host = bob.host
-        self.timeout = timeout
 
-    @property
-    def shell(self) -> HostShell:
-        return self.p.shell(self.bob.host)
-
-    @property
-    def hostcfg(self) -> Host:
-        return self.p.host(self.bob.host)
-
-    def argv_info(self) -> list[str]:
-        return commands.info(self.hostcfg, self.bob.disk, self.bob.name)
-
-    async def state(self) -> str | None:
-        """RUNNING, STOPPED, … or None when the container does not exist."""
-        result = await self.shell.run(self.argv_info(), check=False)
-        return result.stdout.strip() or None if result.exit_status == 0 else None
-
-    async def config_text(self) -> str | None:
-        path = str(layout.config_path(self.hostcfg, self.bob.disk, self.bob.name))
-        return await remote.read_file(self.shell, path)
+    def mine(self, ctx: StepContext) -> tuple[str, str]:
+        """The owner mark (name, job id) Clone writes into the container's config."""
+        return (self.bob.name, ctx.job.id)
 
 
 class Reserve(BobStep):
-    """The reservation itself was made with the job; undoing it frees name, slot and address."""
+    """The reservation was made with the job; undoing it frees the name, slot and address."""
 
     name = "reserve"
 
-    async def apply(self, ctx: StepContext) -> None:
+    async def _apply(self, ctx: StepContext) -> None:
         held = {r.name for r in await self.p.store.list_reservations(ctx.job.id)}
         if self.bob.name not in held and await self.p.store.get_bob(self.bob.name) is None:
             raise ConflictError(f"the reservation for {self.bob.name} is gone")
 
-    async def undo(self, ctx: StepContext) -> None:
+    async def _undo(self, ctx: StepContext) -> None:
+        # An unreachable host raises (and is retried): the reservation then stays held.
+        if await self.container.exists():
+            raise ConflictError(
+                f"{self.container.where} is still on the host, so its name, slot and address "
+                "stay reserved"
+            )
         await self.p.store.release_reservations(ctx.job.id, [self.bob.name])
+        record = await self.p.store.get_bob(self.bob.name)
+        if record is not None and record.job_id == ctx.job.id:
+            await self.p.store.delete_bob(self.bob.name)  # what MarkReady's undo left held
 
     async def check(self, ctx: StepContext) -> bool:
         return any(
@@ -76,51 +74,66 @@ class Reserve(BobStep):
 
 
 class Clone(BobStep):
-    """Clone the host's base into the Bob's disk and tag it with the job that made it."""
+    """Clone the host's base into the Bob's disk and tag it with the job that made it.
+
+    The tag (a marker line in the config) can only be written once lxc-copy is done, so a mark
+    beside the container (``.NAME.bob-clone``, holding the job id) is written before lxc-copy
+    starts and removed after the tag. A container is this job's when it carries this job's tag,
+    or no tag but this job's mark (a clone cut off by a crash). Any other container of that name
+    was there before (made by hand, by an older system, by another job) and is never touched.
+    """
 
     name = "clone"
 
-    async def apply(self, ctx: StepContext) -> None:
-        config = await self.config_text()
-        if config is not None:
-            if owner_of(config) == (self.bob.name, ctx.job.id):
+    async def _apply(self, ctx: StepContext) -> None:
+        if await self.container.exists():
+            owner = await self._owner(ctx)
+            if owner is None:
+                raise ConflictError(
+                    f"a container {self.container.where} already exists; this job did not make it"
+                )
+            if owner == "tagged":
+                await self.container.unmark()
                 return
-            raise ConflictError(
-                f"a container named {self.bob.name} already exists on "
-                f"{self.bob.host}/{self.bob.disk}; bob did not make it in this job"
-            )
+            await self.container.remove()  # our own clone, cut off before its tag: start over
+        await self.container.mark(ctx.job.id)
         for argv in commands.clone(self.hostcfg, self.bob.disk, self.bob.name):
             await self.shell.run(argv, timeout=self.timeout)
         await self._tag(ctx)
+        await self.container.unmark()
+
+    async def _owner(self, ctx: StepContext) -> Literal["tagged", "marked"] | None:
+        """How the existing container is this job's, or None when it is not."""
+        owner = owner_of(await self.container.config() or "")
+        if owner == self.mine(ctx):
+            return "tagged"
+        if owner is None and await self.container.marked_by() == ctx.job.id:
+            return "marked"
+        return None
 
     async def _tag(self, ctx: StepContext) -> None:
-        path = str(layout.config_path(self.hostcfg, self.bob.disk, self.bob.name))
-        text = await remote.read_file(self.shell, path) or ""
+        text = await self.container.config() or ""
         if owner_of(text) is None:
             marker = f"# bob: managed by bob: name={self.bob.name} job={ctx.job.id}\n"
-            await remote.write_file(self.shell, path, text + marker)
+            await remote.write_file(self.shell, self.container.config_path, text + marker)
 
-    async def undo(self, ctx: StepContext) -> None:
-        config = await self.config_text()
-        if config is None:
-            return
-        owner = owner_of(config)
-        # Untagged means our lxc-copy was cut off before the tag: the reservation made the
-        # name ours, so nobody else can have made it since.
-        if owner is not None and owner != (self.bob.name, ctx.job.id):
-            await ctx.log(f"left {self.bob.name} alone: it belongs to job {owner[1]}")
-            return
-        await self.shell.run(commands.stop(self.hostcfg, self.bob.disk, self.bob.name), check=False)
-        for argv in commands.remove(self.hostcfg, self.bob.disk, self.bob.name):
-            await self.shell.run(argv, check=False, timeout=self.timeout)
-        if await self.config_text() is not None:
-            raise JobError(
-                f"{self.bob.host}: could not remove container {self.bob.name}", job_id=ctx.job.id
-            )
+    async def _undo(self, ctx: StepContext) -> None:
+        if await self.container.exists():
+            if await self._owner(ctx) is None:
+                await ctx.log(f"left {self.container.where} alone: this job did not make it")
+                return
+            await self.container.remove()
+        if await self.container.marked_by() == ctx.job.id:
+            await self.container.unmark()
 
     async def check(self, ctx: StepContext) -> bool:
-        config = await self.config_text()
-        return config is not None and owner_of(config) == (self.bob.name, ctx.job.id)
+        # A mark still there means the step stopped between tag and unmark: apply finishes it.
+        config = await self.container.config()
+        return (
+            config is not None
+            and owner_of(config) == self.mine(ctx)
+            and await self.container.marked_by() is None
+        )
 
 
 class Configure(BobStep):
@@ -128,11 +141,12 @@ class Configure(BobStep):
 
     name = "configure"
 
-    async def apply(self, ctx: StepContext) -> None:
-        path = str(layout.config_path(self.hostcfg, self.bob.disk, self.bob.name))
-        base = await remote.read_file(self.shell, path)
+    async def _apply(self, ctx: StepContext) -> None:
+        base = await self.container.config()
         if base is None:
-            raise JobError(f"{self.bob.host}: {path} is missing", job_id=ctx.job.id)
+            raise HostError(
+                f"{self.host_name}: {self.container.config_path} is missing", host=self.host_name
+            )
         defaults = self.p.fleet.bob_defaults
         rootfs = commands.rootfs_of(self.hostcfg, self.bob.disk, self.bob.name)
         text = render(
@@ -150,13 +164,12 @@ class Configure(BobStep):
             hooks={str(kind): path for kind, path in defaults.hooks.items()},
             rootfs_path=f"dir:{rootfs}" if self.hostcfg.storage.backend == "lvm" else None,
         )
-        await remote.write_file(self.shell, path, text)
+        await remote.write_file(self.shell, self.container.config_path, text)
 
-    async def undo(self, ctx: StepContext) -> None:
-        """Nothing of its own: the file goes with the container (Clone's undo)."""
+    # No undo of its own: the file goes with the container (Clone's undo).
 
     async def check(self, ctx: StepContext) -> bool:
-        config = await self.config_text() or ""
+        config = await self.container.config() or ""
         return f"lxc.net.0.ipv4.address = {self.bob.ip}/{self.bob.prefix_length}" in config
 
 
@@ -164,26 +177,31 @@ class Start(BobStep):
     name = "start"
 
     def _log_file(self) -> str:
-        return str(layout.container_dir(self.hostcfg, self.bob.disk, self.bob.name) / START_LOG)
+        return f"{self.container.directory}/{START_LOG}"
 
-    async def apply(self, ctx: StepContext) -> None:
-        if await self.state() == "RUNNING":
+    async def _apply(self, ctx: StepContext) -> None:
+        if await self.container.state() == "RUNNING":
             return
         argv = commands.start(self.hostcfg, self.bob.disk, self.bob.name, self._log_file())
         try:
             await self.shell.run(argv, timeout=self.timeout)
         except CommandFailed as exc:
-            tail = await self.shell.run(["tail", "-n", "15", self._log_file()], check=False)
-            raise JobError(
-                f"{exc}\n{tail.stdout.strip()}", job_id=ctx.job.id, step=self.name
-            ) from exc
+            # The log is the only place LXC says why, and it goes with the container on undo.
+            raise self.failure(ctx, exc, detail=await self._log_excerpt()) from exc
 
-    async def undo(self, ctx: StepContext) -> None:
-        if await self.state() == "RUNNING":
-            await self.shell.run(commands.stop(self.hostcfg, self.bob.disk, self.bob.name))
+    async def _log_excerpt(self) -> str:
+        try:
+            text = await remote.read_file(self.shell, self._log_file())
+        except BobError:
+            return ""  # the start's own failure is what matters
+        lines = excerpt(text or "")
+        return f"LXC log {self._log_file()}:\n" + "\n".join(lines) if lines else ""
+
+    async def _undo(self, ctx: StepContext) -> None:
+        await self.container.stop()
 
     async def check(self, ctx: StepContext) -> bool:
-        return await self.state() == "RUNNING"
+        return await self.container.state() == "RUNNING"
 
 
 class WaitReady(BobStep):
@@ -191,30 +209,35 @@ class WaitReady(BobStep):
 
     name = "wait-ready"
 
-    async def apply(self, ctx: StepContext) -> None:
+    async def _apply(self, ctx: StepContext) -> None:
         await self.shell.run(
-            commands.wait_running(self.hostcfg, self.bob.disk, self.bob.name, 10), timeout=15
+            commands.wait_running(self.hostcfg, self.bob.disk, self.bob.name, WAIT_RUNNING_S),
+            timeout=WAIT_RUNNING_S + 5,
         )
         deadline = time.monotonic() + READY_TIMEOUT_S
-        while not await self._answers():
+        while True:
+            ping = await self.shell.run(self._ping(), check=False)
+            if ping.exit_status == 0:
+                return
             if time.monotonic() > deadline:
-                raise JobError(
-                    f"{self.bob.host}: {self.bob.name} is RUNNING but {self.bob.ip} does not "
-                    f"answer ping after {READY_TIMEOUT_S:.0f}s",
-                    job_id=ctx.job.id,
-                    step=self.name,
+                said = (ping.stdout + ping.stderr).strip().splitlines()
+                raise HostError(
+                    f"{self.host_name}: {self.bob.ip} does not answer ping after "
+                    f"{READY_TIMEOUT_S:g} s although {self.bob.name} is RUNNING"
+                    + (f": {said[-1]}" if said else ""),
+                    host=self.host_name,
                 )
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(READY_POLL_S)
 
-    async def _answers(self) -> bool:
-        ping = ["ping", "-c", "1", "-W", "1", "-q", str(self.bob.ip)]
-        return (await self.shell.run(ping, check=False)).exit_status == 0
+    def _ping(self) -> list[str]:
+        return ["ping", "-c", "1", "-W", "1", "-q", str(self.bob.ip)]
 
-    async def undo(self, ctx: StepContext) -> None:
-        """Waiting changes nothing."""
+    # Waiting changes nothing: no undo.
 
     async def check(self, ctx: StepContext) -> bool:
-        return await self.state() == "RUNNING" and await self._answers()
+        if await self.container.state() != "RUNNING":
+            return False
+        return (await self.shell.run(self._ping(), check=False)).exit_status == 0
 
 
 class Personalize(BobStep):
@@ -225,24 +248,22 @@ class Personalize(BobStep):
     def _attach(self, *command: str) -> list[str]:
         return commands.attach(self.hostcfg, self.bob.disk, self.bob.name, command)
 
-    async def apply(self, ctx: StepContext) -> None:
+    async def _apply(self, ctx: StepContext) -> None:
         await self.shell.run(self._attach("tee", "/etc/hostname"), input=f"{self.bob.name}\n")
         strip = self.p.fleet.bob_defaults.strip_identity
         if strip:
             await self.shell.run(self._attach("rm", "-f", *strip))
             await ctx.log(f"removed identity files: {', '.join(strip)}")
 
-    async def undo(self, ctx: StepContext) -> None:
-        """Changes inside the container go with it."""
+    # Changes inside the container go with it: no undo.
 
     async def check(self, ctx: StepContext) -> bool:
         hostname = await self.shell.run(self._attach("cat", "/etc/hostname"), check=False)
         if hostname.stdout.strip() != self.bob.name:
             return False
         for path in self.p.fleet.bob_defaults.strip_identity:
-            if (
-                await self.shell.run(self._attach("test", "-e", path), check=False)
-            ).exit_status == 0:
+            test = await self.shell.run(self._attach("test", "-e", path), check=False)
+            if test.exit_status == 0:
                 return False
         return True
 
@@ -252,7 +273,7 @@ class Bootstrap(BobStep):
 
     name = "bootstrap"
 
-    async def apply(self, ctx: StepContext) -> None:
+    async def _apply(self, ctx: StepContext) -> None:
         command = self.p.fleet.bob_defaults.bootstrap
         if not command:
             await ctx.log("no bootstrap command configured")
@@ -260,8 +281,7 @@ class Bootstrap(BobStep):
         argv = commands.attach(self.hostcfg, self.bob.disk, self.bob.name, command)
         await self.shell.stream(argv, ctx.log, timeout=self.timeout)
 
-    async def undo(self, ctx: StepContext) -> None:
-        """A converge cannot be taken back; the container it ran in is removed by Clone's undo."""
+    # A converge cannot be taken back; the container it ran in goes with Clone's undo.
 
     async def check(self, ctx: StepContext) -> bool:
         # Converging again is what a bootstrap tool is built for; never assume it finished.
@@ -271,17 +291,19 @@ class Bootstrap(BobStep):
 class MarkReady(BobStep):
     name = "ready"
 
-    async def apply(self, ctx: StepContext) -> None:
+    async def _apply(self, ctx: StepContext) -> None:
         await self.p.store.promote_reservation(self.bob.name, BobState.READY)
 
-    async def undo(self, ctx: StepContext) -> None:
-        bob = await self.p.store.get_bob(self.bob.name)
-        if bob is not None and bob.job_id == ctx.job.id:
-            await self.p.store.delete_bob(self.bob.name)
+    async def _undo(self, ctx: StepContext) -> None:
+        # Not deleted here: the record holds the name, slot and address until Reserve's undo
+        # has seen the container gone.
+        record = await self.p.store.get_bob(self.bob.name)
+        if record is not None and record.job_id == ctx.job.id:
+            await self.p.store.set_bob_state(self.bob.name, BobState.FAILED)
 
     async def check(self, ctx: StepContext) -> bool:
-        bob = await self.p.store.get_bob(self.bob.name)
-        return bob is not None and bob.state is BobState.READY and bob.job_id == ctx.job.id
+        record = await self.p.store.get_bob(self.bob.name)
+        return record is not None and record.state is BobState.READY and record.job_id == ctx.job.id
 
 
 CREATE_STEPS: tuple[type[BobStep], ...] = (

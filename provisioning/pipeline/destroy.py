@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from provisioning.config.models import Host
-from provisioning.errors import JobError
-from provisioning.hosts.shell import HostShell
 from provisioning.jobs.steps import Step, StepContext
-from provisioning.lxc import commands, layout
-from provisioning.pipeline import remote
+from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
 from provisioning.records import BobState
 
@@ -28,34 +24,20 @@ class Doomed(BaseModel):
     disk: str
 
 
-class DestroyStep(Step):
-    def __init__(self, pipeline: Pipeline, bob: Doomed, timeout: float | None = 120.0):
-        self.p = pipeline
+class DestroyStep(HostStep):
+    """Destruction is not undone: a failed destroy leaves the Bob marked 'destroying'."""
+
+    def __init__(
+        self, pipeline: Pipeline, bob: Doomed, timeout: float | None = DEFAULT_TIMEOUT_S
+    ) -> None:
+        super().__init__(pipeline, bob=bob.name, host=bob.host, disk=bob.disk, timeout=timeout)
         self.bob = bob
-        self.lane = bob.name
-        self.host = bob.host
-        self.timeout = timeout
-
-    @property
-    def shell(self) -> HostShell:
-        return self.p.shell(self.bob.host)
-
-    @property
-    def hostcfg(self) -> Host:
-        return self.p.host(self.bob.host)
-
-    async def undo(self, ctx: StepContext) -> None:
-        """Destruction is not undone; a failed destroy leaves the Bob marked 'destroying'."""
-
-    async def container_exists(self) -> bool:
-        path = str(layout.container_dir(self.hostcfg, self.bob.disk, self.bob.name))
-        return await remote.exists(self.shell, path)
 
 
 class MarkDestroying(DestroyStep):
     name = "mark-destroying"
 
-    async def apply(self, ctx: StepContext) -> None:
+    async def _apply(self, ctx: StepContext) -> None:
         if await self.p.store.get_bob(self.bob.name) is not None:
             await self.p.store.set_bob_state(self.bob.name, BobState.DESTROYING)
 
@@ -67,18 +49,11 @@ class MarkDestroying(DestroyStep):
 class StopContainer(DestroyStep):
     name = "stop"
 
-    async def apply(self, ctx: StepContext) -> None:
-        info = await self.shell.run(
-            commands.info(self.hostcfg, self.bob.disk, self.bob.name), check=False
-        )
-        if info.exit_status == 0 and info.stdout.strip() != "STOPPED":
-            await self.shell.run(commands.stop(self.hostcfg, self.bob.disk, self.bob.name))
+    async def _apply(self, ctx: StepContext) -> None:
+        await self.container.stop()
 
     async def check(self, ctx: StepContext) -> bool:
-        info = await self.shell.run(
-            commands.info(self.hostcfg, self.bob.disk, self.bob.name), check=False
-        )
-        return info.exit_status != 0 or info.stdout.strip() == "STOPPED"
+        return await self.container.state() in (None, "STOPPED")
 
 
 class RemoveContainer(DestroyStep):
@@ -86,24 +61,14 @@ class RemoveContainer(DestroyStep):
 
     name = "remove"
 
-    async def apply(self, ctx: StepContext) -> None:
-        if not await self.container_exists():
+    async def _apply(self, ctx: StepContext) -> None:
+        if not await self.container.exists():
             await ctx.log(f"{self.bob.name}: no container on {self.bob.host}, nothing to remove")
             return
-        failures = []
-        for argv in commands.remove(self.hostcfg, self.bob.disk, self.bob.name):
-            result = await self.shell.run(argv, check=False, timeout=self.timeout)
-            if result.exit_status != 0:
-                failures.append(f"`{' '.join(argv)}`: {result.stderr.strip()}")
-        if await self.container_exists():
-            raise JobError(
-                f"{self.bob.host}: {self.bob.name} is still there after: " + "; ".join(failures),
-                job_id=ctx.job.id,
-                step=self.name,
-            )
+        await self.container.remove()
 
     async def check(self, ctx: StepContext) -> bool:
-        return not await self.container_exists()
+        return not await self.container.exists()
 
 
 class Forget(DestroyStep):
@@ -111,7 +76,7 @@ class Forget(DestroyStep):
 
     name = "forget"
 
-    async def apply(self, ctx: StepContext) -> None:
+    async def _apply(self, ctx: StepContext) -> None:
         await self.p.store.delete_bob(self.bob.name)
 
     async def check(self, ctx: StepContext) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from provisioning.hosts.errors import CommandFailed
 from provisioning.hosts.shell import HostShell
 
 # A fixed script: the path arrives as $1, the content on stdin, so neither is ever parsed by a
@@ -19,4 +20,19 @@ async def read_file(shell: HostShell, path: str) -> str | None:
 
 
 async def exists(shell: HostShell, path: str) -> bool:
-    return (await shell.run(["test", "-e", path], check=False)).exit_status == 0
+    """True or False as ``test -e`` answers (0 or 1); anything else is no answer and raises.
+
+    Callers decide from this that a container is gone, so a killed or timed-out ``test`` must
+    never read as "not there".
+    """
+    argv = ["test", "-e", path]
+    result = await shell.run(argv, check=False)
+    if result.exit_status not in (0, 1):
+        raise CommandFailed(
+            host=shell.name,
+            argv=argv,
+            exit_status=result.exit_status,
+            stderr=result.stderr,
+            stdout=result.stdout,
+        )
+    return result.exit_status == 0

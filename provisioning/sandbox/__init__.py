@@ -7,12 +7,15 @@ reaches it over SSH exactly like a real host, with the fleet config ``sandbox_up
     sandbox_up(SandboxOptions(...)) -> SandboxInfo      build, or check the one already built
     sandbox_status(state_dir)       -> SandboxStatus
     sandbox_down(state_dir)         -> list[str]        remove everything up made; re-runnable
+    stop_sshd(state_dir, host)      -> list[int]        fault drill: sshd and its sessions gone
+    start_sshd(state_dir, host)     -> int              … and back, the host untouched meanwhile
 
 Needs root and: lxc busybox-static openssh-server openssh-client btrfs-progs rsync iproute2
 (debootstrap for ``base="debian"``). Failures raise ``SandboxError``.
 """
 
 from provisioning.sandbox.down import sandbox_down
+from provisioning.sandbox.drills import start_sshd, stop_sshd
 from provisioning.sandbox.errors import SandboxError
 from provisioning.sandbox.fleet_config import expected_fleet, render_fleet_config
 from provisioning.sandbox.options import (
@@ -43,4 +46,6 @@ __all__ = [
     "sandbox_down",
     "sandbox_status",
     "sandbox_up",
+    "start_sshd",
+    "stop_sshd",
 ]

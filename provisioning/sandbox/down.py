@@ -56,7 +56,12 @@ async def _down_host(layout: HostLayout) -> tuple[list[str], set[str]]:
     removed: list[str] = []
     names: set[str] = set()
     pid = sshd.our_pid(layout)
-    entry = pid or next(iter(await network.netns_pids(layout.namespace)), None)
+    # the keeper when sshd was stopped by a drill; any process of the namespace otherwise
+    entry = (
+        pid
+        or sshd.keeper_pid(layout)
+        or next(iter(await network.netns_pids(layout.namespace)), None)
+    )
     if entry is not None:
         view = HostView(layout.name, entry)
         names = {name for _, name in await containers.list_containers(view)}
@@ -77,7 +82,8 @@ async def _down_host(layout: HostLayout) -> tuple[list[str], set[str]]:
 
 
 async def _kill_leftovers(layout: HostLayout) -> list[str]:
-    """Whatever still runs in our namespace (an SSH session, an LXC monitor) is ours."""
+    """Whatever still runs in our namespace (the keeper, an SSH session, an LXC monitor) is
+    ours."""
     pids = await network.netns_pids(layout.namespace)
     for pid in pids:
         await processes.kill(pid)

@@ -1,8 +1,14 @@
-"""Become one sandbox host's sshd (run as a script, inside the host's namespaces).
+"""Set up one sandbox host's namespaces, start its sshd, then hold the namespaces (run as a script).
 
 Started as ``setsid --fork ip netns exec NS unshare --mount --uts --propagation private
-python -I -S host_init.py SPEC``: each of those execs in place, so this process, and the sshd
-it becomes, keeps the PID that sshd writes to its pid file.
+python -I -S host_init.py SPEC``: each of those execs in place, so this process is the first one
+in the host's fresh mount and UTS namespaces.
+
+With ``keeper_pid_file`` in the spec this process stays on as the host's *keeper*: it starts the
+service (sshd) detached, writes its own PID to that file and sleeps. The namespaces then live as
+long as the keeper, so sshd can be stopped and started again (``nsenter`` on the keeper) as a
+fault drill without the host losing its mounts. Without it, this process execs the service and
+the host lives exactly as long as that.
 
 Stdlib only and run by path (not ``-m``), so it starts in milliseconds without importing bob.
 Every step is an argv from the spec (built by ``mounts.init_spec``); nothing goes through a shell.
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,7 +40,17 @@ def main(argv: list[str]) -> None:
     for step in spec["steps"]:
         subprocess.run(step, check=True, timeout=STEP_TIMEOUT, stdin=subprocess.DEVNULL)
     command = spec["exec"]
-    os.execv(command[0], command)  # noqa: S606 - becoming sshd is the point: same PID
+    keeper_pid_file = spec.get("keeper_pid_file")
+    if keeper_pid_file is None:
+        os.execv(command[0], command)  # noqa: S606 - becoming the service: same PID
+    Path(keeper_pid_file).write_text(f"{os.getpid()}\n", encoding="utf-8")
+    # setsid --fork: the service is reparented away from us at once, so whoever reaps orphans
+    # reaps it when a drill stops it, and it keeps no tie to this process.
+    subprocess.run(
+        ["setsid", "--fork", *command], check=True, timeout=STEP_TIMEOUT, stdin=subprocess.DEVNULL
+    )
+    while True:
+        signal.pause()  # until `sandbox down` ends us
 
 
 def _drop_netns_pins() -> None:

@@ -63,6 +63,11 @@ class HostLayout:
         return self.dir / "sshd.pid"
 
     @property
+    def keeper_pid_file(self) -> Path:
+        """The PID of the process holding the host's namespaces (see ``host_init``)."""
+        return self.dir / "keeper.pid"
+
+    @property
     def sshd_log(self) -> Path:
         return self.dir / "sshd.log"
 

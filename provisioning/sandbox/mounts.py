@@ -99,8 +99,15 @@ def init_spec(
         "outer_mount_namespace": os.readlink("/proc/self/ns/mnt"),
         "hostname": layout.name,
         "steps": steps,
-        "exec": [SSHD, "-D", "-f", str(layout.sshd_config), "-E", str(layout.sshd_log)],
+        "exec": sshd_argv(layout),
+        # host_init stays on as the keeper of the namespaces: sshd can then be restarted
+        "keeper_pid_file": str(layout.keeper_pid_file),
     }
+
+
+def sshd_argv(layout: HostLayout) -> list[str]:
+    """The host's sshd in the foreground (``-D``): it writes its own pid file (``PidFile``)."""
+    return [SSHD, "-D", "-f", str(layout.sshd_config), "-E", str(layout.sshd_log)]
 
 
 def _unescape(field: str) -> str:

@@ -2,6 +2,8 @@
 
 A process is only ever treated as ours when the pid file names it, ``/proc/PID/exe`` is sshd and
 its command line carries our config path: a reused PID or the machine's own sshd is left alone.
+The same holds for a host's keeper (the ``host_init`` process holding its namespaces): its pid
+file names it and its command line carries our init script and the host's spec.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from provisioning.sandbox import host_init, processes
 from provisioning.sandbox.errors import SandboxError
 from provisioning.sandbox.layout import HostLayout
-from provisioning.sandbox.mounts import SSHD
+from provisioning.sandbox.mounts import SSHD, sshd_argv
 from provisioning.sandbox.paths import StatePaths
 from provisioning.sandbox.runner import run
 
@@ -83,13 +85,26 @@ async def start(layout: HostLayout) -> int:
         str(layout.init_spec),
     ]
     await run(argv, log=layout.init_log)
+    return await _started(layout, argv, "the host's init or sshd did not start")
+
+
+async def restart(layout: HostLayout, keeper: int) -> int:
+    """Start sshd again inside the namespaces the host's ``keeper`` holds; return its PID."""
+    layout.pid_file.unlink(missing_ok=True)
+    nsenter = ["nsenter", "--target", str(keeper), "--mount", "--net", "--uts", "--"]
+    argv = ["setsid", "--fork", *nsenter, *sshd_argv(layout)]
+    await run(argv, log=layout.init_log)
+    return await _started(layout, argv, "sshd did not start again")
+
+
+async def _started(layout: HostLayout, argv: Sequence[str], failure: str) -> int:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline and not _init_failed(layout):
         if (pid := our_pid(layout)) is not None:
             return pid
         await asyncio.sleep(POLL)
     raise SandboxError(
-        f"{layout.name}: the host's init or sshd did not start",
+        f"{layout.name}: {failure}",
         command=argv,
         stderr=_tail(layout.init_log) + _tail(layout.sshd_log),
     )
@@ -104,6 +119,22 @@ def our_pid(layout: HostLayout) -> int | None:
     except (OSError, ValueError):
         return None
     if exe != SSHD or str(layout.sshd_config) not in cmdline or processes.gone(pid):
+        return None
+    return pid
+
+
+def keeper_pid(layout: HostLayout) -> int | None:
+    """The PID of the process holding this host's namespaces, if it is alive and ours.
+
+    None as well for a host built before keepers existed: its sshd is its only holder.
+    """
+    try:
+        pid = int(layout.keeper_pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return None
+    words = {word.decode(errors="replace") for word in cmdline}
+    if not {str(HOST_INIT), str(layout.init_spec)} <= words or processes.gone(pid):
         return None
     return pid
 

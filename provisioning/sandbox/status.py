@@ -22,9 +22,10 @@ async def sandbox_status(state_dir: Path) -> SandboxStatus:
 
 async def _host_status(layout: HostLayout) -> HostStatus:
     pid = sshd.our_pid(layout)
+    inside = pid or sshd.keeper_pid(layout)  # the keeper: when a drill stopped sshd
     found: tuple[str, ...] = ()
-    if pid is not None:
-        listing = await containers.list_containers(HostView(layout.name, pid))
+    if inside is not None:
+        listing = await containers.list_containers(HostView(layout.name, inside))
         found = tuple(containers.describe(path, name) for path, name in listing)
     return HostStatus(
         name=layout.name,

@@ -1,0 +1,119 @@
+"""What every pipeline step shares: one Bob, one host, failures that say where, a patient undo.
+
+A subclass implements ``_apply``, ``check`` and (if it leaves anything behind) ``_undo``. The
+public ``apply`` and ``undo`` add two things the job runner cannot know about:
+
+- a failure is raised as :class:`~provisioning.pipeline.errors.StepFailed` naming the step, the
+  Bob and the host, carrying the failed command's stderr, so the journal says what broke where;
+- an undo that cannot reach the host is retried with backoff for up to :data:`UNDO_RETRY_S`: a
+  host that drops off for a moment (sshd restarted, a network blip) must not turn into a
+  container nobody removes. Undo steps are written to be safe to repeat, so retrying a command
+  whose outcome was lost with the connection is safe too.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import time
+
+from provisioning.config.models import Host
+from provisioning.errors import BobError
+from provisioning.hosts.errors import HostBusy, HostConnectionLost, HostUnreachable
+from provisioning.hosts.shell import HostShell
+from provisioning.jobs.steps import Step, StepContext
+from provisioning.pipeline.containers import Container
+from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.errors import StepFailed, step_failed
+
+# How long an undo keeps trying a host it cannot reach (seconds); tests may lower it.
+UNDO_RETRY_S = 30.0
+UNDO_BACKOFF_FIRST_S = 0.2
+UNDO_BACKOFF_MAX_S = 2.0
+# The host could not be asked, or its answer was lost: worth asking again (a failed command,
+# by contrast, is the host's answer).
+UNREACHABLE = (HostUnreachable, HostConnectionLost, HostBusy)
+DEFAULT_TIMEOUT_S = 120.0
+
+
+class HostStep(Step):
+    """A step of one Bob's lane, working on the Bob's container on its host."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        bob: str,
+        host: str,
+        disk: str,
+        timeout: float | None = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self.p = pipeline
+        self.bob_name = bob
+        self.lane = bob
+        self.host = host  # what the runner reads (``str | None`` for steps in general)
+        self.host_name = host  # the same, for code that needs a host
+        self.disk = disk
+        self.timeout = timeout
+
+    @property
+    def shell(self) -> HostShell:
+        return self.p.shell(self.host_name)
+
+    @property
+    def hostcfg(self) -> Host:
+        return self.p.host(self.host_name)
+
+    @property
+    def container(self) -> Container:
+        return Container(self.shell, self.hostcfg, self.disk, self.bob_name, self.timeout)
+
+    async def apply(self, ctx: StepContext) -> None:
+        try:
+            await self._apply(ctx)
+        except StepFailed:
+            raise
+        except BobError as exc:
+            raise self.failure(ctx, exc) from exc
+
+    async def undo(self, ctx: StepContext) -> None:
+        deadline = time.monotonic() + UNDO_RETRY_S
+        delay = UNDO_BACKOFF_FIRST_S
+        while True:
+            try:
+                await self._undo(ctx)
+                return
+            except StepFailed:
+                raise
+            except UNREACHABLE as exc:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise self.failure(
+                        ctx, exc, undo=True, detail=f"(still failing after {UNDO_RETRY_S:g} s)"
+                    ) from exc
+                wait = min(delay, left)
+                await ctx.log(f"undo {self.name} of {self.bob_name}: {exc}; again in {wait:.1f} s")
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, UNDO_BACKOFF_MAX_S)
+            except BobError as exc:
+                raise self.failure(ctx, exc, undo=True) from exc
+
+    @abc.abstractmethod
+    async def _apply(self, ctx: StepContext) -> None:
+        """Make the change (``apply`` reports its failures)."""
+
+    async def _undo(self, ctx: StepContext) -> None:
+        """Nothing by default: most steps change nothing that outlives the container."""
+
+    def failure(
+        self, ctx: StepContext, cause: BobError, *, undo: bool = False, detail: str = ""
+    ) -> StepFailed:
+        doing = f"{'undo of ' if undo else ''}{self.name} of {self.bob_name}"
+        return step_failed(
+            doing=doing,
+            host=self.host_name,
+            job_id=ctx.job.id,
+            step=self.name,
+            cause=cause,
+            detail=detail,
+        )

@@ -1,0 +1,95 @@
+"""One container on one host: its state, whether it exists, and removing it for good."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from dataclasses import dataclass
+
+from provisioning.config.models import Host
+from provisioning.hosts.shell import HostShell
+from provisioning.lxc import commands, layout
+from provisioning.pipeline import remote
+from provisioning.pipeline.errors import ContainerRemains
+
+# lxc-destroy right after a stop can fail with "Connection reset by peer" while the monitor is
+# still exiting: a second pass a moment later succeeds.
+REMOVE_PASSES = 3
+REMOVE_PAUSE_S = 0.2
+STOP_WAIT_S = 5
+
+
+@dataclass(frozen=True)
+class Container:
+    shell: HostShell
+    host: Host
+    disk: str
+    name: str
+    timeout: float | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.disk}/{self.name}"
+
+    @property
+    def config_path(self) -> str:
+        return str(layout.config_path(self.host, self.disk, self.name))
+
+    @property
+    def directory(self) -> str:
+        return str(layout.container_dir(self.host, self.disk, self.name))
+
+    @property
+    def mark_path(self) -> str:
+        """Beside the container, not in it: written before the container exists (see Clone)."""
+        return str(layout.disk_path(self.host, self.disk) / f".{self.name}.bob-clone")
+
+    async def marked_by(self) -> str | None:
+        """The job id in the container's clone mark, or None when there is no mark."""
+        text = await remote.read_file(self.shell, self.mark_path)
+        return (text.strip() or None) if text is not None else None
+
+    async def mark(self, job_id: str) -> None:
+        await remote.write_file(self.shell, self.mark_path, f"{job_id}\n")
+
+    async def unmark(self) -> None:
+        await self.shell.run(["rm", "-f", self.mark_path])
+
+    async def state(self) -> str | None:
+        """RUNNING, STOPPED, … or None when the container does not exist."""
+        result = await self.shell.run(commands.info(self.host, self.disk, self.name), check=False)
+        return (result.stdout.strip() or None) if result.exit_status == 0 else None
+
+    async def config(self) -> str | None:
+        return await remote.read_file(self.shell, self.config_path)
+
+    async def exists(self) -> bool:
+        """Whether anything of it is left: its directory holds config, rootfs and volume."""
+        return await remote.exists(self.shell, self.directory)
+
+    async def stop(self) -> None:
+        """Kill it if it runs, and wait until its monitor says STOPPED."""
+        if await self.state() in (None, "STOPPED"):
+            return
+        await self.shell.run(commands.stop(self.host, self.disk, self.name), check=False)
+        await self.shell.run(self._wait_stopped(), check=False, timeout=STOP_WAIT_S + 5)
+
+    def _wait_stopped(self) -> list[str]:
+        # lxc.commands has lxc-wait for RUNNING only (and that package is not the pipeline's).
+        lxcpath = str(layout.disk_path(self.host, self.disk))
+        return ["lxc-wait", "-P", lxcpath, "-n", self.name, "-s", "STOPPED", "-t", str(STOP_WAIT_S)]
+
+    async def remove(self) -> None:
+        """Stop it and remove it with its volume; raises ContainerRemains if it is still there."""
+        await self.stop()
+        failures: list[tuple[str, str]] = []
+        for attempt in range(REMOVE_PASSES):
+            if attempt:
+                await asyncio.sleep(REMOVE_PAUSE_S)
+            for argv in commands.remove(self.host, self.disk, self.name):
+                result = await self.shell.run(argv, check=False, timeout=self.timeout)
+                if result.exit_status != 0:
+                    failures.append((shlex.join(argv), result.stderr))
+            if not await self.exists():
+                return
+        raise ContainerRemains(host=self.host.name, where=self.where, failures=failures[-3:])

@@ -1,0 +1,103 @@
+"""A host's sshd stops mid-job (a real stop: listener and sessions gone, the host itself alive).
+
+The job fails on that host; its undo keeps trying the host instead of giving up at once, and
+finishes once sshd is back, leaving nothing. If the host stays away, the undo gives up but the
+Bob's name, slot and address stay reserved, because its container may still be there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from provisioning.jobs import Event, StepStarted
+from provisioning.pipeline import base
+from provisioning.records import JobRecord, JobState, StepEvent
+from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
+from tests.provisioning.pipeline.conftest import MakeBob
+from tests.provisioning.pipeline.observe import Found, containers
+from tests.provisioning.pipeline.outcome import NOTHING, entries, failures, leftovers
+from tests.provisioning.pipeline.runtime import Bob, fleet_variant
+
+pytestmark = pytest.mark.slow
+
+OUTAGE_S = 2.0
+LOST = ("HostConnectionLost", "HostUnreachable")
+
+
+@pytest.fixture
+async def outage(overlay: SandboxInfo) -> AsyncIterator[SandboxInfo]:
+    """The overlay sandbox, with host-b's sshd running again after the test whatever happens."""
+    try:
+        yield overlay
+    finally:
+        await start_sshd(overlay.state_dir, "host-b")
+
+
+async def bob_bootstrapping_on_both_hosts(info: SandboxInfo, make_bob: MakeBob, tmp_path) -> Bob:
+    """One Bob per host, each with a bootstrap that takes a while: the job is mid-flight."""
+    fleet = fleet_variant(info, tmp_path, disks={"host-a": (1, 0, 0)}, bootstrap=["sleep", "2"])
+    return await make_bob(fleet)
+
+
+async def run_and_stop_sshd_mid_bootstrap(bob: Bob, info: SandboxInfo) -> asyncio.Task[JobRecord]:
+    """Start the create of two Bobs; return once host-b's sshd was stopped in its bootstrap."""
+    job, plan = await bob.submit_create(2)
+    assert ["host-a", "host-b"] == [b.host for b in plan.bobs]  # premise: both hosts
+    bootstrapping = asyncio.Event()
+
+    async def watch(event: Event) -> None:
+        if isinstance(event, StepStarted) and (event.step, event.host) == ("bootstrap", "host-b"):
+            bootstrapping.set()
+
+    bob.bus.subscribe(watch)
+    running = asyncio.create_task(bob.runner.run(job.id))
+    await asyncio.wait_for(bootstrapping.wait(), timeout=30)
+    await asyncio.sleep(0.3)  # the bootstrap's `sleep 2` is running on host-b now
+    await stop_sshd(info.state_dir, "host-b")
+    return running
+
+
+async def test_sshd_stopped_mid_job_fails_it_and_the_undo_cleans_up_once_sshd_is_back(
+    outage: SandboxInfo, make_bob: MakeBob, tmp_path
+) -> None:
+    bob = await bob_bootstrapping_on_both_hosts(outage, make_bob, tmp_path)
+    running = await run_and_stop_sshd_mid_bootstrap(bob, outage)
+    await asyncio.sleep(OUTAGE_S)
+    await start_sshd(outage.state_dir, "host-b")
+
+    job = await asyncio.wait_for(running, timeout=60)
+
+    assert JobState.FAILED == job.state
+    journal = await bob.store.journal(job.id)
+    failed = failures(journal)[0]
+    assert ("bootstrap", "host-b") == (failed.step, failed.host)
+    assert any(f"on host-b failed: {lost}:" in (failed.detail or "") for lost in LOST)
+    retried = [e for e in entries(journal, StepEvent.LOG) if "again in" in (e.detail or "")]
+    assert {"host-b"} == {e.host for e in retried}  # the undo waited for host-b …
+    assert [] == entries(journal, StepEvent.UNDO_FAILED)  # … and then finished
+    assert NOTHING == await leftovers(outage, bob)
+
+
+async def test_a_host_that_stays_away_keeps_its_bobs_reservation_and_the_job_says_so(
+    outage: SandboxInfo, make_bob: MakeBob, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(base, "UNDO_RETRY_S", 0.5)
+    bob = await bob_bootstrapping_on_both_hosts(outage, make_bob, tmp_path)
+    running = await run_and_stop_sshd_mid_bootstrap(bob, outage)
+
+    job = await asyncio.wait_for(running, timeout=60)
+
+    assert JobState.FAILED == job.state
+    assert "undo failed for" in (job.error or "")
+    journal = await bob.store.journal(job.id)
+    undo_failed = {(e.step, e.host) for e in entries(journal, StepEvent.UNDO_FAILED)}
+    assert {("start", "host-b"), ("clone", "host-b"), ("reserve", "host-b")} == undo_failed
+    held = await bob.store.list_reservations()
+    assert ["bob002"] == [r.name for r in held]
+    await start_sshd(outage.state_dir, "host-b")
+    assert [Found("host-b", "disk1", "bob002", "RUNNING", str(held[0].ip))] == containers(
+        outage
+    )  # why it stays reserved: its container is still there (host-a's is gone)
