@@ -10,6 +10,7 @@ packages=(
   # The local sandbox fleet: network-namespace hosts with their own sshd and LXC.
   lxc busybox-static openssh-server openssh-client btrfs-progs rsync iproute2 iputils-ping
   debootstrap
+  bind9 bind9-utils                 # the tests (and the sandbox) run their own BIND
 )
 missing=()
 for p in "${packages[@]}"; do
