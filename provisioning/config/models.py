@@ -203,6 +203,8 @@ class DnsSettings(_Model):
     tsig_key_name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
     tsig_algorithm: Literal["hmac-sha256", "hmac-sha512", "hmac-sha1", "hmac-md5"] = "hmac-sha256"
     tsig_secret_env: EnvVarName = "BOB_DNS_TSIG_SECRET"  # noqa: S105
+    # Or a file holding the base64 secret (readable by bob only); the env var wins if set.
+    tsig_secret_file: Path | None = None
     # axfr: one zone transfer plus the store's reservations give the free set;
     # scan: PTR queries in address order until NXDOMAIN (the original method).
     allocation: Literal["axfr", "scan"] = "axfr"

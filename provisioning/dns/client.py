@@ -56,12 +56,22 @@ _TSIG_ERRORS: tuple[tuple[type[Exception], str], ...] = (
 
 
 def secret_from_env(settings: DnsSettings) -> str:
-    """The TSIG secret from the environment variable the config names; never echoed."""
+    """The TSIG secret from the environment variable the config names, else from its
+    ``tsig_secret_file``; never echoed."""
     secret = os.environ.get(settings.tsig_secret_env)
+    if not secret and settings.tsig_secret_file is not None:
+        try:
+            secret = settings.tsig_secret_file.read_text(encoding="ascii").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the TSIG secret file {settings.tsig_secret_file}: "
+                f"{exc.strerror or exc}"
+            ) from exc
     if not secret:
         raise ConfigError(
             f"the TSIG secret for key {settings.tsig_key_name} is not set: "
             f"export it in ${settings.tsig_secret_env}"
+            + (f" or write it to {settings.tsig_secret_file}" if settings.tsig_secret_file else "")
         )
     return secret
 
