@@ -172,7 +172,7 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
         return EXIT_OK
     caller = _caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:
-        job, plan = await submit_create(settings.fleet, store, request, caller)
+        job, plan = await submit_create(settings.fleet, store, request, caller, rt.dns)
         print(f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs), flush=True)
         return await _follow(rt, caller, job.id)
 

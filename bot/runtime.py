@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.settings import Settings
+from provisioning.dns import DnsClient, DnsZoneClient, secret_from_env
 from provisioning.hosts.ssh import HostPool
 from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
 from provisioning.pipeline import kinds
@@ -21,20 +22,29 @@ PER_HOST_LIMIT = 6
 class Runtime:
     settings: Settings
     store: SqlStore
+    dns: DnsZoneClient | None
     bus: ProgressBus
     runner: JobRunner
+
+
+def dns_client(settings: Settings) -> DnsZoneClient | None:
+    """The fleet's DNS server, or None when the config has no dns section."""
+    if settings.fleet.dns is None:
+        return None
+    return DnsClient(settings.fleet.dns, secret_from_env(settings.fleet.dns))
 
 
 @asynccontextmanager
 async def runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]:
     pool = HostPool(settings.fleet.hosts)
+    dns = dns_client(settings)
     registry = JobKinds()
-    kinds.register(registry, Pipeline(fleet=settings.fleet, shells=pool, store=store))
+    kinds.register(registry, Pipeline(fleet=settings.fleet, shells=pool, store=store, dns=dns))
     bus = ProgressBus()
     runner = JobRunner(
         store, registry, bus, owner=unique_owner("bob-cli"), per_host_limit=PER_HOST_LIMIT
     )
     try:
-        yield Runtime(settings, store, bus, runner)
+        yield Runtime(settings, store, dns, bus, runner)
     finally:
         await pool.close_all()

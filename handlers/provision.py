@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime
 
 from handlers.requests import CreateBobs, DestroyBobs
 from provisioning.config.models import Fleet
 from provisioning.core.models import CreatePlan
 from provisioning.core.plan import plan_create
+from provisioning.dns.allocate import forward_names, used_addresses
+from provisioning.dns.port import DnsZoneClient
+from provisioning.dns.zone import reverse_zone
 from provisioning.errors import BobError, UsageError
 from provisioning.pipeline.destroy import Doomed
 from provisioning.pipeline.kinds import CREATE, DESTROY
@@ -34,9 +38,18 @@ class Caller:
 
 
 async def submit_create(
-    fleet: Fleet, store: StateStore, request: CreateBobs, caller: Caller
+    fleet: Fleet,
+    store: StateStore,
+    request: CreateBobs,
+    caller: Caller,
+    dns: DnsZoneClient | None = None,
 ) -> tuple[JobRecord, CreatePlan]:
-    """Plan and reserve in one transaction; the job holds the names, slots and addresses."""
+    """Plan and reserve in one transaction; the job holds the names, slots and addresses.
+
+    With DNS, names and addresses found in the zones count as taken too (a hand-made record
+    is never reused); the job's DNS step then claims each address race-free.
+    """
+    names, addresses = await taken_in_dns(fleet, dns) if dns is not None else (set(), set())
     new_job = NewJob(
         kind=CREATE,
         params={"count": request.count, "host": request.host},
@@ -45,13 +58,38 @@ async def submit_create(
     )
     try:
         job, plan = await store.reserve(
-            new_job, lambda held: plan_create(fleet, held, request.count, host=request.host)
+            new_job,
+            lambda held: plan_create(
+                fleet,
+                held,
+                request.count,
+                host=request.host,
+                other_names=names,
+                other_addresses=addresses,
+            ),
         )
     except BobError as exc:
         await store.audit(caller.entry("refused", str(exc)))
         raise
     await store.audit(caller.entry("submitted", f"job {job.id}: {', '.join(plan.names)}"))
     return job, plan
+
+
+async def taken_in_dns(
+    fleet: Fleet, dns: DnsZoneClient
+) -> tuple[set[str], set[ipaddress.IPv4Address]]:
+    """Names in the forward zones and, for the axfr strategy, addresses in the reverse zones.
+
+    The scan strategy looks addresses up one by one when it claims them instead.
+    """
+    names: set[str] = set()
+    for zone in sorted({s.forward_zone for s in fleet.subnets}):
+        names |= await forward_names(dns, zone)
+    addresses: set[ipaddress.IPv4Address] = set()
+    if fleet.dns is not None and fleet.dns.allocation == "axfr":
+        for zone in sorted({reverse_zone(s) for s in fleet.subnets}):
+            addresses |= used_addresses(await dns.axfr(zone))
+    return names, addresses
 
 
 async def submit_destroy(
@@ -72,14 +110,14 @@ async def submit_destroy(
             raise UsageError(f"{name} is on host {bob.host}, which is no longer in the config")
         if bob.state is BobState.CREATING:
             raise UsageError(f"{name} is still being created by job {bob.job_id}")
-        doomed.append(Doomed(name=bob.name, host=bob.host, disk=bob.disk))
+        doomed.append(Doomed(name=bob.name, host=bob.host, disk=bob.disk, ip=bob.ip))
     if not doomed:
         await store.audit(caller.entry("no-op", f"already gone: {', '.join(gone)}"))
         return None, gone
     job = await store.create_job(
         NewJob(
             kind=DESTROY,
-            params={"bobs": [d.model_dump() for d in doomed]},
+            params={"bobs": [d.model_dump(mode="json") for d in doomed]},
             requested_by=caller.actor,
             source=caller.source,
         )

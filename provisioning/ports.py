@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Protocol
@@ -77,6 +78,10 @@ class FleetStore(Protocol):
     async def release_reservations(
         self, job_id: str, names: Sequence[str] | None = None
     ) -> int: ...
+
+    async def readdress(self, job_id: str, name: str, ip: ipaddress.IPv4Address) -> None:
+        """Move a job's reservation to another address; ConflictError if that one is held."""
+        ...
 
 
 class AuditLog(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from provisioning.config.models import Fleet, Host
+from provisioning.dns.port import DnsZoneClient
 from provisioning.hosts.shell import HostShell
 from provisioning.lxc.cgroups import DETECT_ARGV, CgroupLayout, layout_from_fstype
 from provisioning.ports import FleetStore
@@ -21,6 +22,8 @@ class Pipeline:
     fleet: Fleet
     shells: Shells
     store: FleetStore
+    # None when the fleet config has no dns section: Bobs then get no DNS records.
+    dns: DnsZoneClient | None = None
     _layouts: dict[str, CgroupLayout] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -9,13 +9,14 @@ the container is provably gone: they are never handed out while a container may 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from typing import Literal
 
 from provisioning.core.models import PlannedBob
 from provisioning.errors import BobError, ConflictError
 from provisioning.hosts.errors import CommandFailed, HostError
-from provisioning.jobs.steps import Step, StepContext
+from provisioning.jobs.steps import StepContext
 from provisioning.lxc import commands
 from provisioning.lxc.config import NetworkSpec, owner_of, render
 from provisioning.pipeline import remote
@@ -24,7 +25,7 @@ from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.lxc_log import START_LOG, excerpt
 from provisioning.records import BobState
 
-__all__ = ["CREATE_STEPS", "START_LOG", "create_steps"]
+__all__ = ["CREATE_STEPS", "START_LOG", "BobStep"]
 
 READY_TIMEOUT_S = 20.0
 READY_POLL_S = 0.1
@@ -39,6 +40,16 @@ class BobStep(HostStep):
     ) -> None:
         super().__init__(pipeline, bob=bob.name, host=bob.host, disk=bob.disk, timeout=timeout)
         self.bob = bob
+
+    async def address(self, ctx: StepContext) -> ipaddress.IPv4Address:
+        """The address the Bob holds now: the plan's, unless DNS made the job move it."""
+        for held in await self.p.store.list_reservations(ctx.job.id):
+            if held.name == self.bob.name and held.ip is not None:
+                return held.ip
+        record = await self.p.store.get_bob(self.bob.name)
+        if record is not None and record.job_id == ctx.job.id and record.ip is not None:
+            return record.ip
+        return self.bob.ip
 
     def mine(self, ctx: StepContext) -> tuple[str, str]:
         """The owner mark (name, job id) Clone writes into the container's config."""
@@ -148,6 +159,7 @@ class Configure(BobStep):
                 f"{self.host_name}: {self.container.config_path} is missing", host=self.host_name
             )
         defaults = self.p.fleet.bob_defaults
+        address = await self.address(ctx)
         rootfs = commands.rootfs_of(self.hostcfg, self.bob.disk, self.bob.name)
         text = render(
             base,
@@ -155,7 +167,7 @@ class Configure(BobStep):
             job_id=ctx.job.id,
             network=NetworkSpec(
                 bridge=self.hostcfg.bridge,
-                address=self.bob.ip,
+                address=address,
                 prefix_length=self.bob.prefix_length,
                 gateway=self.bob.gateway,
             ),
@@ -170,7 +182,8 @@ class Configure(BobStep):
 
     async def check(self, ctx: StepContext) -> bool:
         config = await self.container.config() or ""
-        return f"lxc.net.0.ipv4.address = {self.bob.ip}/{self.bob.prefix_length}" in config
+        address = await self.address(ctx)
+        return f"lxc.net.0.ipv4.address = {address}/{self.bob.prefix_length}" in config
 
 
 class Start(BobStep):
@@ -214,30 +227,32 @@ class WaitReady(BobStep):
             commands.wait_running(self.hostcfg, self.bob.disk, self.bob.name, WAIT_RUNNING_S),
             timeout=WAIT_RUNNING_S + 5,
         )
+        address = await self.address(ctx)
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
-            ping = await self.shell.run(self._ping(), check=False)
+            ping = await self.shell.run(self._ping(address), check=False)
             if ping.exit_status == 0:
                 return
             if time.monotonic() > deadline:
                 said = (ping.stdout + ping.stderr).strip().splitlines()
                 raise HostError(
-                    f"{self.host_name}: {self.bob.ip} does not answer ping after "
+                    f"{self.host_name}: {address} does not answer ping after "
                     f"{READY_TIMEOUT_S:g} s although {self.bob.name} is RUNNING"
                     + (f": {said[-1]}" if said else ""),
                     host=self.host_name,
                 )
             await asyncio.sleep(READY_POLL_S)
 
-    def _ping(self) -> list[str]:
-        return ["ping", "-c", "1", "-W", "1", "-q", str(self.bob.ip)]
+    def _ping(self, address: ipaddress.IPv4Address) -> list[str]:
+        return ["ping", "-c", "1", "-W", "1", "-q", str(address)]
 
     # Waiting changes nothing: no undo.
 
     async def check(self, ctx: StepContext) -> bool:
         if await self.container.state() != "RUNNING":
             return False
-        return (await self.shell.run(self._ping(), check=False)).exit_status == 0
+        ping = self._ping(await self.address(ctx))
+        return (await self.shell.run(ping, check=False)).exit_status == 0
 
 
 class Personalize(BobStep):
@@ -316,7 +331,3 @@ CREATE_STEPS: tuple[type[BobStep], ...] = (
     Bootstrap,
     MarkReady,
 )
-
-
-def create_steps(pipeline: Pipeline, bob: PlannedBob) -> list[Step]:
-    return [step(pipeline, bob) for step in CREATE_STEPS]

@@ -6,8 +6,11 @@ and does only that, which is what makes a re-run on a half-destroyed Bob finish 
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import BaseModel, ConfigDict
 
+from provisioning.dns.zone import reverse_zone
 from provisioning.jobs.steps import Step, StepContext
 from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
@@ -22,6 +25,7 @@ class Doomed(BaseModel):
     name: str
     host: str
     disk: str
+    ip: ipaddress.IPv4Address | None = None
 
 
 class DestroyStep(HostStep):
@@ -83,10 +87,31 @@ class Forget(DestroyStep):
         return await self.p.store.get_bob(self.bob.name) is None
 
 
+class ForgetDns(DestroyStep):
+    """Remove the Bob's A and PTR records (only those exact values, and its tags)."""
+
+    name = "dns"
+
+    async def _apply(self, ctx: StepContext) -> None:
+        if self.p.dns is None or self.bob.ip is None:
+            return
+        subnet = next((s for s in self.p.fleet.subnets if self.bob.ip in s.cidr), None)
+        if subnet is None:
+            await ctx.log(f"{self.bob.ip} is in no configured subnet: no DNS records to remove")
+            return
+        await self.p.dns.release(
+            self.bob.name, self.bob.ip, subnet.forward_zone, reverse_zone(subnet)
+        )
+
+    async def check(self, ctx: StepContext) -> bool:
+        return False  # releasing again is a no-op
+
+
 DESTROY_STEPS: tuple[type[DestroyStep], ...] = (
     MarkDestroying,
     StopContainer,
     RemoveContainer,
+    ForgetDns,
     Forget,
 )
 

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from provisioning.core.models import CreatePlan
+from provisioning.core.models import CreatePlan, PlannedBob
 from provisioning.jobs.registry import JobKinds
 from provisioning.jobs.steps import JobDefinition, Step
 from provisioning.pipeline.context import Pipeline
-from provisioning.pipeline.create import create_steps
+from provisioning.pipeline.create import CREATE_STEPS
 from provisioning.pipeline.destroy import Doomed, destroy_steps
+from provisioning.pipeline.dns_steps import RegisterDns
 from provisioning.records import JobRecord
 
 CREATE = "create"
 DESTROY = "destroy"
+
+
+def create_steps(pipeline: Pipeline, bob: PlannedBob) -> list[Step]:
+    steps: list[Step] = [step(pipeline, bob) for step in CREATE_STEPS]
+    if pipeline.dns is not None:
+        # Right after the reservation, so it is undone just before the address is given back.
+        steps.insert(1, RegisterDns(pipeline, bob))
+    return steps
 
 
 def register(kinds: JobKinds, pipeline: Pipeline) -> None:

@@ -207,6 +207,26 @@ class SqlStore:
             result = await conn.execute(query)
         return int(result.rowcount)
 
+    async def readdress(self, job_id: str, name: str, ip: ipaddress.IPv4Address) -> None:
+        """Move a job's reservation to another address (DNS said the planned one is taken)."""
+        occupied = {o.ip for o in await self.occupants() if o.name != name}
+        if ip in occupied:
+            raise ConflictError(f"{ip} is already held by another Bob or reservation")
+        async with self._tx() as conn:
+            await _lock_fleet(conn)
+            result = await conn.execute(
+                update(schema.reservations)
+                .where(
+                    and_(
+                        schema.reservations.c.job_id == job_id,
+                        schema.reservations.c.name == name,
+                    )
+                )
+                .values(ip=str(ip))
+            )
+        if not result.rowcount:
+            raise ConflictError(f"job {job_id} holds no reservation for {name}")
+
     # -- jobs and the journal ---------------------------------------------------------------
 
     async def create_job(self, job: NewJob) -> JobRecord:

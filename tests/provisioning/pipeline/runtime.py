@@ -22,6 +22,7 @@ from handlers.provision import Caller, submit_create, submit_destroy
 from handlers.requests import CreateBobs, DestroyBobs
 from provisioning.config import Fleet, load_fleet
 from provisioning.core.models import CreatePlan
+from provisioning.dns import DnsZoneClient
 from provisioning.hosts.ssh import HostPool
 from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
 from provisioning.pipeline import kinds
@@ -43,12 +44,13 @@ class Bob:
     store: SqlStore
     bus: ProgressBus
     runner: JobRunner
+    dns: DnsZoneClient | None = None
 
     async def submit_create(
         self, count: int, host: str | None = None
     ) -> tuple[JobRecord, CreatePlan]:
         return await submit_create(
-            self.fleet, self.store, CreateBobs(count=count, host=host), CALLER
+            self.fleet, self.store, CreateBobs(count=count, host=host), CALLER, self.dns
         )
 
     async def create(self, count: int, host: str | None = None) -> tuple[JobRecord, CreatePlan]:
@@ -67,17 +69,19 @@ class Bob:
 
 
 @asynccontextmanager
-async def bob_runtime(fleet: Fleet, url: str, owner: str = "test") -> AsyncIterator[Bob]:
+async def bob_runtime(
+    fleet: Fleet, url: str, owner: str = "test", dns: DnsZoneClient | None = None
+) -> AsyncIterator[Bob]:
     store = await SqlStore.open(url)
     pool = HostPool(fleet.hosts)
     registry = JobKinds()
-    kinds.register(registry, Pipeline(fleet=fleet, shells=pool, store=store))
+    kinds.register(registry, Pipeline(fleet=fleet, shells=pool, store=store, dns=dns))
     bus = ProgressBus()
     try:
         runner = JobRunner(
             store, registry, bus, owner=unique_owner(owner), per_host_limit=PER_HOST_LIMIT
         )
-        yield Bob(fleet, store, bus, runner)
+        yield Bob(fleet, store, bus, runner, dns)
     finally:
         try:
             await pool.close_all()
