@@ -381,7 +381,12 @@ def report(bobs: int, variants: list[Variant], rtt_ms: float) -> None:
 
 async def amain(bobs: int, rounds: int, work: Path) -> None:
     options = SandboxOptions(
-        hosts=1, backend="overlay", state_dir=work / "sandbox", prefix=PREFIX, net_index=NET_INDEX
+        hosts=1,
+        backend="overlay",
+        state_dir=work / "sandbox",
+        prefix=PREFIX,
+        net_index=NET_INDEX,
+        dns_port=free_port(),  # never the default sandbox's port
     )
     print(f"machine: {machine_facts()}")
     try:
@@ -392,6 +397,13 @@ async def amain(bobs: int, rounds: int, work: Path) -> None:
     finally:
         await sandbox_down(options.state_dir)
         print(f"\nmachine after: {machine_facts()}")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def main() -> int:

@@ -187,12 +187,12 @@ async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore
             print("nothing destroyed")
             return EXIT_OK
     caller = _caller("destroy " + " ".join(request.names))
+    job, gone = await submit_destroy(settings.fleet, store, request, caller)
+    if gone:
+        print(f"already gone: {', '.join(gone)}")
+    if job is None:
+        return EXIT_OK
     async with runtime(settings, store) as rt:
-        job, gone = await submit_destroy(settings.fleet, store, request, caller)
-        if gone:
-            print(f"already gone: {', '.join(gone)}")
-        if job is None:
-            return EXIT_OK
         return await _follow(rt, caller, job.id)
 
 

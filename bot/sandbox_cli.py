@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from provisioning.sandbox import (
+    DEFAULT_DNS_PORT,
     DEFAULT_STATE_DIR,
     SandboxOptions,
     sandbox_down,
@@ -38,6 +39,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up.add_argument(
         "--base", choices=["busybox", "debian"], default="busybox", help="busybox: fast, tiny"
     )
+    up.add_argument(
+        "--dns-port",
+        type=int,
+        default=DEFAULT_DNS_PORT,
+        metavar="PORT",
+        help=f"the sandbox BIND's port on 127.0.0.1 (default {DEFAULT_DNS_PORT})",
+    )
     up.set_defaults(bare_handler=_up)
     down = actions.add_parser("down", help="remove everything up made; safe to run twice")
     down.set_defaults(bare_handler=_down)
@@ -47,11 +55,18 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def _up(args: argparse.Namespace) -> int:
     options = SandboxOptions(
-        hosts=args.hosts, backend=args.backend, base=args.base, state_dir=args.state_dir
+        hosts=args.hosts,
+        backend=args.backend,
+        base=args.base,
+        state_dir=args.state_dir,
+        dns_port=args.dns_port,
     )
     info = await sandbox_up(options)
     for host in info.hosts:
         print(f"{host.name}: namespace {host.namespace}, ssh root@{host.address}")
+    print(
+        f"DNS: BIND on 127.0.0.1:{options.dns_port} (zones bob.test and the hosts' reverse zones)"
+    )
     print(f"fleet config: {info.config_path}")
     if options != SandboxOptions(state_dir=options.state_dir) or (
         args.state_dir != DEFAULT_STATE_DIR
@@ -72,6 +87,10 @@ async def _status(args: argparse.Namespace) -> int:
         print(f"no sandbox in {args.state_dir}")
         return 1
     print(f"sandbox: {status.options.describe()}, {'up' if status.up else 'NOT healthy'}")
+    if status.dns is not None:
+        dns = status.dns
+        state = "up" if dns.alive else f"NOT answering for {', '.join(dns.unanswered) or 'all'}"
+        print(f"  DNS {dns.address}:{dns.port}: {state}")
     for h in status.hosts:
         sshd = "sshd up" if h.sshd_alive else "sshd DOWN"
         ns = "" if h.namespace_exists else ", namespace MISSING"

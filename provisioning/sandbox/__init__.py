@@ -3,6 +3,8 @@
 Each host is a network namespace with a veth uplink and a bridge for its Bobs, its own mount
 and UTS namespace (cgroups remounted, LXC state and storage of its own) and its own sshd; bob
 reaches it over SSH exactly like a real host, with the fleet config ``sandbox_up`` writes.
+Beside them runs the sandbox's DNS: its own BIND on 127.0.0.1 (``dns_port``), authoritative
+for ``bob.test`` and each host subnet's reverse zone, updated with a TSIG key (``dns_server``).
 
     sandbox_up(SandboxOptions(...)) -> SandboxInfo      build, or check the one already built
     sandbox_status(state_dir)       -> SandboxStatus
@@ -11,7 +13,7 @@ reaches it over SSH exactly like a real host, with the fleet config ``sandbox_up
     start_sshd(state_dir, host)     -> int              … and back, the host untouched meanwhile
 
 Needs root and: lxc busybox-static openssh-server openssh-client btrfs-progs rsync iproute2
-(debootstrap for ``base="debian"``). Failures raise ``SandboxError``.
+bind9 (debootstrap for ``base="debian"``). Failures raise ``SandboxError``.
 """
 
 from provisioning.sandbox.down import sandbox_down
@@ -19,9 +21,11 @@ from provisioning.sandbox.drills import start_sshd, stop_sshd
 from provisioning.sandbox.errors import SandboxError
 from provisioning.sandbox.fleet_config import expected_fleet, render_fleet_config
 from provisioning.sandbox.options import (
+    DEFAULT_DNS_PORT,
     DEFAULT_STATE_DIR,
     Backend,
     BaseKind,
+    DnsStatus,
     HostInfo,
     HostStatus,
     SandboxInfo,
@@ -32,9 +36,11 @@ from provisioning.sandbox.status import sandbox_status
 from provisioning.sandbox.up import sandbox_up
 
 __all__ = [
+    "DEFAULT_DNS_PORT",
     "DEFAULT_STATE_DIR",
     "Backend",
     "BaseKind",
+    "DnsStatus",
     "HostInfo",
     "HostStatus",
     "SandboxError",

@@ -2,7 +2,8 @@
 
 Per host: clear its containers (from inside, via nsenter), unmount its storage, stop its sshd
 (only the PID whose exe and config prove it is ours), kill what is still in its namespace,
-delete namespace, veth and route, detach leftover loop devices, delete its files. The
+delete namespace, veth and route, detach leftover loop devices, delete its files. Then the
+DNS server: its named stopped by PID (checked the same way), its directory and key deleted. The
 blackhole route stays: harmless, and it keeps protecting the range.
 """
 
@@ -13,7 +14,8 @@ import contextlib
 import shutil
 from pathlib import Path
 
-from provisioning.sandbox import containers, network, processes, sshd, state
+from provisioning.sandbox import containers, dns_server, network, processes, sshd, state
+from provisioning.sandbox.bind_config import bind_layout
 from provisioning.sandbox.errors import SandboxError
 from provisioning.sandbox.inside import HostView
 from provisioning.sandbox.layout import STORAGE_ROOT, HostLayout, host_layouts
@@ -40,6 +42,10 @@ async def sandbox_down(state_dir: Path) -> list[str]:
             removed += result[0]
             names |= result[1]
     removed += containers.remove_stale_cgroups(names)
+    try:
+        removed += await dns_server.stop(bind_layout(options))
+    except SandboxError as dns_failure:
+        failures.append(("DNS server", dns_failure))
     if failures:
         # keep the record, so that the next `down` knows what is left to remove
         name, first = failures[0]

@@ -11,17 +11,30 @@ from typing import Any
 import yaml
 
 from provisioning.config import Fleet, parse_fleet
-from provisioning.sandbox.layout import BRIDGE, DISKS, STORAGE_ROOT, HostLayout, host_layouts
+from provisioning.sandbox.bind_config import ADDRESS, ALGORITHM, KEY_NAME
+from provisioning.sandbox.layout import (
+    BRIDGE,
+    DISKS,
+    FORWARD_ZONE,
+    STORAGE_ROOT,
+    HostLayout,
+    host_layouts,
+)
 from provisioning.sandbox.options import SandboxOptions
 from provisioning.sandbox.paths import StatePaths
 
 HEADER = """\
 # bob's fleet config for the local sandbox (network-namespace hosts on this machine),
 # as written by `bob sandbox up`. Each host has its own bridge subnet, hence one datacenter each.
+# DNS is the sandbox's own BIND on loopback; its TSIG secret is in the file dns.tsig_secret_file.
 """
 SSH_CONNECT_TIMEOUT = 3
 # A command every base has (busybox too), so the create pipeline's bootstrap step really runs.
 BOOTSTRAP = ("uname", "-a")
+DNS_TIMEOUT = 3
+# Not the default BOB_DNS_TSIG_SECRET: a secret exported for a real DNS server would win over
+# the sandbox's key file (see provisioning.dns.secret_from_env) and every update would fail.
+TSIG_SECRET_ENV = "BOB_SANDBOX_TSIG_SECRET"  # noqa: S105 (a variable's name, not a secret)
 
 
 def fleet_document(options: SandboxOptions) -> dict[str, Any]:
@@ -35,6 +48,16 @@ def fleet_document(options: SandboxOptions) -> dict[str, Any]:
             "cgroup": {"memory": "256M"},
             "strip_identity": ["/etc/chef/client.pem"],
             "bootstrap": list(BOOTSTRAP),
+        },
+        "dns": {
+            "server": ADDRESS,
+            "port": options.dns_port,
+            "tsig_key_name": KEY_NAME,
+            "tsig_algorithm": ALGORITHM,
+            "tsig_secret_env": TSIG_SECRET_ENV,
+            "tsig_secret_file": str(paths.tsig_key),
+            "allocation": "axfr",
+            "timeout": DNS_TIMEOUT,
         },
     }
 
@@ -82,6 +105,6 @@ def _subnet(layout: HostLayout) -> dict[str, Any]:
         "cidr": str(layout.bridge_net),
         "gateway": str(layout.gateway),
         "datacenter": layout.datacenter,
-        "forward_zone": "bob.test",
+        "forward_zone": FORWARD_ZONE,
         "reverse_zone": layout.reverse_zone,
     }

@@ -25,6 +25,8 @@ DISKS = (("disk1", 4), ("disk2", 5), ("disk3", 5))
 BASE_LXCPATH = STORAGE_ROOT / "base"
 BASE_NAME = "base"
 BTRFS_IMAGE_SIZE = "2G"  # sparse: costs only what is written
+# Every Bob's name lives here; each host's bridge subnet has its own reverse zone.
+FORWARD_ZONE = "bob.test"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,10 @@ BaseKind = Literal["busybox", "debian"]
 
 DEFAULT_STATE_DIR = Path("/var/lib/bob-sandbox")
 MAX_HOSTS = 8
+# The sandbox's BIND listens on 127.0.0.1 here. Fixed, because the embedded default config
+# names it; unprivileged, below Linux's ephemeral range (32768+) and off the usual DNS
+# alternates (5353 mDNS, 8600 Consul, 10053 kube-dns). Tests pass a free port instead.
+DEFAULT_DNS_PORT = 15053
 
 
 class SandboxOptions(BaseModel):
@@ -36,6 +40,7 @@ class SandboxOptions(BaseModel):
     # "v" + prefix + "-a" must fit Linux's 15-character interface names.
     prefix: str = Field(default="bobhost", pattern=r"^[a-z][a-z0-9]{0,11}$")
     net_index: int = Field(default=0, ge=0, le=255 - MAX_HOSTS)
+    dns_port: int = Field(default=DEFAULT_DNS_PORT, ge=1024, le=65535)
     # Only used for base=debian; debootstrap's result is cached there across up/down cycles.
     debian_mirror: str = Field(default="http://deb.debian.org/debian", pattern=r"^https?://\S+$")
     cache_dir: Path = Path("/var/cache/bob-sandbox")
@@ -52,13 +57,16 @@ class SandboxOptions(BaseModel):
         """Whether ``other`` asks for the fleet these options built (mirror and cache aside)."""
         return self.shape() == other.shape()
 
-    def shape(self) -> tuple[int, str, str, str, int]:
-        return (self.hosts, self.backend, self.base, self.prefix, self.net_index)
+    def shape(self) -> tuple[int, str, str, str, int, int]:
+        # dns_port too: the fleet config names it, so another port is another sandbox
+        return (self.hosts, self.backend, self.base, self.prefix, self.net_index, self.dns_port)
 
     def describe(self) -> str:
         text = f"{self.hosts} host(s), backend {self.backend}, base {self.base}"
         if (self.prefix, self.net_index) != ("bobhost", 0):
             text += f", prefix {self.prefix}, net_index {self.net_index}"
+        if self.dns_port != DEFAULT_DNS_PORT:
+            text += f", dns_port {self.dns_port}"
         return text
 
 
@@ -78,10 +86,16 @@ class SandboxInfo:
     backend: Backend
     base: BaseKind
     state_dir: Path
+    dns_port: int  # the sandbox's BIND, on 127.0.0.1
 
     @property
     def key_file(self) -> Path:
         return StatePaths(self.state_dir).client_key
+
+    @property
+    def tsig_key_file(self) -> Path:
+        """The base64 TSIG secret that signs updates and transfers of the sandbox's zones."""
+        return StatePaths(self.state_dir).tsig_key
 
     @property
     def known_hosts(self) -> Path:
@@ -100,11 +114,25 @@ class HostStatus:
 
 
 @dataclass(frozen=True)
+class DnsStatus:
+    address: str
+    port: int
+    pid: int | None  # our named, if it runs
+    unanswered: tuple[str, ...]  # zones that gave no authoritative SOA (all of them if no pid)
+
+    @property
+    def alive(self) -> bool:
+        return self.pid is not None and not self.unanswered
+
+
+@dataclass(frozen=True)
 class SandboxStatus:
     state_dir: Path
     options: SandboxOptions | None  # None: no sandbox recorded in state_dir
     hosts: tuple[HostStatus, ...]
+    dns: DnsStatus | None = None  # None: no sandbox recorded in state_dir
 
     @property
     def up(self) -> bool:
-        return bool(self.hosts) and all(h.namespace_exists and h.sshd_alive for h in self.hosts)
+        hosts_up = all(h.namespace_exists and h.sshd_alive for h in self.hosts)
+        return bool(self.hosts) and hosts_up and self.dns is not None and self.dns.alive

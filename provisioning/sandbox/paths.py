@@ -48,8 +48,18 @@ class StatePaths:
     def hosts_dir(self) -> Path:
         return self.state_dir / "hosts"
 
+    @property
+    def tsig_key(self) -> Path:
+        """The base64 TSIG secret (mode 0600); the fleet config's ``tsig_secret_file``."""
+        return self.state_dir / "dns-tsig.key"
+
+    @property
+    def bind_dir(self) -> Path:
+        """The sandbox's BIND: named.conf, zone files and journals, pid file, log."""
+        return self.state_dir / "bind"
+
     def files(self) -> tuple[Path, ...]:
-        """The plain files of ours in the state directory (host directories aside)."""
+        """The plain files of ours in the state directory (host and bind directories aside)."""
         return (
             self.client_key,
             self.client_public_key,
@@ -57,5 +67,6 @@ class StatePaths:
             self.authorized_keys,
             self.fleet_config,
             self.base_lxc_config,
+            self.tsig_key,
             self.state_file,
         )

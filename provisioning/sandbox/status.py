@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from provisioning.sandbox import containers, network, sshd, state
+from provisioning.sandbox import containers, dns_server, network, sshd, state
+from provisioning.sandbox.bind_config import ADDRESS, bind_layout
 from provisioning.sandbox.inside import HostView
 from provisioning.sandbox.layout import HostLayout, host_layouts
-from provisioning.sandbox.options import HostStatus, SandboxStatus
+from provisioning.sandbox.options import DnsStatus, HostStatus, SandboxOptions, SandboxStatus
 from provisioning.sandbox.paths import StatePaths
 
 
@@ -17,7 +18,15 @@ async def sandbox_status(state_dir: Path) -> SandboxStatus:
     if options is None:
         return SandboxStatus(state_dir, None, ())
     hosts = await asyncio.gather(*(_host_status(h) for h in host_layouts(options)))
-    return SandboxStatus(state_dir, options, tuple(hosts))
+    return SandboxStatus(state_dir, options, tuple(hosts), await _dns_status(options))
+
+
+async def _dns_status(options: SandboxOptions) -> DnsStatus:
+    bind = bind_layout(options)
+    pid = dns_server.our_pid(bind)
+    # without our named, whatever answers on that port is not the sandbox's DNS
+    unanswered = await dns_server.unanswered(bind) if pid is not None else list(bind.zones)
+    return DnsStatus(ADDRESS, bind.port, pid, tuple(unanswered))
 
 
 async def _host_status(layout: HostLayout) -> HostStatus:

@@ -1,8 +1,9 @@
-"""``sandbox up``: build the fleet of namespace hosts, or check the one already built.
+"""``sandbox up``: build the fleet of namespace hosts and its DNS, or check the one already built.
 
 Order matters: the blackhole first (nothing in 10.250/16 can leave the machine from then on),
-then the record (so ``down`` can clean whatever exists if we stop halfway), then the hosts.
-A failed ``up`` removes what it built before raising.
+then the record (so ``down`` can clean whatever exists if we stop halfway), then the DNS server
+(much cheaper to fail on than the hosts), then the hosts. A failed ``up`` removes what it built
+before raising. On a sandbox already up, a named that died is started again on its data.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import json
 import pwd
 from pathlib import Path
 
-from provisioning.sandbox import base, debian, mounts, network, sshd, state
+from provisioning.sandbox import base, debian, dns_server, mounts, network, sshd, state
+from provisioning.sandbox.bind_config import bind_layout
 from provisioning.sandbox.down import sandbox_down
 from provisioning.sandbox.errors import SandboxError
-from provisioning.sandbox.fleet_config import write_fleet_config
+from provisioning.sandbox.fleet_config import render_fleet_config, write_fleet_config
 from provisioning.sandbox.inside import HostView
 from provisioning.sandbox.layout import BTRFS_IMAGE_SIZE, HostLayout, host_layouts
 from provisioning.sandbox.options import HostInfo, SandboxInfo, SandboxOptions
@@ -35,6 +37,7 @@ async def sandbox_up(options: SandboxOptions) -> SandboxInfo:
         return await _check_existing(recorded, options, paths)
     layouts = host_layouts(options)
     await network.check_free(layouts)
+    dns_server.check_startable(bind_layout(options))
     if not paths.state_dir.exists():
         paths.state_dir.mkdir(parents=True)
         paths.state_dir.chmod(0o700)  # it will hold the private key that opens every host
@@ -58,6 +61,7 @@ def info_for(options: SandboxOptions) -> SandboxInfo:
         backend=options.backend,
         base=options.base,
         state_dir=options.state_dir,
+        dns_port=options.dns_port,
     )
 
 
@@ -82,12 +86,19 @@ async def _check_existing(
             f"{', '.join(dead)} is not running (a reboot?). Run `sandbox down`, then `sandbox up`."
         )
     await asyncio.gather(*(sshd.wait_answering(h, paths, timeout=0) for h in layouts))
+    await dns_server.ensure_running(bind_layout(recorded))
+    if paths.fleet_config.read_text(encoding="utf-8") != render_fleet_config(recorded):
+        # built by an older bob (before the sandbox had DNS, say): bring its config up to date
+        write_fleet_config(recorded)
     return info_for(recorded)
 
 
 async def _build(
     options: SandboxOptions, paths: StatePaths, layouts: tuple[HostLayout, ...]
 ) -> None:
+    bind = bind_layout(options)
+    dns_server.write_files(bind, fresh=True)  # a new sandbox: no zone data of an old one
+    await dns_server.start(bind)
     await sshd.make_key(paths.client_key, "bob-sandbox")
     paths.authorized_keys.write_text(paths.client_public_key.read_text())
     base.write_base_lxc_config(paths)

@@ -10,10 +10,12 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import dns.message
+import dns.query
 import pytest
 
-from provisioning.config import Fleet
-from provisioning.dns import DnsClient
+from provisioning.config import Fleet, load_fleet
+from provisioning.dns import DnsClient, secret_from_env
 from provisioning.records import JobState, StepEvent
 from provisioning.sandbox import SandboxInfo
 from tests.bind import BindServer, BindUnavailable, Zone, ptr_lines
@@ -135,3 +137,29 @@ async def test_an_address_taken_outside_bob_moves_the_bob_to_the_next_free_one(
     inside = inspect(overlay, "host-a", record.disk, "bob001", str(record.ip))
     assert (True, str(record.ip)) == (inside.pings, inside.address)
     assert ("bob001.bob.test", "A", str(record.ip)) in bob_records(bind, fleet, "bob001")
+
+
+def resolve(server: str, port: int, name: str, rdtype: str) -> list[str]:
+    """A plain DNS query, the way any client on the machine would ask."""
+    query = dns.message.make_query(name, rdtype)
+    answer = dns.query.udp(query, server, port=port, timeout=3.0)
+    return sorted(r.to_text() for rrset in answer.answer for r in rrset)
+
+
+async def test_a_bob_made_in_the_sandbox_resolves_through_the_sandbox_bind(
+    overlay: SandboxInfo, tmp_path: Path
+):
+    fleet = load_fleet(overlay.config_path)
+    assert fleet.dns is not None
+    client = DnsClient(fleet.dns, secret_from_env(fleet.dns))
+    server, port = str(fleet.dns.server), fleet.dns.port
+    async with bob_runtime(fleet, db_url(tmp_path), dns=client) as bob:
+        job, plan = await bob.create(1, host="host-b")
+        ip = plan.bobs[0].ip
+        try:
+            assert JobState.SUCCEEDED == job.state
+            assert [str(ip)] == resolve(server, port, "bob001.bob.test", "A")
+            assert ["bob001.bob.test."] == resolve(server, port, ip.reverse_pointer, "PTR")
+        finally:
+            await bob.destroy("bob001")
+    assert [] == resolve(server, port, "bob001.bob.test", "A")

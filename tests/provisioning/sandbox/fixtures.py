@@ -12,7 +12,7 @@ Usage (e.g. in the create-pipeline tests)::
 
 Each fleet gets a slot of its own: namespaces ``bobtest{n}-a…`` and addresses ``10.250.X.*`` with
 X from 100 up, so tests never collide with a developer's sandbox (``bobhost-*``, 10.250.0-8) or
-with each other within a run.
+with each other within a run. Its DNS server gets a free port (a developer's sandbox has 15053).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import asyncio
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -45,6 +46,7 @@ TOOLS = (
     "lxc-create", "lxc-copy", "lxc-start", "lxc-destroy", "mkfs.btrfs",
 )  # fmt: skip
 SSHD = Path("/usr/sbin/sshd")
+NAMED = Path("/usr/sbin/named")  # bind9: every sandbox runs its own DNS server
 FIRST_NET_INDEX = 100
 SLOT_WIDTH = 10  # third octets per slot: the uplinks and up to 8 bridge subnets
 SLOTS = 14
@@ -57,8 +59,7 @@ def sandbox_unavailable() -> str | None:
     if os.geteuid() != 0:
         return "the sandbox needs root"
     missing = [t for t in TOOLS if shutil.which(t) is None]
-    if not SSHD.exists():
-        missing.append(str(SSHD))
+    missing += [str(daemon) for daemon in (SSHD, NAMED) if not daemon.exists()]
     return f"the sandbox needs {', '.join(missing)}" if missing else None
 
 
@@ -95,9 +96,24 @@ def sandbox_options(
             state_dir=state_dir,
             prefix=prefix,
             net_index=net_index,
+            dns_port=free_port(),
             **({"cache_dir": cache_dir} if cache_dir is not None else {}),
         )
     raise RuntimeError(f"all {SLOTS} sandbox test slots are in use")
+
+
+def free_port() -> int:
+    """A port free for both TCP and UDP on 127.0.0.1 right now (named needs both)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port: int = tcp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
 
 
 def release(options: SandboxOptions) -> None:

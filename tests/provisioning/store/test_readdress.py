@@ -25,12 +25,12 @@ async def test_a_reservation_moves_to_a_free_address(store):
 
 async def test_an_address_held_by_another_reservation_is_refused(store):
     job, plan = await reserve(store, 2)
-    with pytest.raises(ConflictError, match="10.250.1.3 is already held"):
+    with pytest.raises(ConflictError, match=r"10\.250\.1\.3 is already held"):
         await store.readdress(job.id, plan.bobs[0].name, plan.bobs[1].ip)
 
 
 async def test_only_the_jobs_own_reservation_moves(store):
-    job, plan = await reserve(store, 1)
+    _, plan = await reserve(store, 1)
     other, _ = await reserve(store, 1)
     with pytest.raises(ConflictError, match="holds no reservation for bob001"):
         await store.readdress(other.id, plan.bobs[0].name, IP("10.250.1.201"))
