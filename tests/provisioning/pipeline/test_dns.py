@@ -15,11 +15,11 @@ import dns.query
 import pytest
 
 from provisioning.config import Fleet, load_fleet
-from provisioning.dns import DnsClient, secret_from_env
+from provisioning.dns import DnsClient, DnsError, secret_from_env
 from provisioning.records import JobState, StepEvent
 from provisioning.sandbox import SandboxInfo
 from tests.bind import BindServer, BindUnavailable, Zone, ptr_lines
-from tests.provisioning.pipeline.observe import inspect
+from tests.provisioning.pipeline.observe import containers, inspect
 from tests.provisioning.pipeline.runtime import bob_runtime, db_url, fleet_variant
 
 FORWARD = "bob.test"
@@ -163,3 +163,36 @@ async def test_a_bob_made_in_the_sandbox_resolves_through_the_sandbox_bind(
         finally:
             await bob.destroy("bob001")
     assert [] == resolve(server, port, "bob001.bob.test", "A")
+
+
+async def test_a_wrong_tsig_key_refuses_the_create_before_anything_is_reserved(
+    overlay: SandboxInfo, tmp_path: Path, start_bind
+):
+    base = fleet_variant(overlay, tmp_path)
+    bind = start_bind(zones_for(base))
+    fleet = base.model_copy(update={"dns": bind.settings()})
+    wrong = DnsClient(bind.settings(), "d3JvbmcgYnV0IHZhbGlkIGJhc2U2NA==")
+    async with bob_runtime(fleet, db_url(tmp_path), dns=wrong) as bob:
+        with pytest.raises(DnsError, match=r"NOTAUTH.*127\.0\.0\.1.*bob\.test"):
+            await bob.submit_create(1, host="host-a")
+        assert ([], []) == (await bob.store.list_jobs(), await bob.store.occupants())
+
+
+async def test_bind_going_down_mid_job_fails_the_job_and_undoes_it(
+    overlay: SandboxInfo, tmp_path: Path, start_bind
+):
+    base = fleet_variant(overlay, tmp_path)
+    bind = start_bind(zones_for(base))
+    fleet, client = with_dns(base, bind)
+    async with bob_runtime(fleet, db_url(tmp_path), dns=client) as bob:
+        job, _ = await bob.submit_create(2, host="host-a")
+        bind.stop()  # after planning, before the dns step claims anything
+        final = await bob.runner.run(job.id)
+        journal = await bob.store.journal(job.id)
+        left = (await bob.store.occupants(), await bob.store.list_bobs())
+    failed = [e.detail or "" for e in journal if e.event is StepEvent.FAILED and e.step == "dns"]
+    assert JobState.FAILED == final.state
+    assert failed
+    assert "127.0.0.1" in failed[0]
+    assert ([], []) == left
+    assert [] == containers(overlay)
