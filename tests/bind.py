@@ -23,7 +23,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,9 @@ ALGORITHM = "hmac-sha256"
 START_ATTEMPTS = 3
 READY_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
+
+
+StartBind = Callable[[Sequence["Zone"]], "BindServer"]
 
 
 class BindUnavailable(Exception):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
+from tests.bind import BindServer, BindUnavailable, StartBind, Zone
 from tests.postgres import PostgresCluster, PostgresUnavailable
 
 
@@ -37,3 +38,26 @@ def postgres_url(postgres_cluster: PostgresCluster) -> Iterator[str]:
         yield postgres_cluster.database_url(name)
     finally:
         postgres_cluster.drop_database(name)
+
+
+@pytest.fixture
+def start_bind() -> Iterator[StartBind]:
+    """Start a named of our own with the given zones; every one started is stopped after.
+
+    Skips when BIND is not installed, unless ``BOB_REQUIRE_BIND=1`` (CI).
+    """
+    started: list[BindServer] = []
+
+    def start(zones: Sequence[Zone]) -> BindServer:
+        try:
+            server = BindServer.start(zones)
+        except BindUnavailable as exc:
+            if os.environ.get("BOB_REQUIRE_BIND") == "1":
+                pytest.fail(f"BOB_REQUIRE_BIND=1 but {exc}", pytrace=False)
+            pytest.skip(str(exc))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

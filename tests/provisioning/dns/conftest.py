@@ -8,21 +8,17 @@ address is 10.250.1.12. The forward zone bob.test holds a hand-made ``bob002``.
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
 from provisioning.config.models import AddressRange, Subnet
 from provisioning.dns import DnsClient
-from tests.bind import BindServer, BindUnavailable, Zone, ptr_lines
+from tests.bind import BindServer, StartBind, Zone, ptr_lines
 
 FORWARD = "bob.test"
 REVERSE = "1.250.10.in-addr.arpa"
 USED = ("10.250.1.10", "10.250.1.11", "10.250.1.13")
 HAND_MADE = ("bob002 A 10.250.1.10", "printer A 10.250.1.11")
-
-StartBind = Callable[[Sequence[Zone]], BindServer]
 
 
 def default_zones() -> list[Zone]:
@@ -44,26 +40,6 @@ def subnet(cidr: str = "10.250.1.0/24", gateway: str = "10.250.1.1", **extra: ob
         else [],
     }
     return Subnet.model_validate(values | extra)
-
-
-@pytest.fixture
-def start_bind() -> Iterator[StartBind]:
-    """Start named with the given zones; every server started is stopped after the test."""
-    started: list[BindServer] = []
-
-    def start(zones: Sequence[Zone]) -> BindServer:
-        try:
-            server = BindServer.start(zones)
-        except BindUnavailable as exc:
-            if os.environ.get("BOB_REQUIRE_BIND") == "1":
-                pytest.fail(f"BOB_REQUIRE_BIND=1 but {exc}", pytrace=False)
-            pytest.skip(str(exc))
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture

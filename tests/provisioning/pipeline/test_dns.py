@@ -6,8 +6,7 @@ server holds is read back by a plain AXFR (tests/bind.py), independent of bob's 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import dns.message
@@ -18,30 +17,11 @@ from provisioning.config import Fleet, load_fleet
 from provisioning.dns import DnsClient, DnsError, secret_from_env
 from provisioning.records import JobState, StepEvent
 from provisioning.sandbox import SandboxInfo
-from tests.bind import BindServer, BindUnavailable, Zone, ptr_lines
+from tests.bind import BindServer, Zone, ptr_lines
 from tests.provisioning.pipeline.observe import containers, inspect
 from tests.provisioning.pipeline.runtime import bob_runtime, db_url, fleet_variant
 
 FORWARD = "bob.test"
-
-
-@pytest.fixture
-def start_bind() -> Iterator[Callable[[Sequence[Zone]], BindServer]]:
-    started: list[BindServer] = []
-
-    def start(zones: Sequence[Zone]) -> BindServer:
-        try:
-            server = BindServer.start(zones)
-        except BindUnavailable as exc:
-            if os.environ.get("BOB_REQUIRE_BIND") == "1":
-                pytest.fail(f"BOB_REQUIRE_BIND=1 but {exc}", pytrace=False)
-            pytest.skip(str(exc))
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
 
 
 def zones_for(fleet: Fleet, forward: Sequence[str] = (), reverse: Sequence[str] = ()) -> list[Zone]:
