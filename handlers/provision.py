@@ -49,7 +49,6 @@ async def submit_create(
     With DNS, names and addresses found in the zones count as taken too (a hand-made record
     is never reused); the job's DNS step then claims each address race-free.
     """
-    names, addresses = await taken_in_dns(fleet, dns) if dns is not None else (set(), set())
     new_job = NewJob(
         kind=CREATE,
         params={"count": request.count, "host": request.host},
@@ -57,6 +56,7 @@ async def submit_create(
         source=caller.source,
     )
     try:
+        names, addresses = await taken_in_dns(fleet, dns) if dns is not None else (set(), set())
         job, plan = await store.reserve(
             new_job,
             lambda held: plan_create(
