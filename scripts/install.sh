@@ -11,6 +11,7 @@ packages=(
   lxc busybox-static openssh-server openssh-client btrfs-progs rsync iproute2 iputils-ping
   debootstrap
   bind9 bind9-utils                 # the tests (and the sandbox) run their own BIND
+  groovy                            # parse-checks bob's Jenkins script templates
 )
 missing=()
 for p in "${packages[@]}"; do
