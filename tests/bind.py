@@ -19,7 +19,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -39,6 +38,7 @@ import dns.xfr
 import dns.zone
 
 from provisioning.config.models import DnsSettings
+from tests.ports import free_port
 
 NAMED = Path(os.environ.get("BOB_NAMED", "/usr/sbin/named"))
 KEY_NAME = "bob-key"
@@ -169,7 +169,7 @@ class BindServer:
     def _start_on_a_free_port(self) -> None:
         # The port is free when chosen but could be taken before named binds it.
         for attempt in range(1, START_ATTEMPTS + 1):
-            self.port = _free_port()
+            self.port = free_port(udp_too=True)
             self._write_files()
             with (self.root / "named.log").open("wb") as log:
                 self.process = subprocess.Popen(
@@ -241,20 +241,6 @@ options {{
         if pending:
             raise BindUnavailable(f"zones {pending} never answered SOA:\n{self.log()[-3000:]}")
         return True
-
-
-def _free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1 (named needs both)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port: int = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
 
 
 @contextlib.contextmanager

@@ -15,11 +15,12 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.ports import free_port
 
 DEBIAN_ROOT = Path("/usr/lib/postgresql")
 SERVER_USER = "postgres"
@@ -55,13 +56,6 @@ def find_bindir() -> Path:
         f"{', '.join(map(str, candidates)) or f'{DEBIAN_ROOT}/*/bin or PATH'}; "
         "install postgresql (Debian: apt-get install postgresql) or set BOB_PG_BINDIR"
     )
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _quote_ident(name: str) -> str:
@@ -180,7 +174,7 @@ class PostgresCluster:
     def _start_on_a_free_port(self) -> None:
         # The port is free when chosen but could be taken before the server binds it.
         for attempt in range(1, START_ATTEMPTS + 1):
-            self.port = _free_port()
+            self.port = free_port()
             options = " ".join(
                 (
                     f"-k {self.socket_dir}",

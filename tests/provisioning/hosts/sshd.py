@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioning.config.models import Host
+from tests.ports import free_port  # re-exported for the host tests
 
 SSHD = Path("/usr/sbin/sshd")
 SSH_KEYGEN = Path("/usr/bin/ssh-keygen")
@@ -47,12 +48,6 @@ def keygen(path: Path, comment: str) -> None:
         check=True,
         env=SSHD_ENV,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def processes_running(argv: list[str]) -> list[int]:

@@ -21,7 +21,6 @@ import asyncio
 import os
 import shlex
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -40,6 +39,7 @@ from provisioning.sandbox import (
 from provisioning.sandbox.network import netns_exists
 from provisioning.sandbox.paths import StatePaths
 from provisioning.sandbox.sshd import ssh_argv
+from tests.ports import free_port
 
 TOOLS = (
     "ip", "nsenter", "unshare", "setsid", "losetup", "ssh", "ssh-keygen", "rsync", "busybox",
@@ -96,24 +96,10 @@ def sandbox_options(
             state_dir=state_dir,
             prefix=prefix,
             net_index=net_index,
-            dns_port=free_port(),
+            dns_port=free_port(udp_too=True),
             **({"cache_dir": cache_dir} if cache_dir is not None else {}),
         )
     raise RuntimeError(f"all {SLOTS} sandbox test slots are in use")
-
-
-def free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1 right now (named needs both)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port: int = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
 
 
 def release(options: SandboxOptions) -> None:
