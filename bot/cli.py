@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-import socket
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from bot import sandbox_cli
+from bot import jenkins_cli, sandbox_cli
+from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
 from bot.progress import TerminalProgress
-from bot.runtime import Runtime, runtime
+from bot.runtime import jenkins_controllers, runtime
 from bot.settings import Settings, load_settings
 from handlers import queries, render
-from handlers.provision import Caller, record_outcome, submit_create, submit_destroy
+from handlers.jenkins import agents_of
+from handlers.provision import submit_create, submit_destroy
 from handlers.requests import (
     CreateBobs,
     DestroyBobs,
@@ -31,10 +31,6 @@ from handlers.requests import (
 from provisioning.errors import BobError, ConfigError, UsageError
 from provisioning.records import JobState
 from provisioning.store import SqlStore
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-Command = Callable[[argparse.Namespace, Settings, SqlStore], Awaitable[int]]
 
 DESCRIPTION = """\
 bob turns physical hosts into Jenkins build capacity: it clones LXC containers ("Bobs")
@@ -79,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="Bobs grouped by host and disk, with their state, IP and free slots",
     )
     listing.add_argument("host", nargs="?", metavar="HOST", help="show only this host")
+    listing.add_argument(
+        "--no-jenkins",
+        action="store_true",
+        help="show attachments from bob's records instead of asking the Jenkins controllers",
+    )
     listing.set_defaults(handler=_list)
 
     jobs = commands.add_parser("jobs", parents=[common], help="recent jobs, newest first")
@@ -107,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     destroy.add_argument("names", nargs="+", metavar="NAME", help="Bob names, e.g. bob007")
     destroy.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    destroy.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="a Bob that is a Jenkins agent is drained first; wait up to S seconds for its "
+        "running builds (default 0: fail at once, leaving it drained, if it is busy)",
+    )
     destroy.set_defaults(handler=_destroy)
 
     resume = commands.add_parser(
@@ -116,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.set_defaults(handler=_resume)
 
+    jenkins_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
 
     job = commands.add_parser(
@@ -135,7 +145,9 @@ async def _plan_create(args: argparse.Namespace, settings: Settings, store: SqlS
 
 async def _list(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(ListBobs, host=args.host)
-    print(render.render_overview(await queries.fleet_overview(settings.fleet, store, request)))
+    controllers = None if args.no_jenkins else jenkins_controllers(settings)
+    overview = await queries.fleet_overview(settings.fleet, store, request, controllers)
+    print(render.render_overview(overview))
     return EXIT_OK
 
 
@@ -151,12 +163,6 @@ async def _job(args: argparse.Namespace, settings: Settings, store: SqlStore) ->
     return EXIT_OK
 
 
-def _caller(command: str) -> Caller:
-    return Caller(
-        actor=getpass.getuser(), source="cli", origin=socket.gethostname(), command=command
-    )
-
-
 async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(CreateBobs, count=args.count, host=args.host)
     if args.ensure:
@@ -170,11 +176,11 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
         plan_request = build(PlanCreate, count=request.count, host=request.host)
         print(render.render_plan(await queries.dry_run_create(settings.fleet, store, plan_request)))
         return EXIT_OK
-    caller = _caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
+    caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:
         job, plan = await submit_create(settings.fleet, store, request, caller, rt.dns)
         print(f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs), flush=True)
-        return await _follow(rt, caller, job.id)
+        return await follow(rt, caller, job.id)
 
 
 async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
@@ -186,14 +192,19 @@ async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing destroyed")
             return EXIT_OK
-    caller = _caller("destroy " + " ".join(request.names))
-    job, gone = await submit_destroy(settings.fleet, store, request, caller)
+    caller = cli_caller("destroy " + " ".join(request.names))
+    agents = await agents_of(store, jenkins_controllers(settings), request.names)
+    job, gone = await submit_destroy(
+        settings.fleet, store, request, caller, agents=agents, wait=args.wait
+    )
+    if agents:
+        print("detaching first: " + ", ".join(f"{n} from {c}" for n, c in agents.items()))
     if gone:
         print(f"already gone: {', '.join(gone)}")
     if job is None:
         return EXIT_OK
     async with runtime(settings, store) as rt:
-        return await _follow(rt, caller, job.id)
+        return await follow(rt, caller, job.id)
 
 
 async def _resume(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
@@ -203,13 +214,6 @@ async def _resume(args: argparse.Namespace, settings: Settings, store: SqlStore)
     if not finished:
         print("no unfinished jobs")
     return EXIT_OK if all(j.state is JobState.SUCCEEDED for j in finished) else EXIT_FAILED
-
-
-async def _follow(rt: Runtime, caller: Caller, job_id: str) -> int:
-    rt.bus.subscribe(TerminalProgress())
-    final = await rt.runner.run(job_id)
-    await record_outcome(rt.store, caller, final)
-    return EXIT_OK if final.state is JobState.SUCCEEDED else EXIT_FAILED
 
 
 async def _run(args: argparse.Namespace) -> int:

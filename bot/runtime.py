@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.settings import Settings
 from provisioning.dns import DnsClient, DnsZoneClient, secret_from_env
 from provisioning.hosts.ssh import HostPool
+from provisioning.jenkins.client import JenkinsController, ScriptConsoleController
 from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
 from provisioning.pipeline import kinds
 from provisioning.pipeline.context import Pipeline
@@ -25,6 +26,12 @@ class Runtime:
     dns: DnsZoneClient | None
     bus: ProgressBus
     runner: JobRunner
+    jenkins: dict[str, JenkinsController]
+
+
+def jenkins_controllers(settings: Settings) -> dict[str, JenkinsController]:
+    """The configured controllers by name; tokens are read from the environment at each use."""
+    return {c.name: ScriptConsoleController(c) for c in settings.fleet.jenkins}
 
 
 def dns_client(settings: Settings) -> DnsZoneClient | None:
@@ -38,13 +45,15 @@ def dns_client(settings: Settings) -> DnsZoneClient | None:
 async def runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]:
     pool = HostPool(settings.fleet.hosts)
     dns = dns_client(settings)
+    jenkins = jenkins_controllers(settings)
     registry = JobKinds()
-    kinds.register(registry, Pipeline(fleet=settings.fleet, shells=pool, store=store, dns=dns))
+    pipeline = Pipeline(fleet=settings.fleet, shells=pool, store=store, dns=dns, jenkins=jenkins)
+    kinds.register(registry, pipeline)
     bus = ProgressBus()
     runner = JobRunner(
         store, registry, bus, owner=unique_owner("bob-cli"), per_host_limit=PER_HOST_LIMIT
     )
     try:
-        yield Runtime(settings, store, dns, bus, runner)
+        yield Runtime(settings, store, dns, bus, runner, jenkins)
     finally:
         await pool.close_all()

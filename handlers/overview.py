@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from handlers.attachments import Attachment, JenkinsTruth
 from provisioning.config.models import Fleet
 from provisioning.records import BobRecord, ReservationRecord
 
@@ -17,6 +18,7 @@ class SlotView:
     ip: ipaddress.IPv4Address | None
     job_id: str | None
     detail: str = ""
+    flag: str = ""  # where the controllers and bob's records disagree
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class Overview:
     hosts: list[HostView]
     # Records on hosts or disks the config no longer has: shown, never silently dropped.
     unplaced: list[SlotView] = field(default_factory=list)
+    # One line per Jenkins controller, and agents bob made that its store does not know.
+    controllers: list[str] = field(default_factory=list)
+    strays: list[str] = field(default_factory=list)
 
 
 def build_overview(
@@ -60,11 +65,17 @@ def build_overview(
     reservations: list[ReservationRecord],
     *,
     host: str | None = None,
+    jenkins: JenkinsTruth | None = None,
 ) -> Overview:
+    """``jenkins``: attachments as the controllers report them; without it, bob's records."""
     by_disk: dict[tuple[str, str], list[SlotView]] = {}
     for b in bobs:
-        detail = f"{b.controller}/{b.label}" if b.controller else ""
-        view = SlotView(b.name, b.slot, b.state.value, b.ip, b.job_id, detail)
+        if jenkins is not None:
+            seen = jenkins.by_bob.get(b.name, Attachment())
+            detail, flag = seen.detail, seen.flag
+        else:
+            detail, flag = (f"{b.controller}/{b.label}" if b.controller else ""), ""
+        view = SlotView(b.name, b.slot, b.state.value, b.ip, b.job_id, detail, flag)
         by_disk.setdefault((b.host, b.disk), []).append(view)
     for r in reservations:
         view = SlotView(r.name, r.slot, "reserved", r.ip, r.job_id)
@@ -81,4 +92,9 @@ def build_overview(
         if host is None or h.name == host:
             hosts.append(HostView(h.name, h.datacenter, h.storage.backend, h.drained, disks))
     unplaced = [v for key, views in sorted(by_disk.items()) if key not in known for v in views]
-    return Overview(hosts=hosts, unplaced=unplaced if host is None else [])
+    return Overview(
+        hosts=hosts,
+        unplaced=unplaced if host is None else [],
+        controllers=jenkins.controllers if jenkins is not None else [],
+        strays=jenkins.strays if jenkins is not None else [],
+    )

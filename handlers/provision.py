@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from handlers.requests import CreateBobs, DestroyBobs
@@ -93,9 +94,20 @@ async def taken_in_dns(
 
 
 async def submit_destroy(
-    fleet: Fleet, store: StateStore, request: DestroyBobs, caller: Caller
+    fleet: Fleet,
+    store: StateStore,
+    request: DestroyBobs,
+    caller: Caller,
+    *,
+    agents: Mapping[str, str] | None = None,
+    wait: float = 0.0,
 ) -> tuple[JobRecord | None, list[str]]:
-    """A destroy job for the named Bobs that exist; also returns the names already gone."""
+    """A destroy job for the named Bobs that exist; also returns the names already gone.
+
+    ``agents``: Bob name → controller it is an agent of (see handlers.jenkins.agents_of); the
+    job detaches those first, waiting up to ``wait`` seconds for running builds.
+    """
+    agents = agents or {}
     known_hosts = {h.name for h in fleet.hosts}
     doomed: list[Doomed] = []
     gone: list[str] = []
@@ -110,14 +122,22 @@ async def submit_destroy(
             raise UsageError(f"{name} is on host {bob.host}, which is no longer in the config")
         if bob.state is BobState.CREATING:
             raise UsageError(f"{name} is still being created by job {bob.job_id}")
-        doomed.append(Doomed(name=bob.name, host=bob.host, disk=bob.disk, ip=bob.ip))
+        doomed.append(
+            Doomed(
+                name=bob.name,
+                host=bob.host,
+                disk=bob.disk,
+                ip=bob.ip,
+                controller=agents.get(bob.name),
+            )
+        )
     if not doomed:
         await store.audit(caller.entry("no-op", f"already gone: {', '.join(gone)}"))
         return None, gone
     job = await store.create_job(
         NewJob(
             kind=DESTROY,
-            params={"bobs": [d.model_dump(mode="json") for d in doomed]},
+            params={"bobs": [d.model_dump(mode="json") for d in doomed], "wait": wait},
             requested_by=caller.actor,
             source=caller.source,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.attachments import Controllers, compare, read_nodes
 from handlers.overview import Overview, build_overview
 from handlers.requests import ListBobs, ListJobs, PlanCreate, ShowJob
 from provisioning.config.models import Fleet
@@ -17,13 +18,19 @@ async def dry_run_create(fleet: Fleet, store: FleetStore, request: PlanCreate) -
     return plan_create(fleet, await store.occupants(), request.count, host=request.host)
 
 
-async def fleet_overview(fleet: Fleet, store: FleetStore, request: ListBobs) -> Overview:
+async def fleet_overview(
+    fleet: Fleet, store: FleetStore, request: ListBobs, controllers: Controllers | None = None
+) -> Overview:
+    """Bobs in their slots; with ``controllers``, attachments as the controllers report them."""
     if request.host is not None and request.host not in {h.name for h in fleet.hosts}:
         known = ", ".join(h.name for h in fleet.hosts)
         raise UsageError(f"unknown host {request.host!r}; known hosts: {known}")
-    return build_overview(
-        fleet, await store.list_bobs(), await store.list_reservations(), host=request.host
-    )
+    bobs, reservations = await store.list_bobs(), await store.list_reservations()
+    truth = None
+    if controllers:
+        lists = await read_nodes(controllers)
+        truth = compare(bobs, lists, known=[r.name for r in reservations])
+    return build_overview(fleet, bobs, reservations, host=request.host, jenkins=truth)
 
 
 async def recent_jobs(store: JobStore, request: ListJobs) -> list[JobRecord]:

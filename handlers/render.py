@@ -24,6 +24,8 @@ def _slot_line(v: SlotView) -> str:
         parts.append(v.detail)
     if v.job_id and v.state in ("reserved", "creating", "destroying"):
         parts.append(f"job {v.job_id}")
+    if v.flag:
+        parts.append(f"! {v.flag}")
     return "    " + "  ".join(parts).rstrip()
 
 
@@ -42,6 +44,10 @@ def render_overview(overview: Overview) -> str:
     if overview.unplaced:
         lines.append("not in the config (host or disk removed):")
         lines += [_slot_line(v) for v in overview.unplaced]
+    if overview.controllers:
+        lines.append("jenkins:")
+        lines += [f"  {line}" for line in overview.controllers]
+        lines += [f"  ! {line}" for line in overview.strays]
     return "\n".join(lines) if lines else "no hosts"
 
 

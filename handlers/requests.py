@@ -11,6 +11,7 @@ from provisioning.core.plan import MAX_BATCH
 from provisioning.errors import UsageError
 
 HostName = Annotated[str, StringConstraints(pattern=LABEL_RE)]
+JenkinsLabel = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 JobId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
 
 
@@ -53,6 +54,12 @@ def _explain(field: str, message: str) -> str:
         return f"must be a whole number from 1 to {MAX_BATCH}"
     if field == "host" or field.startswith("names"):
         return "must be a host name: lower-case letters, digits and '-'"
+    if field == "controller":
+        return "must be a controller name from the config: lower-case letters, digits and '-'"
+    if field == "label":
+        return "must be a Jenkins label: letters, digits, '_', '.' and '-'"
+    if field == "wait":
+        return "must be a number of seconds from 0 to 86400"
     if field == "job_id":
         return "must be a job id as shown by `bob jobs` (hex digits)"
     return message
@@ -65,3 +72,14 @@ class CreateBobs(_Request):
 
 class DestroyBobs(_Request):
     names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class AttachBobs(_Request):
+    count: int = Field(ge=1, le=MAX_BATCH)
+    controller: HostName
+    label: JenkinsLabel
+
+
+class DetachBobs(_Request):
+    names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)
+    wait: float = Field(default=300.0, ge=0, le=86400)

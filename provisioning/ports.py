@@ -75,6 +75,15 @@ class FleetStore(Protocol):
 
     async def delete_bob(self, name: str) -> bool: ...
 
+    async def claim_attachment(self, name: str, controller: str, label: str, heavy: bool) -> bool:
+        """Record that ``name`` serves ``controller`` as ``label``, unless it already serves
+        another controller or label; True if the record now says so."""
+        ...
+
+    async def clear_attachment(self, name: str, controller: str) -> bool:
+        """Forget the attachment if it is to ``controller``; True if one was cleared."""
+        ...
+
     async def release_reservations(
         self, job_id: str, names: Sequence[str] | None = None
     ) -> int: ...

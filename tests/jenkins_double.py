@@ -227,6 +227,17 @@ class JenkinsDouble:
         node.temporarily_offline, node.offline_reason = True, p["reason"]
         return {"status": "drained", "name": p["name"], "reason": p["reason"]}
 
+    def _undrain(self, p: dict[str, Any]) -> dict[str, Any]:
+        node = self.nodes.get(p["name"])
+        if node is None:
+            return {"status": "absent", "name": p["name"]}
+        if not node.description.startswith(BOB_MARK):
+            return {"status": "not-managed", "name": p["name"]}
+        if not node.temporarily_offline:
+            return {"status": "already-online", "name": p["name"]}
+        node.temporarily_offline, node.offline_reason = False, ""
+        return {"status": "online", "name": p["name"]}
+
     def _detach(self, p: dict[str, Any]) -> dict[str, Any]:
         node = self.nodes.get(p["name"])
         if node is None:

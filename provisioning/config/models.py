@@ -175,6 +175,30 @@ class BobDefaults(_Model):
         return self
 
 
+class AgentLauncher(_Model):
+    """How a controller starts the agent on a Bob.
+
+    ``ssh``: the controller connects to the Bob's FQDN with a stored credential (ssh-slaves
+    plugin). ``inbound``: the agent connects to the controller. ``command``: the controller runs
+    ``command`` (command-launcher plugin), with ``{name}`` and ``{fqdn}`` replaced by the Bob's.
+    """
+
+    type: Literal["ssh", "inbound", "command"] = "inbound"
+    credentials_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,128}$")
+    port: int = Field(default=22, ge=1, le=65535)
+    command: str | None = Field(
+        default=None, min_length=1, max_length=1000, pattern=r"^[^\n\r\x00]+$"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> AgentLauncher:
+        if self.type == "ssh" and self.credentials_id is None:
+            raise ValueError("an ssh launcher needs credentials_id (a Jenkins credential id)")
+        if self.type == "command" and self.command is None:
+            raise ValueError("a command launcher needs command")
+        return self
+
+
 class JenkinsController(_Model):
     name: HostLabel
     url: str = Field(pattern=r"^https?://")
@@ -183,6 +207,10 @@ class JenkinsController(_Model):
     labels: dict[JenkinsLabel, int] = Field(default_factory=dict)
     heavy_labels: tuple[JenkinsLabel, ...] = ()
     timeout: float = Field(default=10.0, gt=0, le=300)
+    launcher: AgentLauncher = Field(default_factory=AgentLauncher)
+    remote_fs: str = Field(
+        default="/home/jenkins", pattern=r"^(/[A-Za-z0-9_.-]+)+$", max_length=255
+    )
 
     @model_validator(mode="after")
     def _heavy_labels_known(self) -> JenkinsController:

@@ -36,6 +36,7 @@ from provisioning.jenkins.models import (
     ListResult,
     ListSpec,
     NodeRef,
+    UndrainResult,
     validated,
 )
 from provisioning.jenkins.script import Template, render, result_lines
@@ -64,6 +65,10 @@ class JenkinsController(Protocol):
 
     async def drain(self, name: str, reason: str) -> DrainResult:
         """Take the agent offline with ``reason``; ``absent`` when there is no such node."""
+        ...
+
+    async def undrain(self, name: str) -> UndrainResult:
+        """Bring a drained agent back online; ``absent`` or ``already-online`` are fine."""
         ...
 
     async def detach(self, name: str) -> DetachResult:
@@ -111,6 +116,13 @@ class ScriptConsoleController:
     async def drain(self, name: str, reason: str) -> DrainResult:
         spec = validated(DrainSpec, name=name, reason=reason)
         result = await self._run(Template.DRAIN, spec, DrainResult)
+        if result.status == "not-managed":
+            raise NodeNotManaged(self.name, name)
+        return result
+
+    async def undrain(self, name: str) -> UndrainResult:
+        spec = validated(NodeRef, name=name)
+        result = await self._run(Template.UNDRAIN, spec, UndrainResult)
         if result.status == "not-managed":
             raise NodeNotManaged(self.name, name)
         return result

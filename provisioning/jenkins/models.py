@@ -158,6 +158,11 @@ class DrainResult(_Result):
     reason: str | None = None
 
 
+class UndrainResult(_Result):
+    status: Literal["online", "already-online", "absent", "not-managed"]
+    name: str
+
+
 class DetachResult(_Result):
     status: Literal["removed", "absent", "busy", "not-managed"]
     name: str

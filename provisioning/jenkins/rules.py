@@ -135,6 +135,9 @@ def choose(
             refused[bob.name] = f"not ready ({bob.state.value})"
         elif bob.name in attached:
             refused[bob.name] = f"already attached to {attached[bob.name]}"
+        elif bob.controller is not None:
+            # Claimed by a running attach (or a node someone removed by hand): never twice.
+            refused[bob.name] = f"recorded as attached to {bob.controller}"
         elif (bob.host, bob.disk) not in order:
             refused[bob.name] = "on a host or disk not in the config"
         elif fleet.host(bob.host).drained:

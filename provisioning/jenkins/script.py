@@ -25,6 +25,7 @@ class Template(StrEnum):
     LIST_NODES = "list_nodes"
     ATTACH = "attach"
     DRAIN = "drain"
+    UNDRAIN = "undrain"
     DETACH = "detach"
 
 

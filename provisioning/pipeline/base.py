@@ -21,6 +21,7 @@ from provisioning.config.models import Host
 from provisioning.errors import BobError
 from provisioning.hosts.errors import HostBusy, HostConnectionLost, HostUnreachable
 from provisioning.hosts.shell import HostShell
+from provisioning.jenkins.errors import JenkinsUnreachable
 from provisioning.jobs.steps import Step, StepContext
 from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Pipeline
@@ -30,9 +31,9 @@ from provisioning.pipeline.errors import StepFailed, step_failed
 UNDO_RETRY_S = 30.0
 UNDO_BACKOFF_FIRST_S = 0.2
 UNDO_BACKOFF_MAX_S = 2.0
-# The host could not be asked, or its answer was lost: worth asking again (a failed command,
-# by contrast, is the host's answer).
-UNREACHABLE = (HostUnreachable, HostConnectionLost, HostBusy)
+# The host (or controller) could not be asked, or its answer was lost: worth asking again (a
+# failed command, by contrast, is the host's answer).
+UNREACHABLE = (HostUnreachable, HostConnectionLost, HostBusy, JenkinsUnreachable)
 DEFAULT_TIMEOUT_S = 120.0
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from provisioning.config.models import Fleet, Host
 from provisioning.dns.port import DnsZoneClient
 from provisioning.hosts.shell import HostShell
+from provisioning.jenkins.client import JenkinsController
 from provisioning.lxc.cgroups import DETECT_ARGV, CgroupLayout, layout_from_fstype
 from provisioning.ports import FleetStore
 
@@ -24,6 +26,8 @@ class Pipeline:
     store: FleetStore
     # None when the fleet config has no dns section: Bobs then get no DNS records.
     dns: DnsZoneClient | None = None
+    # The configured controllers by name (empty: no Jenkins; Bobs are then never attached).
+    jenkins: Mapping[str, JenkinsController] = field(default_factory=dict)
     _layouts: dict[str, CgroupLayout] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

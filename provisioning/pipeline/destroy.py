@@ -14,6 +14,7 @@ from provisioning.dns.zone import reverse_zone
 from provisioning.jobs.steps import Step, StepContext
 from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.jenkins_steps import AgentRef, detach_steps
 from provisioning.records import BobState
 
 
@@ -26,6 +27,8 @@ class Doomed(BaseModel):
     host: str
     disk: str
     ip: ipaddress.IPv4Address | None = None
+    # The controller it is an agent of (found when the job was submitted), None if none.
+    controller: str | None = None
 
 
 class DestroyStep(HostStep):
@@ -116,5 +119,18 @@ DESTROY_STEPS: tuple[type[DestroyStep], ...] = (
 )
 
 
-def destroy_steps(pipeline: Pipeline, bob: Doomed) -> list[Step]:
-    return [step(pipeline, bob) for step in DESTROY_STEPS]
+def destroy_steps(pipeline: Pipeline, bob: Doomed, *, wait: float = 0.0) -> list[Step]:
+    """The Bob's steps; an agent on a controller is drained and removed before anything else.
+
+    ``wait``: how long to let running builds finish; past it the destroy fails with the agent
+    drained (no new builds) and the container untouched, so a re-run can finish the job.
+    """
+    steps: list[Step] = [step(pipeline, bob) for step in DESTROY_STEPS]
+    if bob.controller is not None:
+        agent = AgentRef(
+            name=bob.name, host=bob.host, disk=bob.disk, ip=bob.ip, controller=bob.controller
+        )
+        steps[1:1] = detach_steps(
+            pipeline, agent, wait=wait, reason="bob: destroying this Bob", restore_on_undo=False
+        )[:3]  # drain, wait-idle, remove-node: the record goes with the Bob
+    return steps

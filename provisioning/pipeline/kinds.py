@@ -9,10 +9,13 @@ from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import CREATE_STEPS
 from provisioning.pipeline.destroy import Doomed, destroy_steps
 from provisioning.pipeline.dns_steps import RegisterDns
+from provisioning.pipeline.jenkins_steps import AgentRef, attach_steps, detach_steps
 from provisioning.records import JobRecord
 
 CREATE = "create"
 DESTROY = "destroy"
+ATTACH = "attach"
+DETACH = "detach"
 
 
 def create_steps(pipeline: Pipeline, bob: PlannedBob) -> list[Step]:
@@ -32,10 +35,33 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
 
     def destroy(job: JobRecord) -> JobDefinition:
         doomed = [Doomed.model_validate(b) for b in job.params["bobs"]]
+        wait = float(job.params.get("wait", 0.0))
         return JobDefinition(
-            steps=[s for bob in doomed for s in destroy_steps(pipeline, bob)],
+            steps=[s for bob in doomed for s in destroy_steps(pipeline, bob, wait=wait)],
+            on_resume="continue",
+        )
+
+    def attach(job: JobRecord) -> JobDefinition:
+        agents = [AgentRef.model_validate(a) for a in job.params["agents"]]
+        return JobDefinition(
+            steps=[s for agent in agents for s in attach_steps(pipeline, agent)],
+            on_resume="continue",
+        )
+
+    def detach(job: JobRecord) -> JobDefinition:
+        agents = [AgentRef.model_validate(a) for a in job.params["agents"]]
+        wait = float(job.params["wait"])
+        reason = f"bob: detaching (job {job.id})"
+        return JobDefinition(
+            steps=[
+                s
+                for agent in agents
+                for s in detach_steps(pipeline, agent, wait=wait, reason=reason)
+            ],
             on_resume="continue",
         )
 
     kinds.register(CREATE, create)
     kinds.register(DESTROY, destroy)
+    kinds.register(ATTACH, attach)
+    kinds.register(DETACH, detach)

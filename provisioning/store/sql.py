@@ -194,6 +194,30 @@ class SqlStore:
                 update(schema.bobs).where(schema.bobs.c.name == name).values(state=state.value)
             )
 
+    async def claim_attachment(self, name: str, controller: str, label: str, heavy: bool) -> bool:
+        bobs = schema.bobs.c
+        free_or_same = or_(
+            bobs.controller.is_(None), and_(bobs.controller == controller, bobs.label == label)
+        )
+        async with self._tx() as conn:
+            # One conditional UPDATE: two attaches racing for the same Bob cannot both win.
+            result = await conn.execute(
+                update(schema.bobs)
+                .where(bobs.name == name, free_or_same)
+                .values(controller=controller, label=label, heavy=heavy)
+            )
+        return bool(result.rowcount)
+
+    async def clear_attachment(self, name: str, controller: str) -> bool:
+        bobs = schema.bobs.c
+        async with self._tx() as conn:
+            result = await conn.execute(
+                update(schema.bobs)
+                .where(bobs.name == name, bobs.controller == controller)
+                .values(controller=None, label=None, heavy=False)
+            )
+        return bool(result.rowcount)
+
     async def delete_bob(self, name: str) -> bool:
         async with self._tx() as conn:
             result = await conn.execute(delete(schema.bobs).where(schema.bobs.c.name == name))
