@@ -14,7 +14,7 @@ from handlers.requests import AttachBobs, DetachBobs
 from provisioning.config.models import Fleet
 from provisioning.errors import BobError, UsageError
 from provisioning.jenkins.errors import JenkinsUnreachable
-from provisioning.jenkins.rules import Choice, choose
+from provisioning.jenkins.rules import Choice, check_label, choose
 from provisioning.pipeline.jenkins_steps import AgentRef
 from provisioning.pipeline.kinds import ATTACH, DETACH
 from provisioning.ports import StateStore
@@ -25,9 +25,10 @@ async def plan_attach(
     fleet: Fleet, store: StateStore, controllers: Controllers, request: AttachBobs
 ) -> Choice:
     """Which Bobs an attach would take now (``--dry-run``), and why the others not."""
+    # Before any controller is asked: a typo costs no round trip.
+    check_label(fleet, request.controller, request.label)
     if request.controller not in controllers:
-        known = ", ".join(sorted(controllers)) or "none configured"
-        raise UsageError(f"unknown Jenkins controller {request.controller!r}; known: {known}")
+        raise UsageError(f"Jenkins controller {request.controller!r} is not connected")
     nodes = (await read_nodes(controllers)).require_all()
     return choose(
         fleet, request.controller, request.label, request.count, await store.list_bobs(), nodes

@@ -11,7 +11,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 LABEL_RE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 ENV_VAR_RE = r"^[A-Z_][A-Z0-9_]*$"
@@ -175,6 +182,21 @@ class BobDefaults(_Model):
         return self
 
 
+def plain_absolute_path(value: str) -> str:
+    """An absolute path of plain segments (the pattern); no segment may be ``.`` or ``..``."""
+    if any(part in (".", "..") for part in value.split("/")):
+        raise ValueError(f"{value!r} must not contain '.' or '..' segments")
+    return value
+
+
+# Where a Jenkins agent works on a Bob: nothing a shell or a path walk could reinterpret.
+RemoteFsPath = Annotated[
+    str,
+    StringConstraints(pattern=r"^(/[A-Za-z0-9_.-]+)+$", max_length=255),
+    AfterValidator(plain_absolute_path),
+]
+
+
 class AgentLauncher(_Model):
     """How a controller starts the agent on a Bob.
 
@@ -208,9 +230,7 @@ class JenkinsController(_Model):
     heavy_labels: tuple[JenkinsLabel, ...] = ()
     timeout: float = Field(default=10.0, gt=0, le=300)
     launcher: AgentLauncher = Field(default_factory=AgentLauncher)
-    remote_fs: str = Field(
-        default="/home/jenkins", pattern=r"^(/[A-Za-z0-9_.-]+)+$", max_length=255
-    )
+    remote_fs: RemoteFsPath = "/home/jenkins"
 
     @model_validator(mode="after")
     def _heavy_labels_known(self) -> JenkinsController:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from provisioning.config.models import LABEL_RE
+from provisioning.config.models import RemoteFsPath as RemoteFs
 from provisioning.jenkins.errors import JenkinsRequestInvalid
 
 NodeName = Annotated[str, StringConstraints(pattern=LABEL_RE)]
@@ -25,8 +26,6 @@ Fqdn = Annotated[
     ),
 ]
 CredentialsId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,128}$")]
-# An absolute path of plain segments: no "..", no spaces, nothing a shell would expand.
-RemoteFs = Annotated[str, StringConstraints(pattern=r"^(/[A-Za-z0-9_.-]+)+$", max_length=255)]
 # Free text shown in Jenkins (a drain reason). Any character is safe inside base64; the limit
 # only keeps the UI readable.
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]

@@ -83,6 +83,15 @@ def controller_config(fleet: Fleet, name: str) -> ControllerConfig:
     raise UsageError(f"unknown Jenkins controller {name!r}; known: {known}")
 
 
+def check_label(fleet: Fleet, controller: str, label: str) -> ControllerConfig:
+    """The controller's config, if it exists and has ``label``; a UsageError otherwise."""
+    config = controller_config(fleet, controller)
+    if label not in config.labels:
+        known = ", ".join(sorted(config.labels)) or "none configured"
+        raise UsageError(f"label {label!r} is not configured for {controller}; known: {known}")
+    return config
+
+
 def attached_names(nodes: Mapping[str, Sequence[JenkinsNode]]) -> dict[str, str]:
     """Node name → the controller it is on (the first, if on several)."""
     where: dict[str, str] = {}
@@ -115,10 +124,7 @@ def choose(
     label on any controller), one per disk per call as well. Never raises for a shortfall:
     call :meth:`Choice.require_all` for that, so ``--dry-run`` can show a partial choice.
     """
-    config = controller_config(fleet, controller)
-    if label not in config.labels:
-        known = ", ".join(sorted(config.labels)) or "none configured"
-        raise UsageError(f"label {label!r} is not configured for {controller}; known: {known}")
+    config = check_label(fleet, controller, label)
     if count < 1:
         raise UsageError(f"count must be at least 1, got {count}")
     missing = [c.name for c in fleet.jenkins if c.name not in nodes]

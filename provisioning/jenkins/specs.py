@@ -12,7 +12,6 @@ from provisioning.jenkins.models import (
     CommandLauncher,
     InboundLauncher,
     Launcher,
-    NodeMeta,
     SshLauncher,
     validated,
 )
@@ -58,11 +57,11 @@ def attach_spec(
         executors=config.labels[label],
         remote_fs=config.remote_fs,
         launcher=launcher_for(config, name, fqdn),
-        meta=NodeMeta(
-            bob=name,
-            controller=config.name,
-            label=label,
-            heavy=label in config.heavy_labels,
-            job_id=job_id,
-        ),
+        meta={
+            "bob": name,
+            "controller": config.name,
+            "label": label,
+            "heavy": label in config.heavy_labels,
+            "job_id": job_id,
+        },
     )

@@ -131,6 +131,11 @@ def destroy_steps(pipeline: Pipeline, bob: Doomed, *, wait: float = 0.0) -> list
             name=bob.name, host=bob.host, disk=bob.disk, ip=bob.ip, controller=bob.controller
         )
         steps[1:1] = detach_steps(
-            pipeline, agent, wait=wait, reason="bob: destroying this Bob", restore_on_undo=False
+            pipeline,
+            agent,
+            wait=wait,
+            reason="bob: destroying this Bob",
+            restore_on_undo=False,
+            then="it stays drained: destroy it again when it is idle, or with --wait",
         )[:3]  # drain, wait-idle, remove-node: the record goes with the Bob
     return steps

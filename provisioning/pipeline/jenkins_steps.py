@@ -16,13 +16,14 @@ import time
 
 from pydantic import BaseModel, ConfigDict
 
-from provisioning.errors import ConflictError, UsageError
+from provisioning.errors import BobError, ConflictError, UsageError
 from provisioning.jenkins.client import JenkinsController
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.jenkins.specs import attach_spec
 from provisioning.jobs.steps import StepContext
 from provisioning.pipeline.base import HostStep
 from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.errors import StepFailed, step_failed
 
 IDLE_POLL_S = 1.0
 DETACH_WAIT_S = 300.0
@@ -58,6 +59,20 @@ class JenkinsStep(HostStep):
         self.agent = agent
         self.controller: JenkinsController = controller
         self.config = config
+
+    def failure(
+        self, ctx: StepContext, cause: BobError, *, undo: bool = False, detail: str = ""
+    ) -> StepFailed:
+        # Named after the controller, not the Bob's host: that is where the step failed.
+        doing = f"{'undo of ' if undo else ''}{self.name} of {self.bob_name}"
+        return step_failed(
+            doing=doing,
+            host=self.agent.controller,
+            job_id=ctx.job.id,
+            step=self.name,
+            cause=cause,
+            detail=detail,
+        )
 
     async def node(self) -> JenkinsNode | None:
         return next(
@@ -179,9 +194,10 @@ class WaitIdle(JenkinsStep):
 
     name = "wait-idle"
 
-    def __init__(self, pipeline: Pipeline, agent: AgentRef, wait: float) -> None:
+    def __init__(self, pipeline: Pipeline, agent: AgentRef, wait: float, then: str) -> None:
         super().__init__(pipeline, agent, timeout=wait + 4 * pipeline_timeout(pipeline, agent))
         self.wait = wait
+        self.then = then  # what happens to the agent if it stays busy, for the error message
 
     async def _apply(self, ctx: StepContext) -> None:
         deadline = time.monotonic() + self.wait
@@ -193,7 +209,7 @@ class WaitIdle(JenkinsStep):
             if time.monotonic() >= deadline:
                 raise ConflictError(
                     f"{self.agent.name} on {self.agent.controller} is still running "
-                    f"{node.busy_executors} build(s) after {self.wait:g} s"
+                    f"{node.busy_executors} build(s) after {self.wait:g} s; {self.then}"
                 )
             if not announced:
                 await ctx.log(
@@ -247,11 +263,17 @@ def attach_steps(pipeline: Pipeline, agent: AgentRef) -> list[HostStep]:
 
 
 def detach_steps(
-    pipeline: Pipeline, agent: AgentRef, *, wait: float, reason: str, restore_on_undo: bool = True
+    pipeline: Pipeline,
+    agent: AgentRef,
+    *,
+    wait: float,
+    reason: str,
+    restore_on_undo: bool = True,
+    then: str = "it is back online",
 ) -> list[HostStep]:
     return [
         DrainNode(pipeline, agent, reason, restore_on_undo=restore_on_undo),
-        WaitIdle(pipeline, agent, wait),
+        WaitIdle(pipeline, agent, wait, then),
         RemoveNode(pipeline, agent),
         ForgetAttachment(pipeline, agent),
     ]

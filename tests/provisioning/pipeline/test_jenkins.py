@@ -1,0 +1,125 @@
+"""The Jenkins commands end to end, as a user runs them: the installed ``bob`` command on the
+real sandbox, with the Jenkins double as controller ``ci-main``.
+
+Each step is checked on the systems themselves: the double's node table for Jenkins, the
+sandbox's own ssh (lxc-ls on the hosts) for containers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from provisioning.sandbox import SandboxInfo
+from tests.jenkins_double import JenkinsDouble
+from tests.provisioning.pipeline.observe import containers
+
+BOB = Path(sys.executable).parent / "bob"
+TOKEN_ENV = "BOB_TEST_CI_MAIN_TOKEN"
+
+
+@dataclass
+class Cli:
+    config: Path
+    env: dict[str, str]
+    double: JenkinsDouble
+
+    def __call__(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BOB), *argv, "--config", str(self.config)],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+
+    def nodes(self) -> dict[str, str]:
+        return {n.name: n.label for n in self.double.nodes.values()}
+
+
+@pytest.fixture
+def bob(overlay: SandboxInfo, tmp_path: Path) -> Iterator[Cli]:
+    double = JenkinsDouble().start()
+    try:
+        document = yaml.safe_load(overlay.config_path.read_text())
+        document["jenkins"] = [
+            {
+                "name": "ci-main",
+                "url": double.url,
+                "user": "admin",
+                "token_env": TOKEN_ENV,
+                "labels": {"heavy": 1, "light": 4},
+                "heavy_labels": ["heavy"],
+                "timeout": 5,
+            }
+        ]
+        config = tmp_path / "bob.yaml"
+        config.write_text(yaml.safe_dump(document))
+        env = {
+            **os.environ,
+            "BOB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/bob.db",
+            TOKEN_ENV: double.tokens["admin"],
+        }
+        yield Cli(config, env, double)
+    finally:
+        double.stop()
+
+
+def test_attach_list_detach_and_destroy_on_the_sandbox(bob: Cli, overlay: SandboxInfo) -> None:
+    made = bob("create", "3")
+    assert 0 == made.returncode, made.stderr
+
+    # All three are on host-a/disk1: one heavy executor there, no more.
+    dry = bob("attach", "2", "to", "ci-main", "heavy", "--dry-run")
+    assert (0, {}) == (dry.returncode, bob.nodes())
+    assert [
+        "attach 1 of 2 to ci-main with heavy label heavy (1 executor each)",
+        "  bob001 on host-a/disk1",
+        "  not available: 2 host-a/disk1 already has a heavy executor (bob002, bob003)",
+    ] == dry.stdout.splitlines()
+
+    refused = bob("attach", "2", "to", "ci-main", "heavy")
+    assert (2, {}) == (refused.returncode, bob.nodes())
+    assert "asked to attach 2 Bobs to ci-main as heavy, 1 available" in refused.stderr
+
+    assert 0 == bob("attach", "1", "to", "ci-main", "heavy").returncode
+    assert 0 == bob("attach", "2", "to", "ci-main", "light").returncode
+    assert {"bob001": "heavy", "bob002": "light", "bob003": "light"} == bob.nodes()
+
+    listing = bob("list").stdout.splitlines()
+    assert [line.split()[-1] for line in listing if line.strip().startswith("bob00")] == [
+        "(offline)",  # the double's agents never connect: honest, not "online"
+        "(offline)",
+        "(offline)",
+    ]
+    assert any("bob001" in line and "ci-main/heavy" in line for line in listing)
+    assert "  ci-main: 3 agents made by bob, 0 online" in listing
+
+    # A busy agent: destroy drains it and stops there, the container untouched.
+    bob.double.nodes["bob002"].busy = 1
+    blocked = bob("destroy", "bob002", "--yes")
+    assert 1 == blocked.returncode
+    assert "still running 1 build(s)" in blocked.stdout + blocked.stderr
+    assert bob.double.nodes["bob002"].temporarily_offline
+    assert "bob002" in {c.name for c in containers(overlay)}
+
+    bob.double.nodes["bob002"].busy = 0
+    assert 0 == bob("destroy", "bob002", "--yes").returncode
+    assert {"bob001": "heavy", "bob003": "light"} == bob.nodes()
+    assert "bob002" not in {c.name for c in containers(overlay)}
+
+    detached = bob("detach", "bob003", "--wait", "5")
+    assert 0 == detached.returncode, detached.stderr
+    assert {"bob001": "heavy"} == bob.nodes()
+    assert "bob003" in {c.name for c in containers(overlay)}  # detach keeps the Bob
+
+    assert 0 == bob("destroy", "bob001", "bob003", "--yes").returncode
+    assert ({}, []) == (bob.nodes(), containers(overlay))
