@@ -58,6 +58,11 @@ class HostStep(Step):
         self.timeout = timeout
 
     @property
+    def where(self) -> str:
+        """What a failure names as the place it happened: the host, unless a step says else."""
+        return self.host_name
+
+    @property
     def shell(self) -> HostShell:
         return self.p.shell(self.host_name)
 
@@ -112,7 +117,7 @@ class HostStep(Step):
         doing = f"{'undo of ' if undo else ''}{self.name} of {self.bob_name}"
         return step_failed(
             doing=doing,
-            host=self.host_name,
+            host=self.where,
             job_id=ctx.job.id,
             step=self.name,
             cause=cause,

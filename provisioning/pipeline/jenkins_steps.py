@@ -16,14 +16,13 @@ import time
 
 from pydantic import BaseModel, ConfigDict
 
-from provisioning.errors import BobError, ConflictError, UsageError
+from provisioning.errors import ConflictError, UsageError
 from provisioning.jenkins.client import JenkinsController
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.jenkins.specs import attach_spec
 from provisioning.jobs.steps import StepContext
 from provisioning.pipeline.base import HostStep
 from provisioning.pipeline.context import Pipeline
-from provisioning.pipeline.errors import StepFailed, step_failed
 
 IDLE_POLL_S = 1.0
 DETACH_WAIT_S = 300.0
@@ -60,19 +59,9 @@ class JenkinsStep(HostStep):
         self.controller: JenkinsController = controller
         self.config = config
 
-    def failure(
-        self, ctx: StepContext, cause: BobError, *, undo: bool = False, detail: str = ""
-    ) -> StepFailed:
-        # Named after the controller, not the Bob's host: that is where the step failed.
-        doing = f"{'undo of ' if undo else ''}{self.name} of {self.bob_name}"
-        return step_failed(
-            doing=doing,
-            host=self.agent.controller,
-            job_id=ctx.job.id,
-            step=self.name,
-            cause=cause,
-            detail=detail,
-        )
+    @property
+    def where(self) -> str:
+        return self.agent.controller  # the step failed there, not on the Bob's host
 
     async def node(self) -> JenkinsNode | None:
         return next(

@@ -18,6 +18,7 @@ with each other within a run. Its DNS server gets a free port (a developer's san
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import shlex
 import shutil
@@ -51,7 +52,21 @@ FIRST_NET_INDEX = 100
 SLOT_WIDTH = 10  # third octets per slot: the uplinks and up to 8 bridge subnets
 SLOTS = 14
 
-_claimed: set[int] = set()
+# Slot → the open lock file that holds it. flock, not just "does the namespace exist": two test
+# processes (parallel runs, several worktrees) checking at the same moment would pick the same
+# slot. The kernel drops the lock when the process dies, so a killed run frees its slots.
+_claimed: dict[int, int] = {}
+LOCK_DIR = Path("/run/lock") if Path("/run/lock").is_dir() else Path("/tmp")
+
+
+def _lock_slot(slot: int) -> int | None:
+    fd = os.open(LOCK_DIR / f"bob-test-sandbox-slot-{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def sandbox_unavailable() -> str | None:
@@ -86,9 +101,15 @@ def sandbox_options(
     """
     for slot in range(SLOTS):
         prefix, net_index = f"bobtest{slot}", FIRST_NET_INDEX + slot * SLOT_WIDTH
-        if slot in _claimed or netns_exists(f"{prefix}-a"):
+        if slot in _claimed:
             continue
-        _claimed.add(slot)
+        fd = _lock_slot(slot)
+        if fd is None:
+            continue
+        if netns_exists(f"{prefix}-a"):  # left over by a run that did not clean up: keep out
+            os.close(fd)
+            continue
+        _claimed[slot] = fd
         return SandboxOptions(
             hosts=hosts,
             backend=backend,
@@ -103,7 +124,9 @@ def sandbox_options(
 
 
 def release(options: SandboxOptions) -> None:
-    _claimed.discard((options.net_index - FIRST_NET_INDEX) // SLOT_WIDTH)
+    fd = _claimed.pop((options.net_index - FIRST_NET_INDEX) // SLOT_WIDTH, None)
+    if fd is not None:
+        os.close(fd)  # closing the file drops the lock
 
 
 @asynccontextmanager
