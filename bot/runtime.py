@@ -27,6 +27,7 @@ class Runtime:
     bus: ProgressBus
     runner: JobRunner
     jenkins: dict[str, JenkinsController]
+    shells: HostPool
 
 
 def jenkins_controllers(settings: Settings) -> dict[str, JenkinsController]:
@@ -54,6 +55,6 @@ async def runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]
         store, registry, bus, owner=unique_owner("bob-cli"), per_host_limit=PER_HOST_LIMIT
     )
     try:
-        yield Runtime(settings, store, dns, bus, runner, jenkins)
+        yield Runtime(settings, store, dns, bus, runner, jenkins, pool)
     finally:
         await pool.close_all()

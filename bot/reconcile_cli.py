@@ -1,0 +1,108 @@
+"""``bob reconcile``: what disagrees between bob's records, the hosts, DNS and Jenkins; repairs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from bot.common import EXIT_FAILED, EXIT_OK, cli_caller
+from bot.runtime import Runtime, runtime
+from bot.settings import Settings
+from handlers.jenkins import agents_of
+from handlers.provision import Caller, record_outcome, submit_destroy
+from handlers.reconcile import Report, reconcile, render, repair
+from handlers.requests import DestroyBobs
+from provisioning.errors import JobError
+from provisioning.reconcile.repair import DestroyBob, Repairer
+from provisioning.records import BobState, JobState
+from provisioning.store import SqlStore
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    parser = commands.add_parser(
+        "reconcile",
+        parents=[common],
+        help="compare bob's records with the hosts, DNS and Jenkins; --fix repairs",
+        description=(
+            "Reads every host's containers (one SSH round trip each), every zone (AXFR) and "
+            "every controller's agents, and reports each disagreement with bob's records: "
+            "containers, DNS records or agents without a Bob, Bobs without a container or DNS, "
+            "reservations held by finished jobs. Names a running job works on are left alone. "
+            "Exit code 0 when nothing disagrees (after --fix: nothing is left), 1 otherwise."
+        ),
+    )
+    parser.add_argument("--fix", action="store_true", help="repair what can be repaired")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --fix, also carry out destructive repairs (removing containers, agents, "
+        "Bob records) without asking",
+    )
+    parser.add_argument(
+        "--host", action="append", metavar="HOST", help="only this host (repeatable)"
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(handler=_reconcile)
+
+
+async def _reconcile(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    async with runtime(settings, store) as rt:
+        report = await _pass(rt, args.host)
+        if args.fix and report.findings:
+            caller = cli_caller("reconcile --fix" + (" --yes" if args.yes else ""))
+            destructive = args.yes or await _confirm(report)
+            repairer = Repairer(
+                settings.fleet, store, rt.shells, rt.dns, rt.jenkins, _destroyer(rt, caller)
+            )
+            fixed = await repair(report, repairer, store, caller, destructive=destructive)
+            # What is left is read again, not assumed: the exit code is about the systems.
+            report = await _pass(rt, args.host)
+            report.repaired, report.failed, report.skipped = (
+                fixed.repaired,
+                fixed.failed,
+                fixed.skipped,
+            )
+    print(json.dumps(report.as_json(), indent=2) if args.json else render(report))
+    return EXIT_OK if not report.findings else EXIT_FAILED
+
+
+async def _pass(rt: Runtime, hosts: list[str] | None) -> Report:
+    fleet = rt.settings.fleet
+    return await reconcile(fleet, rt.store, rt.shells, rt.dns, rt.jenkins, hosts=hosts)
+
+
+async def _confirm(report: Report) -> bool:
+    destructive = [f for f in report.findings if f.destructive]
+    if not destructive or not sys.stdin.isatty():
+        return False
+    print("destructive repairs:\n" + "\n".join(f"  {f.line()}" for f in destructive))
+    answer = await asyncio.to_thread(input, "carry them out? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _destroyer(rt: Runtime, caller: Caller) -> DestroyBob:
+    """A destroy job for one Bob, run here: the same steps (and journal) as `bob destroy`."""
+
+    async def destroy(name: str) -> str:
+        bob = await rt.store.get_bob(name)
+        if bob is not None and bob.state is BobState.CREATING:
+            # The reconciler found no job working on it: the create that made it is over.
+            await rt.store.set_bob_state(name, BobState.DESTROYING)
+        request = DestroyBobs(names=(name,))
+        agents = await agents_of(rt.store, rt.jenkins, request.names)
+        job, _ = await submit_destroy(rt.settings.fleet, rt.store, request, caller, agents=agents)
+        if job is None:
+            return "already gone"
+        final = await rt.runner.run(job.id)
+        await record_outcome(rt.store, caller, final)
+        if final.state is not JobState.SUCCEEDED:
+            raise JobError(
+                f"destroy job {job.id} {final.state.value}: {final.error}", job_id=job.id
+            )
+        return f"destroyed by job {job.id}"
+
+    return destroy

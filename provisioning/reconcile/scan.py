@@ -1,0 +1,53 @@
+"""What is on one host's disks, in one SSH round trip: containers, their owners, clone marks."""
+
+from __future__ import annotations
+
+from provisioning.config.models import Host
+from provisioning.hosts.shell import HostShell
+from provisioning.lxc.config import MARKER
+from provisioning.reconcile.model import HostScan, SeenContainer
+
+# "M disk name job" per clone mark, "C disk name state owner-job|-" per directory on a disk.
+# Every directory counts: a clone interrupted before its config was written is still a leftover.
+SCRIPT = r"""
+root=$1; marker=$2; shift 2
+for disk in "$@"; do
+  dir="$root/$disk"
+  [ -d "$dir" ] || continue
+  for mark in "$dir"/.*.bob-clone; do
+    [ -f "$mark" ] || continue
+    name=${mark##*/.}; name=${name%.bob-clone}
+    job=$(head -c 64 "$mark" | tr -d ' \n')
+    echo "M $disk $name ${job:--}"
+  done
+  for entry in "$dir"/*; do
+    [ -d "$entry" ] || continue
+    name=${entry##*/}
+    state=$(lxc-info -P "$dir" -n "$name" -s -H 2>/dev/null) || state=ABSENT
+    owner=$(grep -m 1 "^$marker managed by bob:" "$entry/config" 2>/dev/null \
+      | sed -n 's/.* job=\([^ ]*\).*/\1/p')
+    echo "C $disk $name ${state:-ABSENT} ${owner:--}"
+  done
+done
+"""
+SCAN_TIMEOUT_S = 60.0
+
+
+async def scan_host(shell: HostShell, host: Host) -> HostScan:
+    disks = [d.name for d in host.disks]
+    argv = ["sh", "-c", SCRIPT, "bob-scan", str(host.storage.root), MARKER, *disks]
+    result = await shell.run(argv, timeout=SCAN_TIMEOUT_S)
+    return parse(result.stdout)
+
+
+def parse(output: str) -> HostScan:
+    containers: list[SeenContainer] = []
+    marks: dict[tuple[str, str], str] = {}
+    for line in output.splitlines():
+        fields = line.split()
+        if len(fields) == 4 and fields[0] == "M":
+            marks[(fields[1], fields[2])] = fields[3] or "?"
+        elif len(fields) == 5 and fields[0] == "C":
+            _, disk, name, state, owner = fields
+            containers.append(SeenContainer(disk, name, state, None if owner == "-" else owner))
+    return HostScan(containers, marks)

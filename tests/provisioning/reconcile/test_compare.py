@@ -1,0 +1,217 @@
+"""The reconciler's comparison, one disagreement at a time (pure: a Truth in, findings out)."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime
+
+from provisioning.dns.port import ZoneRecord
+from provisioning.jenkins.models import JenkinsNode
+from provisioning.reconcile.compare import compare
+from provisioning.reconcile.model import HostScan, SeenContainer, Truth
+from provisioning.reconcile.scan import parse
+from provisioning.records import BobRecord, BobState, JobRecord, JobState, ReservationRecord
+from tests.fleets import make_fleet
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+FLEET = make_fleet([(4,), (4,)])
+
+
+def bob(name: str, *, host: str = "host-a", state: BobState = BobState.READY, **kw) -> BobRecord:
+    slot = int(name[-1])
+    fields = {"ip": ipaddress.IPv4Address(f"10.250.1.{10 + slot}"), "job_id": "j0", **kw}
+    return BobRecord(
+        name=name, host=host, disk="disk1", slot=slot, state=state, created_at=NOW, **fields
+    )
+
+
+def running(*names: str, owner: str | None = "j0") -> HostScan:
+    return HostScan([SeenContainer("disk1", n, "RUNNING", owner) for n in names], {})
+
+
+def truth(bobs=(), hosts=None, **kw) -> Truth:
+    base = {"reservations": [], "unfinished": [], "finished_jobs": set()}
+    return Truth(bobs=list(bobs), hosts=hosts or {}, **{**base, **kw})
+
+
+def found(t: Truth) -> list[tuple[str, str, str | None]]:
+    return [
+        (f.kind.value, f.subject, f.repair.value if f.repair else None) for f in compare(FLEET, t)
+    ]
+
+
+def test_records_and_containers_that_agree_are_no_finding():
+    assert [] == found(truth([bob("bob001")], {"host-a": running("bob001"), "host-b": running()}))
+
+
+def test_a_container_bob_made_without_a_record_is_removable():
+    t = truth([], {"host-a": running("bob001")})
+
+    assert [("container-without-record", "bob001", "remove-container")] == found(t)
+
+
+def test_a_container_without_bobs_marker_is_reported_and_never_removed():
+    t = truth([], {"host-a": running("lab", owner=None)})
+
+    assert [("foreign-container", "lab", None)] == found(t)
+
+
+def test_a_clone_mark_with_no_container_is_a_leftover():
+    t = truth([], {"host-a": HostScan([], {("disk2", "bob004"): "j9"})})
+
+    assert [("clone-mark-left", "bob004", "remove-clone-mark")] == found(t)
+
+
+def test_a_record_whose_container_is_gone_is_destroyed_properly():
+    t = truth([bob("bob001")], {"host-a": running()})
+
+    assert [("record-without-container", "bob001", "destroy-bob")] == found(t)
+
+
+def test_an_unreadable_host_is_a_finding_and_not_taken_as_empty():
+    t = truth([bob("bob001")], {}, errors={"host:host-a": "HostUnreachable: timed out"})
+
+    assert [("unreadable", "host:host-a", None)] == found(t)
+
+
+def test_a_stopped_container_of_a_ready_bob_is_reported():
+    scan = HostScan([SeenContainer("disk1", "bob001", "STOPPED", "j0")], {})
+
+    assert [("container-not-running", "bob001", None)] == found(
+        truth([bob("bob001")], {"host-a": scan})
+    )
+
+
+def test_names_a_running_job_works_on_are_left_alone():
+    job = JobRecord(
+        id="j1",
+        kind="create",
+        params={"plan": {"bobs": [{"name": "bob002"}]}},
+        state=JobState.RUNNING,
+        requested_by="t",
+        source="test",
+        created_at=NOW,
+    )
+    t = truth(
+        [bob("bob001", state=BobState.CREATING, job_id="j1")],
+        {"host-a": running("bob002")},
+        unfinished=[job],
+    )
+
+    assert [] == found(t)
+
+
+def test_a_record_stuck_mid_create_with_no_job_is_destroyed():
+    t = truth(
+        [bob("bob001", state=BobState.CREATING, job_id="gone")], {"host-a": running("bob001")}
+    )
+
+    assert [("record-stuck", "bob001", "destroy-bob")] == found(t)
+
+
+def test_a_reservation_of_a_finished_job_is_released():
+    held = ReservationRecord(
+        name="bob003", host="host-a", disk="disk1", slot=3, ip=None, job_id="j5", created_at=NOW
+    )
+
+    assert [("stale-reservation", "bob003", "release-reservation")] == found(
+        truth(reservations=[held], finished_jobs={"j5"})
+    )
+
+
+def zone(*records: tuple[str, str, str]) -> list[ZoneRecord]:
+    return [ZoneRecord(name, rtype, 300, data) for name, rtype, data in records]
+
+
+def test_dns_tagged_for_a_name_bob_does_not_know_is_released_and_untagged_records_are_not_bobs():
+    t = truth(
+        zones={
+            "bob.test": zone(
+                ("bob009.bob.test", "A", "10.250.1.19"),
+                ("bob009.bob.test", "TXT", "bob job=j1 name=bob009"),
+                ("printer.bob.test", "A", "10.250.1.200"),
+            ),
+            "1.250.10.in-addr.arpa": zone(
+                ("19.1.250.10.in-addr.arpa", "PTR", "bob009.bob.test."),
+                ("19.1.250.10.in-addr.arpa", "TXT", "bob job=j1 name=bob009"),
+            ),
+        }
+    )
+
+    findings = compare(FLEET, t)
+    assert [("dns-without-bob", "bob009", "release-dns")] == found(t)
+    assert {
+        "address": "10.250.1.19",
+        "forward_zone": "bob.test",
+        "reverse_zone": "1.250.10.in-addr.arpa",
+    } == findings[0].args
+
+
+def test_a_ready_bob_without_its_a_or_ptr_is_registered_again():
+    t = truth(
+        [bob("bob001")],
+        {"host-a": running("bob001")},
+        zones={
+            "bob.test": zone(("bob001.bob.test", "A", "10.250.1.11")),
+            "1.250.10.in-addr.arpa": zone(),
+        },
+    )
+
+    findings = compare(FLEET, t)
+    assert [("bob-without-dns", "bob001", "register-dns")] == found(t)
+    assert "no PTR record for 10.250.1.11" == findings[0].detail
+
+
+def node(name: str, labels: str = "light", managed: bool = True) -> JenkinsNode:
+    return JenkinsNode(
+        name=name, labels=labels, executors=1, offline=False, idle=True, managed=managed
+    )
+
+
+def test_agents_compared_with_the_records():
+    bobs = [
+        bob("bob001", controller="ci-main", label="light"),
+        bob("bob002"),
+        bob("bob003", controller="ci-main", label="light"),
+    ]
+    t = truth(
+        bobs,
+        {"host-a": running("bob001", "bob002", "bob003")},
+        nodes={
+            "ci-main": [
+                node("bob001"),
+                node("bob002"),
+                node("bob009"),
+                node("manual", managed=False),
+            ]
+        },
+    )
+
+    assert [
+        ("attachment-not-recorded", "bob002", "record-attachment"),
+        ("node-without-bob", "bob009", "remove-node"),
+        ("recorded-attachment-gone", "bob003", "clear-attachment"),
+    ] == sorted(found(t))
+
+
+def test_destructive_repairs_are_marked():
+    t = truth([], {"host-a": running("bob001")}, nodes={"ci-main": [node("bob002")]})
+
+    assert [True, True] == [f.destructive for f in compare(FLEET, t)]
+
+
+def test_the_host_scan_output_is_parsed_line_by_line():
+    scan = parse(
+        "M disk1 bob004 j9\n"
+        "C disk1 bob001 RUNNING j0\n"
+        "C disk2 lab STOPPED -\n"
+        "C disk3 half ABSENT -\n"
+        "garbage line\n"
+    )
+
+    assert {("disk1", "bob004"): "j9"} == scan.marks
+    assert [
+        SeenContainer("disk1", "bob001", "RUNNING", "j0"),
+        SeenContainer("disk2", "lab", "STOPPED", None),
+        SeenContainer("disk3", "half", "ABSENT", None),
+    ] == scan.containers
