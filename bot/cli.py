@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import jenkins_cli, reconcile_cli, sandbox_cli
+from bot import hosts_cli, jenkins_cli, reconcile_cli, sandbox_cli
 from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
 from bot.progress import TerminalProgress
 from bot.runtime import jenkins_controllers, runtime
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     jenkins_cli.add_parser(commands, common)
     reconcile_cli.add_parser(commands, common)
+    hosts_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
 
     job = commands.add_parser(
@@ -140,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 async def _plan_create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(PlanCreate, count=args.count, host=args.host)
     plan = await queries.dry_run_create(settings.fleet, store, request)
-    print(render.render_plan(plan))
+    print(render.render_plan(plan, await queries.unavailable_hosts(store, settings.fleet)))
     return EXIT_OK
 
 
@@ -175,7 +176,8 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
         request = build(CreateBobs, count=request.count - have, host=request.host)
     if args.dry_run:
         plan_request = build(PlanCreate, count=request.count, host=request.host)
-        print(render.render_plan(await queries.dry_run_create(settings.fleet, store, plan_request)))
+        plan = await queries.dry_run_create(settings.fleet, store, plan_request)
+        print(render.render_plan(plan, await queries.unavailable_hosts(store, settings.fleet)))
         return EXIT_OK
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:

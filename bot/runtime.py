@@ -13,6 +13,7 @@ from provisioning.jenkins.client import JenkinsController, ScriptConsoleControll
 from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
 from provisioning.pipeline import kinds
 from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.health import HostHealthMonitor
 from provisioning.store import SqlStore
 
 # sshd's MaxStartups and the host's disks both suffer past a handful of concurrent clones.
@@ -51,6 +52,7 @@ async def runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]
     pipeline = Pipeline(fleet=settings.fleet, shells=pool, store=store, dns=dns, jenkins=jenkins)
     kinds.register(registry, pipeline)
     bus = ProgressBus()
+    bus.subscribe(HostHealthMonitor(store, settings.fleet.host_health))
     runner = JobRunner(
         store, registry, bus, owner=unique_owner("bob-cli"), per_host_limit=PER_HOST_LIMIT
     )

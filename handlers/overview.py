@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from handlers.attachments import Attachment, JenkinsTruth
@@ -39,6 +40,8 @@ class HostView:
     backend: str
     drained: bool
     disks: list[DiskView]
+    # Why placement skips the host right now (drained at run time, cooling down), if it does.
+    unavailable: str = ""
 
     @property
     def used(self) -> int:
@@ -66,6 +69,7 @@ def build_overview(
     *,
     host: str | None = None,
     jenkins: JenkinsTruth | None = None,
+    unavailable: Mapping[str, str] | None = None,
 ) -> Overview:
     """``jenkins``: attachments as the controllers report them; without it, bob's records."""
     by_disk: dict[tuple[str, str], list[SlotView]] = {}
@@ -90,7 +94,8 @@ def build_overview(
             views = sorted(by_disk.get((h.name, d.name), []), key=lambda v: (v.slot, v.name))
             disks.append(DiskView(d.name, d.max_bobs, views))
         if host is None or h.name == host:
-            hosts.append(HostView(h.name, h.datacenter, h.storage.backend, h.drained, disks))
+            why = (unavailable or {}).get(h.name, "")
+            hosts.append(HostView(h.name, h.datacenter, h.storage.backend, h.drained, disks, why))
     unplaced = [v for key, views in sorted(by_disk.items()) if key not in known for v in views]
     return Overview(
         hosts=hosts,

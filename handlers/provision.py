@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from handlers.requests import CreateBobs, DestroyBobs
 from provisioning.config.models import Fleet
+from provisioning.core.health import unavailable
 from provisioning.core.models import CreatePlan
 from provisioning.core.plan import plan_create
 from provisioning.dns.allocate import forward_names, used_addresses
@@ -58,6 +59,7 @@ async def submit_create(
     )
     try:
         names, addresses = await taken_in_dns(fleet, dns) if dns is not None else (set(), set())
+        skip = unavailable(await store.host_states(), datetime.now(UTC))
         job, plan = await store.reserve(
             new_job,
             lambda held: plan_create(
@@ -67,6 +69,7 @@ async def submit_create(
                 host=request.host,
                 other_names=names,
                 other_addresses=addresses,
+                unavailable=skip,
             ),
         )
     except BobError as exc:

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from handlers.attachments import Controllers, compare, read_nodes
 from handlers.overview import Overview, build_overview
 from handlers.requests import ListBobs, ListJobs, PlanCreate, ShowJob
 from provisioning.config.models import Fleet
+from provisioning.core.health import unavailable
 from provisioning.core.models import CreatePlan
 from provisioning.core.plan import plan_create
 from provisioning.errors import UsageError
-from provisioning.ports import FleetStore, JobStore
+from provisioning.ports import FleetStore, HostStates, JobStore, StateStore
 from provisioning.records import JobRecord, JournalEntry
 
 
-async def dry_run_create(fleet: Fleet, store: FleetStore, request: PlanCreate) -> CreatePlan:
+async def dry_run_create(fleet: Fleet, store: StateStore, request: PlanCreate) -> CreatePlan:
     """The plan ``create`` would carry out now, without reserving anything."""
-    return plan_create(fleet, await store.occupants(), request.count, host=request.host)
+    skip = await unavailable_hosts(store)
+    return plan_create(
+        fleet, await store.occupants(), request.count, host=request.host, unavailable=skip
+    )
+
+
+async def unavailable_hosts(store: HostStates, fleet: Fleet | None = None) -> dict[str, str]:
+    """Hosts placement skips now (drained at run time, cooling down), with the reason; with
+    ``fleet``, also those drained in the config."""
+    skip = {h.name: "drained in the config" for h in (fleet.hosts if fleet else ()) if h.drained}
+    return {**skip, **unavailable(await store.host_states(), datetime.now(UTC))}
 
 
 async def fleet_overview(
-    fleet: Fleet, store: FleetStore, request: ListBobs, controllers: Controllers | None = None
+    fleet: Fleet, store: StateStore, request: ListBobs, controllers: Controllers | None = None
 ) -> Overview:
     """Bobs in their slots; with ``controllers``, attachments as the controllers report them."""
     if request.host is not None and request.host not in {h.name for h in fleet.hosts}:
@@ -30,7 +43,10 @@ async def fleet_overview(
     if controllers:
         lists = await read_nodes(controllers)
         truth = compare(bobs, lists, known=[r.name for r in reservations])
-    return build_overview(fleet, bobs, reservations, host=request.host, jenkins=truth)
+    skip = unavailable(await store.host_states(), datetime.now(UTC))
+    return build_overview(
+        fleet, bobs, reservations, host=request.host, jenkins=truth, unavailable=skip
+    )
 
 
 async def recent_jobs(store: JobStore, request: ListJobs) -> list[JobRecord]:

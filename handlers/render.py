@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from handlers.overview import Overview, SlotView
@@ -9,12 +10,14 @@ from provisioning.core.models import CreatePlan
 from provisioning.records import JobRecord, JournalEntry, StepEvent
 
 
-def render_plan(plan: CreatePlan) -> str:
+def render_plan(plan: CreatePlan, skipped: Mapping[str, str] | None = None) -> str:
+    """The plan, and (``skipped``) the hosts placement left out and why."""
     lines = [f"would create {len(plan.bobs)} Bob{'s' if len(plan.bobs) != 1 else ''}:"]
     lines += [
         f"  {b.name}  {b.host}/{b.disk}  {b.ip}/{b.prefix_length} via {b.gateway}"
         for b in plan.bobs
     ]
+    lines += [f"  skipped {host}: {why}" for host, why in sorted((skipped or {}).items())]
     return "\n".join(lines)
 
 
@@ -33,6 +36,8 @@ def render_overview(overview: Overview) -> str:
     lines: list[str] = []
     for h in overview.hosts:
         flag = "  DRAINED" if h.drained else ""
+        if h.unavailable:
+            flag += f"  ({h.unavailable})"
         lines.append(
             f"{h.name} ({h.datacenter}, {h.backend}){flag}: "
             f"{h.used}/{h.capacity} used, {max(h.capacity - h.used, 0)} free"

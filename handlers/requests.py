@@ -83,3 +83,12 @@ class AttachBobs(_Request):
 class DetachBobs(_Request):
     names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)
     wait: float = Field(default=300.0, ge=0, le=86400)
+
+
+class DrainHost(_Request):
+    host: HostName
+    reason: str | None = Field(default=None, max_length=200, pattern=r"^[^\n\r\x00]*$")
+
+
+class UndrainHost(_Request):
+    host: HostName

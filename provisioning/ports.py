@@ -12,6 +12,7 @@ from provisioning.records import (
     AuditEntry,
     BobRecord,
     BobState,
+    HostState,
     JobRecord,
     JobState,
     JournalEntry,
@@ -93,11 +94,23 @@ class FleetStore(Protocol):
         ...
 
 
+class HostStates(Protocol):
+    """What bob learned about hosts at run time: drained by an operator, cooling down."""
+
+    async def host_states(self) -> list[HostState]: ...
+
+    async def update_host_state(
+        self, host: str, change: Callable[[HostState], HostState]
+    ) -> HostState:
+        """Apply ``change`` to the host's state atomically; returns the new state."""
+        ...
+
+
 class AuditLog(Protocol):
     async def audit(self, entry: AuditEntry) -> None: ...
 
     async def audit_log(self, limit: int = 50) -> list[AuditEntry]: ...
 
 
-class StateStore(JobStore, FleetStore, AuditLog, Protocol):
+class StateStore(JobStore, FleetStore, HostStates, AuditLog, Protocol):
     async def close(self) -> None: ...

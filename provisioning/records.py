@@ -130,3 +130,15 @@ class AuditEntry(_Record):
     command: str
     outcome: str
     detail: str | None = None
+
+
+class HostState(_Record):
+    """What bob has learned about a host at run time (the config's ``drained`` is separate)."""
+
+    host: str
+    drained: bool = False
+    drained_by: str | None = None
+    drain_reason: str | None = None
+    failures: int = 0  # consecutive failed host steps since the last success
+    cooling_until: datetime | None = None
+    last_error: str | None = None

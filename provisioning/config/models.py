@@ -288,6 +288,13 @@ class AccessControl(_Model):
         return self
 
 
+class HostHealth(_Model):
+    """When a host whose steps keep failing is taken out of placement, and for how long."""
+
+    failures: int = Field(default=3, ge=1, le=1000)  # consecutive failed host steps
+    cooldown_s: float = Field(default=600.0, ge=0, le=7 * 86400)
+
+
 class Fleet(_Model):
     """The whole configuration: hosts, subnets and everything bob talks to."""
 
@@ -299,6 +306,7 @@ class Fleet(_Model):
     dns: DnsSettings | None = None
     slack: SlackSettings = Field(default_factory=SlackSettings)
     access: AccessControl = Field(default_factory=AccessControl)
+    host_health: HostHealth = Field(default_factory=HostHealth)
 
     @model_validator(mode="after")
     def _consistent(self) -> Fleet:

@@ -82,6 +82,18 @@ bobs = Table(
     UniqueConstraint("host", "disk", "slot", name="uq_bobs_slot"),
 )
 
+host_states = Table(
+    "host_states",
+    metadata,
+    Column("host", String(63), primary_key=True),
+    Column("drained", Boolean, nullable=False, default=False),
+    Column("drained_by", String(128)),
+    Column("drain_reason", Text),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("cooling_until", UtcDateTime),
+    Column("last_error", Text),
+)
+
 reservations = Table(
     "reservations",
     metadata,

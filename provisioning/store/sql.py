@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from provisioning.records import (
     AuditEntry,
     BobRecord,
     BobState,
+    HostState,
     JobRecord,
     JobState,
     JournalEntry,
@@ -373,6 +374,30 @@ class SqlStore:
         return [JournalEntry.model_validate(dict(r._mapping)) for r in rows]
 
     # -- audit ------------------------------------------------------------------------------
+
+    # -- host states -------------------------------------------------------------------------
+
+    async def host_states(self) -> list[HostState]:
+        async with self._tx() as conn:
+            rows = (await conn.execute(select(schema.host_states))).all()
+        return [HostState.model_validate(dict(r._mapping)) for r in rows]
+
+    async def update_host_state(
+        self, host: str, change: Callable[[HostState], HostState]
+    ) -> HostState:
+        """Read, change and write one host's state under the fleet lock (no lost updates)."""
+        table = schema.host_states
+        async with self._tx() as conn:
+            await _lock_fleet(conn)
+            row = (await conn.execute(select(table).where(table.c.host == host))).first()
+            before = HostState.model_validate(dict(row._mapping)) if row else HostState(host=host)
+            after = change(before)
+            values = after.model_dump(exclude={"host"})
+            if row is None:
+                await conn.execute(insert(table).values(host=host, **values))
+            else:
+                await conn.execute(update(table).where(table.c.host == host).values(**values))
+        return after
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self._tx() as conn:

@@ -1,0 +1,48 @@
+"""``bob drain HOST`` and ``bob undrain HOST``: maintenance without editing the config."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.common import EXIT_OK, cli_caller
+from bot.settings import Settings
+from handlers.hosts import drain_host, undrain_host
+from handlers.requests import DrainHost, UndrainHost, build
+from provisioning.store import SqlStore
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    drain = commands.add_parser(
+        "drain",
+        parents=[common],
+        help="take a host out of placement (its Bobs keep running)",
+        description="New Bobs skip the host until `bob undrain HOST`; dry runs say why.",
+    )
+    drain.add_argument("host", metavar="HOST")
+    drain.add_argument("--reason", metavar="TEXT", help="shown in `bob list` and dry runs")
+    drain.set_defaults(handler=_drain)
+    undrain = commands.add_parser(
+        "undrain",
+        parents=[common],
+        help="put a host back into placement (also ends a cool-down after failures)",
+    )
+    undrain.add_argument("host", metavar="HOST")
+    undrain.set_defaults(handler=_undrain)
+
+
+async def _drain(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    request = build(DrainHost, host=args.host, reason=args.reason)
+    caller = cli_caller(f"drain {request.host}")
+    await drain_host(settings.fleet, store, request.host, caller, request.reason)
+    why = f" ({request.reason})" if request.reason else ""
+    print(f"{request.host} drained: no new Bobs go there{why}")
+    return EXIT_OK
+
+
+async def _undrain(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    host = build(UndrainHost, host=args.host).host
+    await undrain_host(settings.fleet, store, host, cli_caller(f"undrain {host}"))
+    print(f"{host} is back in placement")
+    return EXIT_OK

@@ -1,0 +1,80 @@
+"""`bob drain` / `bob undrain`: placement skips a drained host and every dry run says why."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "config" / "example.yaml")
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOB_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("BOB_DATABASE_URL", raising=False)
+
+
+def bob(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main([*argv, "--config", EXAMPLE])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_drained_host_is_skipped_and_the_dry_run_says_why(capsys):
+    assert (0, "host-a drained: no new Bobs go there (disk swap)\n", "") == bob(
+        capsys, "drain", "host-a", "--reason", "disk swap"
+    )
+
+    code, out, _ = bob(capsys, "plan", "create", "1")
+
+    assert 0 == code
+    assert "  bob001  host-b/disk1" in out
+    assert f"  skipped host-a: drained by {getpass.getuser()}: disk swap" in out.splitlines()
+
+
+def test_list_marks_the_drained_host(capsys):
+    bob(capsys, "drain", "host-b")
+
+    _, out, _ = bob(capsys, "list", "--no-jenkins")
+
+    assert [line for line in out.splitlines() if line.startswith("host-b")] == [
+        f"host-b (dc1, btrfs)  (drained by {getpass.getuser()}): 0/14 used, 14 free"
+    ]
+
+
+def test_undrain_puts_the_host_back(capsys):
+    bob(capsys, "drain", "host-a")
+    assert (0, "host-a is back in placement\n", "") == bob(capsys, "undrain", "host-a")
+
+    _, out, _ = bob(capsys, "plan", "create", "1")
+
+    assert "  bob001  host-a/disk1" in out
+
+
+def test_naming_a_drained_host_is_refused_with_the_reason(capsys):
+    bob(capsys, "drain", "host-a", "--reason", "disk swap")
+
+    code, _, err = bob(capsys, "plan", "create", "1", "--host", "host-a")
+
+    assert (2, f"bob: host host-a cannot take Bobs: drained by {getpass.getuser()}: disk swap") == (
+        code,
+        err.strip(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["drain", "host-z"], "bob: unknown host 'host-z'; known hosts: host-a, host-b, host-c"),
+        (["drain", "Host_A"], "bob: host: must be a host name"),
+        (["drain", "host-a", "--reason", "a\nb"], "bob: reason:"),
+    ],
+)
+def test_bad_drain_input_is_refused(capsys, argv, message):
+    code, _, err = bob(capsys, *argv)
+
+    assert (2, message) == (code, err.strip()[: len(message)])
