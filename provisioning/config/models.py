@@ -288,6 +288,13 @@ class AccessControl(_Model):
         return self
 
 
+class ReconcileSettings(_Model):
+    """The periodic reconcile of ``bob serve``: off unless ``interval_s`` is set."""
+
+    interval_s: float = Field(default=0.0, ge=0, le=7 * 86400)  # 0: never
+    channel: str | None = None  # where to report differences; default: slack.channel
+
+
 class HostHealth(_Model):
     """When a host whose steps keep failing is taken out of placement, and for how long."""
 
@@ -307,6 +314,7 @@ class Fleet(_Model):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     access: AccessControl = Field(default_factory=AccessControl)
     host_health: HostHealth = Field(default_factory=HostHealth)
+    reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> Fleet:
