@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from provisioning.config.models import Fleet
@@ -17,6 +18,8 @@ class SlotView:
     ip: ipaddress.IPv4Address | None
     job_id: str | None
     detail: str = ""
+    base_version: int | None = None
+    stale: bool = False  # cloned from an older base than its host's current one
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class HostView:
     backend: str
     drained: bool
     disks: list[DiskView]
+    base_version: int | None = None  # the host's current base, when known
 
     @property
     def used(self) -> int:
@@ -60,11 +64,18 @@ def build_overview(
     reservations: list[ReservationRecord],
     *,
     host: str | None = None,
+    base_versions: Mapping[str, int] | None = None,
 ) -> Overview:
+    """``base_versions``: each host's current base version (``store.base_versions()``)."""
+    current = base_versions or {}
     by_disk: dict[tuple[str, str], list[SlotView]] = {}
     for b in bobs:
         detail = f"{b.controller}/{b.label}" if b.controller else ""
-        view = SlotView(b.name, b.slot, b.state.value, b.ip, b.job_id, detail)
+        newest = current.get(b.host)
+        stale = b.base_version is not None and newest is not None and b.base_version < newest
+        view = SlotView(
+            b.name, b.slot, b.state.value, b.ip, b.job_id, detail, b.base_version, stale
+        )
         by_disk.setdefault((b.host, b.disk), []).append(view)
     for r in reservations:
         view = SlotView(r.name, r.slot, "reserved", r.ip, r.job_id)
@@ -79,6 +90,15 @@ def build_overview(
             views = sorted(by_disk.get((h.name, d.name), []), key=lambda v: (v.slot, v.name))
             disks.append(DiskView(d.name, d.max_bobs, views))
         if host is None or h.name == host:
-            hosts.append(HostView(h.name, h.datacenter, h.storage.backend, h.drained, disks))
+            hosts.append(
+                HostView(
+                    h.name,
+                    h.datacenter,
+                    h.storage.backend,
+                    h.drained,
+                    disks,
+                    current.get(h.name),
+                )
+            )
     unplaced = [v for key, views in sorted(by_disk.items()) if key not in known for v in views]
     return Overview(hosts=hosts, unplaced=unplaced if host is None else [])

@@ -22,7 +22,11 @@ async def fleet_overview(fleet: Fleet, store: FleetStore, request: ListBobs) -> 
         known = ", ".join(h.name for h in fleet.hosts)
         raise UsageError(f"unknown host {request.host!r}; known hosts: {known}")
     return build_overview(
-        fleet, await store.list_bobs(), await store.list_reservations(), host=request.host
+        fleet,
+        await store.list_bobs(),
+        await store.list_reservations(),
+        host=request.host,
+        base_versions=await store.base_versions(),
     )
 
 

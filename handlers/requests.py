@@ -51,8 +51,10 @@ def build(kind: type[R], **fields: object) -> R:
 def _explain(field: str, message: str) -> str:
     if field == "count":
         return f"must be a whole number from 1 to {MAX_BATCH}"
-    if field == "host" or field.startswith("names"):
+    if field in ("host", "hosts") or field.startswith("names"):
         return "must be a host name: lower-case letters, digits and '-'"
+    if field == "parallel":
+        return "must be a whole number from 1 to 16 (hosts rebuilt at once)"
     if field == "job_id":
         return "must be a job id as shown by `bob jobs` (hex digits)"
     return message
@@ -65,3 +67,11 @@ class CreateBobs(_Request):
 
 class DestroyBobs(_Request):
     names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class RebuildBase(_Request):
+    """``hosts`` empty: every host that is not drained (a drained host is rebuilt only when
+    named)."""
+
+    hosts: tuple[HostName, ...] = Field(default=(), max_length=100)
+    parallel: int = Field(default=1, ge=1, le=16)
