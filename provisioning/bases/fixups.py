@@ -127,17 +127,3 @@ def manifest(
     if checksum is not None:
         document["checksum"] = f"sha256:{checksum}"
     return json.dumps(document, indent=2) + "\n"
-
-
-def manifest_version(text: str | None) -> tuple[int, str] | None:
-    """(version, job) from a manifest, or None when there is none or it cannot be read."""
-    if not text:
-        return None
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(document, dict):
-        return None
-    version, job = document.get("version"), document.get("job")
-    return (version, job) if isinstance(version, int) and isinstance(job, str) else None

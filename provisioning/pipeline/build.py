@@ -44,8 +44,11 @@ class Build(BaseStep):
         if isinstance(source, TemplateSource):
             config_file = f"{self.bases.lxcpath}/{EMPTY_NETWORK_FILE}"
             await remote.write_file(self.shell, config_file, sources.EMPTY_NETWORK)
-            argv = sources.template_create(self.hostcfg, name, source, config_file)
-            await self.shell.run(argv, timeout=self.timeout)
+            try:
+                argv = sources.template_create(self.hostcfg, name, source, config_file)
+                await self.shell.run(argv, timeout=self.timeout)
+            finally:
+                await self.shell.run(["rm", "-f", config_file])
             return
         directory = str(base_dir(self.hostcfg, name))
         await self.shell.run(["mkdir", directory])

@@ -49,7 +49,8 @@ async def collect_unused(
             await ctx.log(f"{host}: kept {name}: Bobs cloned from it still use it")
             continue
         try:
-            await bases.remove(name)
+            if not await bases.remove(name):
+                continue
         except BobError as exc:
             # The Bobs are fine either way; the next collection tries again.
             await ctx.log(f"{host}: could not remove old base {name}: {exc}")

@@ -72,8 +72,10 @@ class HostBases:
     async def exists(self, name: str) -> bool:
         return await remote.exists(self.shell, str(base_dir(self.host, name)))
 
-    async def remove(self, name: str) -> None:
+    async def remove(self, name: str) -> bool:
         """Remove one base version, however far its build got; raises if it stays.
+
+        False when it was gone already (another job's collection got there first).
 
         lxc-destroy knows how its rootfs was made (a btrfs subvolume, a directory) and refuses
         while LXC lists overlay clones of it; a build cut off before its config was written
@@ -82,6 +84,8 @@ class HostBases:
         if name == CURRENT_LINK:
             raise ValueError("the current link is not a base")
         directory = str(base_dir(self.host, name))
+        if not await remote.exists(self.shell, directory):
+            return False
         said: list[str] = []
         if await remote.exists(self.shell, f"{directory}/config"):
             argv = ["lxc-destroy", "-P", self.lxcpath, "-n", name]
@@ -99,6 +103,4 @@ class HostBases:
                 + ("; ".join(said) or "its directory remains"),
                 host=self.host.name,
             )
-
-    async def read(self, name: str, relative: str) -> str | None:
-        return await remote.read_file(self.shell, f"{base_dir(self.host, name)}/{relative}")
+        return True
