@@ -20,6 +20,7 @@ from provisioning.pipeline import remote
 from provisioning.pipeline.base_step import BaseStep
 from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.errors import FixupFailed
 from provisioning.pipeline.lxc_log import START_LOG, excerpt
 
 VERIFY_RUNNING_S = 10
@@ -141,9 +142,19 @@ class Services(BaseStep):
             await ctx.log("no services to disable")
             return
         rootfs = sources.rootfs_dir(self.hostcfg, await self.target(ctx))
-        result = await self.shell.run(fixups.disable_argv(rootfs, services), timeout=self.timeout)
+        argv = fixups.disable_argv(rootfs, services)
+        result = await self.shell.run(argv, timeout=self.timeout, check=False)
         for line in result.stdout.splitlines():
             await ctx.log(line)
+        if result.exit_status != 0:
+            # Said without the script's text: its stderr is what tells the user what is wrong.
+            said = result.stderr.strip() or "(no stderr)"
+            raise FixupFailed(
+                f"{self.host_name}: the script disabling {', '.join(services)} in the base "
+                f"(chroot {rootfs}) exited {result.exit_status}: {said}",
+                host=self.host_name,
+                stderr=result.stderr,
+            )
 
     async def check(self, ctx: StepContext) -> bool:
         return False

@@ -42,11 +42,14 @@ def state_of(info: SandboxInfo, host: str, disk: str, name: str) -> str:
     return host_ssh(info, host, argv, check=False).stdout.strip()
 
 
-def fleet_with_base(info: SandboxInfo, directory: Path, **base: Any) -> Fleet:
-    """The sandbox's bob.yaml with these ``base`` settings on every host."""
+def fleet_with_base(
+    info: SandboxInfo, directory: Path, hosts: tuple[str, ...] = (), **base: Any
+) -> Fleet:
+    """The sandbox's bob.yaml with these ``base`` settings on ``hosts`` (default: every host)."""
     document: dict[str, Any] = yaml.safe_load(info.config_path.read_text())
     for host in document["hosts"]:
-        host["base"] = {**host.get("base", {}), **base}
+        if not hosts or host["name"] in hosts:
+            host["base"] = {**host.get("base", {}), **base}
     path = directory / "bob.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return load_fleet(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from handlers.rebuild import submit_rebuild
 from handlers.requests import RebuildBase
 from provisioning.bases.versions import version_of
+from provisioning.jobs.events import Event, StepStarted
 from provisioning.records import JobRecord, JobState
 from provisioning.sandbox import SandboxInfo
 from tests.provisioning.bases.observe import (
@@ -100,6 +102,24 @@ async def test_the_first_failure_stops_the_rolling_rebuild(
     assert (JobState.FAILED, untouched) == (job.state, base_entries(sandbox, "host-b"))
 
 
+async def test_hosts_rebuilt_before_the_failure_keep_their_new_base(
+    sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    fleet = fleet_with_base(
+        sandbox, tmp_path, ("host-b",), disable_services=["udhcpc", "no-such-service"]
+    )
+    before = {h: current_base(sandbox, h) for h in ("host-a", "host-b")}
+    async with bob_runtime(fleet, db_url(tmp_path)) as bob:
+        job = await rebuild(bob, "host-a", "host-b")
+        known = await bob.store.base_versions()
+
+    after = {h: current_base(sandbox, h) for h in ("host-a", "host-b")}
+    assert JobState.FAILED == job.state
+    assert (version_of(before["host-a"]) or 0) + 1 == version_of(after["host-a"])
+    assert before["host-b"] == after["host-b"]
+    assert version_of(after["host-a"]) == known["host-a"]
+
+
 async def test_an_overlay_base_still_used_by_a_bob_is_kept_and_collected_once_it_is_destroyed(
     sandbox: SandboxInfo, tmp_path: Path
 ) -> None:
@@ -154,3 +174,27 @@ async def test_a_bob_made_after_a_rebuild_starts_from_the_new_base(
     assert record is not None
     assert version_of(current_base(sandbox, "host-b")) == record.base_version
     assert f'"version": {record.base_version},' in manifest
+
+
+async def test_a_rebuild_cut_off_mid_verify_is_finished_by_resume(
+    sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    fleet = fleet_with_base(sandbox, tmp_path, disable_services=["udhcpc"])
+    before = current_base(sandbox, "host-a")
+    async with bob_runtime(fleet, db_url(tmp_path), owner="first") as bob:
+        job = await submit_rebuild(bob.fleet, bob.store, RebuildBase(hosts=("host-a",)), CALLER)
+        run = asyncio.create_task(bob.runner.run(job.id))
+
+        async def cut_off_at_verify(event: Event) -> None:
+            if isinstance(event, StepStarted) and event.step == "verify":
+                run.cancel()  # what a crash or Ctrl-C does: the journal says "started"
+
+        bob.bus.subscribe(cut_off_at_verify)
+        with pytest.raises(asyncio.CancelledError):
+            await run
+    async with bob_runtime(fleet, db_url(tmp_path), owner="second") as bob:
+        finished = await bob.runner.resume_unfinished()
+
+    assert [JobState.SUCCEEDED] == [j.state for j in finished]
+    assert (version_of(before) or 0) + 1 == version_of(current_base(sandbox, "host-a"))
+    assert [] == [e for e in base_entries(sandbox, "host-a") if e.startswith((".bob", "verify"))]
