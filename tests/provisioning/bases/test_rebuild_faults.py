@@ -1,4 +1,4 @@
-"""rebuild-base when things go wrong, and garbage collection, on the real sandbox (overlay)."""
+"""rebuild-base on the real sandbox (overlay): failures, resume, --parallel, sources, collection."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from tests.provisioning.bases.observe import (
 )
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import CALLER, Bob, bob_runtime, db_url
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.provisioning.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
 
 pytestmark = pytest.mark.slow
 
@@ -198,3 +198,48 @@ async def test_a_rebuild_cut_off_mid_verify_is_finished_by_resume(
     assert [JobState.SUCCEEDED] == [j.state for j in finished]
     assert (version_of(before) or 0) + 1 == version_of(current_base(sandbox, "host-a"))
     assert [] == [e for e in base_entries(sandbox, "host-a") if e.startswith((".bob", "verify"))]
+
+
+async def test_hosts_rebuild_side_by_side_with_parallel(
+    sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    fleet = fleet_with_base(sandbox, tmp_path, disable_services=["udhcpc"])
+    before = {h: version_of(current_base(sandbox, h)) or 0 for h in ("host-a", "host-b")}
+    async with bob_runtime(fleet, db_url(tmp_path)) as bob:
+        job = await submit_rebuild(bob.fleet, bob.store, RebuildBase(parallel=2), CALLER)
+        final = await bob.runner.run(job.id)
+        lanes = {e.lane for e in await bob.store.journal(job.id)}
+
+    after = {h: version_of(current_base(sandbox, h)) for h in ("host-a", "host-b")}
+    assert (JobState.SUCCEEDED, {"rebuild-1", "rebuild-2"}) == (final.state, lanes)
+    assert {h: v + 1 for h, v in before.items()} == after
+
+
+GOLDEN = "/var/lib/bob/golden"
+
+
+@pytest.fixture
+def golden_tree(sandbox: SandboxInfo) -> Iterator[str]:
+    """On host-a: a copy of the current base's rootfs with a marker file only it has."""
+    rootfs = f"/var/lib/bob/base/{current_base(sandbox, 'host-a')}/rootfs"
+    host_ssh(sandbox, "host-a", ["cp", "-a", rootfs, GOLDEN])
+    host_ssh(sandbox, "host-a", ["sh", "-c", 'echo golden > "$1/etc/marker"', "sh", GOLDEN])
+    yield GOLDEN
+    host_ssh(sandbox, "host-a", ["rm", "-rf", GOLDEN])
+
+
+async def test_a_base_from_a_golden_directory_gives_new_bobs_its_files(
+    sandbox: SandboxInfo, golden_tree: str, tmp_path: Path
+) -> None:
+    fleet = fleet_with_base(
+        sandbox, tmp_path, ("host-a",), source={"kind": "directory", "path": golden_tree}
+    )
+    async with bob_runtime(fleet, db_url(tmp_path)) as bob:
+        rebuilt = await rebuild(bob, "host-a")
+        made, plan = await bob.create(1, host="host-a")
+        new = plan.bobs[0]
+        marker = in_bob(sandbox, "host-a", new.disk, new.name, "cat", "/etc/marker")
+        await bob.destroy(new.name)
+
+    assert (JobState.SUCCEEDED, JobState.SUCCEEDED) == (rebuilt.state, made.state)
+    assert "golden\n" == marker
