@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import hosts_cli, jenkins_cli, reconcile_cli, sandbox_cli
+from bot import base_cli, hosts_cli, jenkins_cli, reconcile_cli, sandbox_cli
 from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
 from bot.progress import TerminalProgress
 from bot.runtime import jenkins_controllers, runtime
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile_cli.add_parser(commands, common)
     hosts_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
+    base_cli.add_parser(commands)
 
     job = commands.add_parser(
         "job", parents=[common], help="one job's journal: every step, its outcome and timing"

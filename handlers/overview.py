@@ -20,6 +20,8 @@ class SlotView:
     job_id: str | None
     detail: str = ""
     flag: str = ""  # where the controllers and bob's records disagree
+    base_version: int | None = None
+    stale: bool = False  # cloned from an older base than its host's current one
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class HostView:
     disks: list[DiskView]
     # Why placement skips the host right now (drained at run time, cooling down), if it does.
     unavailable: str = ""
+    base_version: int | None = None  # the host's current base, when known
 
     @property
     def used(self) -> int:
@@ -70,8 +73,11 @@ def build_overview(
     host: str | None = None,
     jenkins: JenkinsTruth | None = None,
     unavailable: Mapping[str, str] | None = None,
+    base_versions: Mapping[str, int] | None = None,
 ) -> Overview:
-    """``jenkins``: attachments as the controllers report them; without it, bob's records."""
+    """``jenkins``: attachments as the controllers report them (without it, bob's records);
+    ``base_versions``: each host's current base version (``store.base_versions()``)."""
+    current = base_versions or {}
     by_disk: dict[tuple[str, str], list[SlotView]] = {}
     for b in bobs:
         if jenkins is not None:
@@ -79,7 +85,19 @@ def build_overview(
             detail, flag = seen.detail, seen.flag
         else:
             detail, flag = (f"{b.controller}/{b.label}" if b.controller else ""), ""
-        view = SlotView(b.name, b.slot, b.state.value, b.ip, b.job_id, detail, flag)
+        newest = current.get(b.host)
+        stale = b.base_version is not None and newest is not None and b.base_version < newest
+        view = SlotView(
+            b.name,
+            b.slot,
+            b.state.value,
+            b.ip,
+            b.job_id,
+            detail,
+            flag=flag,
+            base_version=b.base_version,
+            stale=stale,
+        )
         by_disk.setdefault((b.host, b.disk), []).append(view)
     for r in reservations:
         view = SlotView(r.name, r.slot, "reserved", r.ip, r.job_id)
@@ -94,8 +112,17 @@ def build_overview(
             views = sorted(by_disk.get((h.name, d.name), []), key=lambda v: (v.slot, v.name))
             disks.append(DiskView(d.name, d.max_bobs, views))
         if host is None or h.name == host:
-            why = (unavailable or {}).get(h.name, "")
-            hosts.append(HostView(h.name, h.datacenter, h.storage.backend, h.drained, disks, why))
+            hosts.append(
+                HostView(
+                    h.name,
+                    h.datacenter,
+                    h.storage.backend,
+                    h.drained,
+                    disks,
+                    unavailable=(unavailable or {}).get(h.name, ""),
+                    base_version=current.get(h.name),
+                )
+            )
     unplaced = [v for key, views in sorted(by_disk.items()) if key not in known for v in views]
     return Overview(
         hosts=hosts,

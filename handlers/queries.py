@@ -45,7 +45,13 @@ async def fleet_overview(
         truth = compare(bobs, lists, known=[r.name for r in reservations])
     skip = unavailable(await store.host_states(), datetime.now(UTC))
     return build_overview(
-        fleet, bobs, reservations, host=request.host, jenkins=truth, unavailable=skip
+        fleet,
+        bobs,
+        reservations,
+        host=request.host,
+        jenkins=truth,
+        unavailable=skip,
+        base_versions=await store.base_versions(),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from handlers.overview import Overview, SlotView
+from handlers.rebuild import RebuildPlan
 from provisioning.core.models import CreatePlan
 from provisioning.records import JobRecord, JournalEntry, StepEvent
 
@@ -21,8 +22,22 @@ def render_plan(plan: CreatePlan, skipped: Mapping[str, str] | None = None) -> s
     return "\n".join(lines)
 
 
+def render_rebuild_plan(plan: RebuildPlan) -> str:
+    at_once = "one host at a time" if plan.parallel == 1 else f"{plan.parallel} hosts at a time"
+    lines = [
+        f"would rebuild the base on {len(plan.hosts)} host(s), {at_once}, "
+        "stopping at the first failure:"
+    ]
+    lines += [f"  {h.describe()}" for h in plan.hosts]
+    if plan.skipped:
+        lines.append(f"  skipped (drained; name them to include): {', '.join(plan.skipped)}")
+    return "\n".join(lines)
+
+
 def _slot_line(v: SlotView) -> str:
     parts = [f"{v.name:<10}", f"{v.state:<10}", f"{str(v.ip) if v.ip else '-':<15}"]
+    if v.base_version is not None:
+        parts.append(f"base v{v.base_version}" + (" STALE" if v.stale else ""))
     if v.detail:
         parts.append(v.detail)
     if v.job_id and v.state in ("reserved", "creating", "destroying"):
@@ -38,8 +53,9 @@ def render_overview(overview: Overview) -> str:
         flag = "  DRAINED" if h.drained else ""
         if h.unavailable:
             flag += f"  ({h.unavailable})"
+        base = f", base v{h.base_version}" if h.base_version is not None else ""
         lines.append(
-            f"{h.name} ({h.datacenter}, {h.backend}){flag}: "
+            f"{h.name} ({h.datacenter}, {h.backend}{base}){flag}: "
             f"{h.used}/{h.capacity} used, {max(h.capacity - h.used, 0)} free"
         )
         for d in h.disks:

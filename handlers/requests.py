@@ -52,7 +52,7 @@ def build(kind: type[R], **fields: object) -> R:
 def _explain(field: str, message: str) -> str:
     if field == "count":
         return f"must be a whole number from 1 to {MAX_BATCH}"
-    if field == "host" or field.startswith("names"):
+    if field in ("host", "hosts") or field.startswith("names"):
         return "must be a host name: lower-case letters, digits and '-'"
     if field == "controller":
         return "must be a controller name from the config: lower-case letters, digits and '-'"
@@ -60,6 +60,8 @@ def _explain(field: str, message: str) -> str:
         return "must be a Jenkins label: letters, digits, '_', '.' and '-'"
     if field == "wait":
         return "must be a number of seconds from 0 to 86400"
+    if field == "parallel":
+        return "must be a whole number from 1 to 16 (hosts rebuilt at once)"
     if field == "job_id":
         return "must be a job id as shown by `bob jobs` (hex digits)"
     return message
@@ -92,3 +94,11 @@ class DrainHost(_Request):
 
 class UndrainHost(_Request):
     host: HostName
+
+
+class RebuildBase(_Request):
+    """``hosts`` empty: every host that is not drained (a drained host is rebuilt only when
+    named)."""
+
+    hosts: tuple[HostName, ...] = Field(default=(), max_length=100)
+    parallel: int = Field(default=1, ge=1, le=16)

@@ -68,8 +68,18 @@ class FleetStore(Protocol):
 
     async def list_reservations(self, job_id: str | None = None) -> list[ReservationRecord]: ...
 
-    async def promote_reservation(self, name: str, state: BobState) -> BobRecord:
+    async def promote_reservation(
+        self, name: str, state: BobState, *, base_version: int | None = None
+    ) -> BobRecord:
         """Turn a reservation into a Bob record (same name, slot and address)."""
+        ...
+
+    async def record_base(self, host: str, version: int) -> None:
+        """Note a host's current base version; a lower one than already known is ignored."""
+        ...
+
+    async def base_versions(self) -> dict[str, int]:
+        """Each host's current base version, for hosts whose version is known."""
         ...
 
     async def set_bob_state(self, name: str, state: BobState) -> None: ...

@@ -100,6 +100,112 @@ Storage = Annotated[
 ]
 
 
+# What an rsync of a running host's root must leave out: kernel and runtime file systems, the
+# host's own containers, caches and logs (the original system's list).
+DEFAULT_ROOTFS_EXCLUDES = (
+    "/proc/*",
+    "/sys/*",
+    "/dev/*",
+    "/run/*",
+    "/tmp/*",  # noqa: S108 (excluded from a copy, never written)
+    "/mnt/*",
+    "/media/*",
+    "/lost+found",
+    "/var/lib/lxc/*",
+    "/var/lib/bob/*",
+    "/var/cache/apt/archives/*.deb",
+    "/var/log/*",
+    "/swapfile",
+)
+
+
+class RootfsSource(_Model):
+    """The host's own root file system, copied with rsync (the original system's way)."""
+
+    kind: Literal["rootfs"] = "rootfs"
+    path: Path = Path("/")
+    exclude: tuple[str, ...] = DEFAULT_ROOTFS_EXCLUDES
+
+
+class DebootstrapSource(_Model):
+    kind: Literal["debootstrap"] = "debootstrap"
+    suite: str = Field(default="bookworm", pattern=r"^[a-z][a-z0-9-]{1,31}$")
+    variant: Literal["minbase", "buildd", "fakechroot"] | None = "minbase"
+    # minbase has no init, and a container needs one to start.
+    packages: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9+.-]+$")], ...] = (
+        "sysvinit-core",
+        "iproute2",
+    )
+    mirror: str = Field(default="http://deb.debian.org/debian", pattern=r"^https?://\S+$")
+
+
+class DirectorySource(_Model):
+    """A golden tree on the host, copied as it is."""
+
+    kind: Literal["directory"] = "directory"
+    path: Path
+
+    @model_validator(mode="after")
+    def _absolute(self) -> DirectorySource:
+        if not self.path.is_absolute() or ".." in self.path.parts:
+            raise ValueError(f"path must be absolute without '..' (got {self.path})")
+        return self
+
+
+class TemplateSource(_Model):
+    """An LXC template (``lxc-create -t``), e.g. busybox for the sandbox."""
+
+    kind: Literal["template"] = "template"
+    template: str = Field(default="busybox", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    options: tuple[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9=:/._,-]+$")], ...] = ()
+
+
+BaseSource = Annotated[
+    RootfsSource | DebootstrapSource | DirectorySource | TemplateSource,
+    Field(discriminator="kind"),
+]
+
+
+class DeviceNode(_Model):
+    """A node under the base's /dev: an rsync copy of a live /dev is useless."""
+
+    path: str = Field(pattern=r"^dev/[a-z0-9/_-]+$")
+    type: Literal["c", "b"] = "c"
+    major: int = Field(ge=0, le=4095)
+    minor: int = Field(ge=0, le=1048575)
+    mode: str = Field(default="0666", pattern=r"^0?[0-7]{3}$")
+
+
+DEFAULT_DEVICES = (
+    DeviceNode(path="dev/null", major=1, minor=3),
+    DeviceNode(path="dev/zero", major=1, minor=5),
+    DeviceNode(path="dev/full", major=1, minor=7),
+    DeviceNode(path="dev/random", major=1, minor=8),
+    DeviceNode(path="dev/urandom", major=1, minor=9),
+    DeviceNode(path="dev/tty", major=5, minor=0),
+    DeviceNode(path="dev/console", major=5, minor=1, mode="0600"),
+    DeviceNode(path="dev/ptmx", major=5, minor=2),
+)
+ServiceName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9@_.-]{0,63}$")]
+
+
+class BaseSettings(_Model):
+    """How ``rebuild-base`` makes a host's base: a source, then the fix-ups in this order."""
+
+    source: BaseSource = Field(default_factory=RootfsSource)
+    devices: tuple[DeviceNode, ...] = DEFAULT_DEVICES
+    identity_files: tuple[str, ...] = ("/etc/chef/client.pem",)
+    disable_services: tuple[ServiceName, ...] = ()
+    build_timeout: float = Field(default=1800.0, gt=0, le=86400)
+
+    @model_validator(mode="after")
+    def _absolute_paths(self) -> BaseSettings:
+        relative = [p for p in self.identity_files if not p.startswith("/") or ".." in p]
+        if relative:
+            raise ValueError(f"identity files must be absolute paths without '..': {relative}")
+        return self
+
+
 class Host(_Model):
     name: HostLabel
     ssh: SshTarget
@@ -108,6 +214,7 @@ class Host(_Model):
     storage: Storage = Field(default_factory=OverlayStorage)
     disks: tuple[Disk, ...] = Field(min_length=1)
     drained: bool = False
+    base: BaseSettings = Field(default_factory=BaseSettings)
 
     @model_validator(mode="after")
     def _disk_names_unique(self) -> Host:

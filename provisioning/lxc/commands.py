@@ -46,27 +46,23 @@ def attach(host: Host, disk: str, name: str, command: Sequence[str]) -> Argv:
     return _lxc("lxc-attach", host, disk, name, "--clear-env", "--", *command)
 
 
-def clone(host: Host, disk: str, name: str) -> list[Argv]:
-    """The commands that make container ``name`` on ``disk`` from the host's base."""
+def clone(host: Host, disk: str, name: str, base: str = BASE_NAME) -> list[Argv]:
+    """The commands that make container ``name`` on ``disk`` from the host's base ``base``."""
     storage = host.storage
     if isinstance(storage, LvmStorage):
-        return lvm_clone(host, disk, name, storage)
-    copy = [
-        "lxc-copy",
-        "-P",
-        str(base_path(host)),
-        "-n",
-        BASE_NAME,
-        "-p",
-        str(disk_path(host, disk)),
-        "-N",
-        name,
-    ]
+        return lvm_clone(host, disk, name, storage, base)
+    return [copy(host, base, str(disk_path(host, disk)), name)]
+
+
+def copy(host: Host, base: str, lxcpath: str, name: str) -> Argv:
+    """lxc-copy of base ``base`` as the backend clones it (an LVM host verifies a dir copy)."""
+    copy = ["lxc-copy", "-P", str(base_path(host)), "-n", base, "-p", lxcpath, "-N", name]
+    storage = host.storage
     if storage.backend == "overlay":
-        return [[*copy, "-s", "-B", "overlay"]]
+        return [*copy, "-s", "-B", "overlay"]
     if storage.backend == "btrfs":
-        return [[*copy, "-s"]]
-    return [[*copy, "-B", "dir"]]
+        return [*copy, "-s"]
+    return [*copy, "-B", "dir"]
 
 
 def remove(host: Host, disk: str, name: str) -> list[Argv]:
@@ -80,13 +76,15 @@ def volume_group(storage: LvmStorage, disk: str) -> str:
     return f"{storage.volume_group_prefix}-{disk}"
 
 
-def lvm_clone(host: Host, disk: str, name: str, storage: LvmStorage) -> list[Argv]:
+def lvm_clone(
+    host: Host, disk: str, name: str, storage: LvmStorage, base_name: str = BASE_NAME
+) -> list[Argv]:
     """The original layout: a logical volume per Bob, ext3, filled from the base by rsync."""
     vg = volume_group(storage, disk)
     device = f"/dev/{vg}/{name}"
     target = container_dir(host, disk, name)
     rootfs = target / "rootfs"
-    base = base_path(host) / BASE_NAME
+    base = base_path(host) / base_name
     return [
         ["lvcreate", "--yes", "-L", storage.size, "-n", name, vg],
         [f"mkfs.{storage.filesystem}", "-q", device],

@@ -15,6 +15,9 @@ from provisioning.config.models import CgroupLimits
 from provisioning.lxc.cgroups import CgroupLayout, limit_lines
 
 MARKER = "# bob:"
+# Which base a clone came from (provisioning.bases.versions.base_marker): kept, it is the
+# clone's history, not something bob renders.
+BASE_MARKER = "# bob: base "
 _OWNED_PREFIXES = ("lxc.net.", "lxc.cgroup.", "lxc.cgroup2.", "lxc.hook.", "lxc.uts.name")
 
 
@@ -48,7 +51,8 @@ def render(
     kept = [
         line
         for line in base_config.splitlines()
-        if not line.strip().startswith(owned) and not line.startswith(MARKER)
+        if not line.strip().startswith(owned)
+        and (not line.startswith(MARKER) or line.startswith(BASE_MARKER))
     ]
     while kept and not kept[-1].strip():
         kept.pop()

@@ -1,7 +1,8 @@
 """Where things live on a physical host.
 
-Every disk is an LXC lxcpath ``{storage.root}/{disk}``; the base every clone starts from is the
-container ``base`` in lxcpath ``{storage.root}/base``.
+Every disk is an LXC lxcpath ``{storage.root}/{disk}``; the bases clones start from are
+containers in lxcpath ``{storage.root}/base``: ``base`` (version 1), ``base-v2`` … with the
+symlink ``current`` naming the one new clones use (see :mod:`provisioning.bases.versions`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ def disk_path(host: Host, disk: str) -> PurePosixPath:
 
 
 def base_path(host: Host) -> PurePosixPath:
+    """The lxcpath of the host's base versions."""
     return PurePosixPath(host.storage.root) / BASE_NAME
+
+
+def base_dir(host: Host, name: str) -> PurePosixPath:
+    """One base version's container directory (``config`` and ``rootfs``)."""
+    return base_path(host) / name
 
 
 def container_dir(host: Host, disk: str, name: str) -> PurePosixPath:

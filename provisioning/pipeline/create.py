@@ -13,15 +13,18 @@ import ipaddress
 import time
 from typing import Literal
 
+from provisioning.bases.versions import base_marker, version_in_config
 from provisioning.core.models import PlannedBob
 from provisioning.errors import BobError, ConflictError
 from provisioning.hosts.errors import CommandFailed, HostError
 from provisioning.jobs.steps import StepContext
 from provisioning.lxc import commands
 from provisioning.lxc.config import NetworkSpec, owner_of, render
+from provisioning.lxc.layout import base_path
 from provisioning.pipeline import remote
 from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.host_bases import HostBases
 from provisioning.pipeline.lxc_log import START_LOG, excerpt
 from provisioning.records import BobState
 
@@ -108,10 +111,22 @@ class Clone(BobStep):
                 return
             await self.container.remove()  # our own clone, cut off before its tag: start over
         await self.container.mark(ctx.job.id)
-        for argv in commands.clone(self.hostcfg, self.bob.disk, self.bob.name):
+        base = await self._current_base()
+        for argv in commands.clone(self.hostcfg, self.bob.disk, self.bob.name, base):
             await self.shell.run(argv, timeout=self.timeout)
-        await self._tag(ctx)
+        await self._tag(ctx, base)
         await self.container.unmark()
+
+    async def _current_base(self) -> str:
+        """The base version new clones start from; read once, so the clone and the version
+        it records are the same even if a rebuild swaps the pointer meanwhile."""
+        state = await HostBases(self.shell, self.hostcfg).state()
+        if state.current is None:
+            raise HostError(
+                f"{self.host_name}: no base to clone from in {base_path(self.hostcfg)}",
+                host=self.host_name,
+            )
+        return state.current
 
     async def _owner(self, ctx: StepContext) -> Literal["tagged", "marked"] | None:
         """How the existing container is this job's, or None when it is not."""
@@ -122,11 +137,12 @@ class Clone(BobStep):
             return "marked"
         return None
 
-    async def _tag(self, ctx: StepContext) -> None:
+    async def _tag(self, ctx: StepContext, base: str) -> None:
         text = await self.container.config() or ""
         if owner_of(text) is None:
             marker = f"# bob: managed by bob: name={self.bob.name} job={ctx.job.id}\n"
-            await remote.write_file(self.shell, self.container.config_path, text + marker)
+            origin = base_marker(base) + "\n"
+            await remote.write_file(self.shell, self.container.config_path, text + origin + marker)
 
     async def _undo(self, ctx: StepContext) -> None:
         if await self.container.exists():
@@ -314,7 +330,10 @@ class MarkReady(BobStep):
     name = "ready"
 
     async def _apply(self, ctx: StepContext) -> None:
-        await self.p.store.promote_reservation(self.bob.name, BobState.READY)
+        version = version_in_config(await self.container.config() or "")
+        await self.p.store.promote_reservation(self.bob.name, BobState.READY, base_version=version)
+        if version is not None:
+            await self.p.store.record_base(self.bob.host, version)
 
     async def _undo(self, ctx: StepContext) -> None:
         # Not deleted here: the record holds the name, slot and address until Reserve's undo

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from provisioning.dns.zone import reverse_zone
 from provisioning.jobs.steps import Step, StepContext
 from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
+from provisioning.pipeline.collect import collect_unused
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.jenkins_steps import AgentRef, detach_steps
 from provisioning.records import BobState
@@ -110,12 +111,29 @@ class ForgetDns(DestroyStep):
         return False  # releasing again is a no-op
 
 
+class CollectBases(DestroyStep):
+    """Old base versions the host keeps only for its Bobs go once the last of them is gone.
+
+    Each Bob's lane collects after its own Forget, so whichever lane finishes last on a host
+    sees every Bob of the job gone.
+    """
+
+    name = "collect-bases"
+
+    async def _apply(self, ctx: StepContext) -> None:
+        await collect_unused(self.p, self.bob.host, ctx)
+
+    async def check(self, ctx: StepContext) -> bool:
+        return False  # collecting again removes only what is unused by then
+
+
 DESTROY_STEPS: tuple[type[DestroyStep], ...] = (
     MarkDestroying,
     StopContainer,
     RemoveContainer,
     ForgetDns,
     Forget,
+    CollectBases,
 )
 
 

@@ -45,6 +45,14 @@ class ContainerRemains(HostError):
         self.stderr = "\n".join(stderr for _, stderr in failures)
 
 
+class FixupFailed(HostError):
+    """A fix-up script run inside a new base exited non-zero; its stderr says why."""
+
+    def __init__(self, message: str, *, host: str, stderr: str) -> None:
+        super().__init__(message, host=host)
+        self.stderr = stderr
+
+
 def explain(cause: BaseException) -> str:
     """``Type: message`` without the host prefix every HostError message starts with."""
     text = str(cause)

@@ -10,12 +10,24 @@ from provisioning.pipeline.create import CREATE_STEPS
 from provisioning.pipeline.destroy import Doomed, destroy_steps
 from provisioning.pipeline.dns_steps import RegisterDns
 from provisioning.pipeline.jenkins_steps import AgentRef, attach_steps, detach_steps
+from provisioning.pipeline.rebuild import rebuild_steps
 from provisioning.records import JobRecord
 
 CREATE = "create"
 DESTROY = "destroy"
 ATTACH = "attach"
 DETACH = "detach"
+REBUILD_BASE = "rebuild-base"
+
+
+def rebuild_lanes(hosts: list[str], parallel: int) -> dict[str, str]:
+    """Host → lane: ``parallel`` lanes, hosts dealt round-robin in the order given, so at
+    most ``parallel`` hosts rebuild at once and each lane takes its hosts one at a time."""
+    lanes = max(1, min(parallel, len(hosts)))
+    return {
+        host: "rebuild" if lanes == 1 else f"rebuild-{index % lanes + 1}"
+        for index, host in enumerate(hosts)
+    }
 
 
 def create_steps(pipeline: Pipeline, bob: PlannedBob) -> list[Step]:
@@ -61,7 +73,16 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
             on_resume="continue",
         )
 
+    def rebuild(job: JobRecord) -> JobDefinition:
+        hosts = [str(h) for h in job.params["hosts"]]
+        lanes = rebuild_lanes(hosts, int(job.params.get("parallel", 1)))
+        return JobDefinition(
+            steps=[s for host in hosts for s in rebuild_steps(pipeline, host, lanes[host])],
+            on_resume="continue",
+        )
+
     kinds.register(CREATE, create)
     kinds.register(DESTROY, destroy)
     kinds.register(ATTACH, attach)
     kinds.register(DETACH, detach)
+    kinds.register(REBUILD_BASE, rebuild)

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from provisioning.config import Fleet, parse_fleet
+from provisioning.sandbox import debian
 from provisioning.sandbox.bind_config import ADDRESS, ALGORITHM, KEY_NAME
 from provisioning.sandbox.layout import (
     BRIDGE,
@@ -97,7 +98,17 @@ def _host(layout: HostLayout, options: SandboxOptions, paths: StatePaths) -> dic
         "bridge": BRIDGE,
         "storage": {"backend": options.backend, "root": str(STORAGE_ROOT)},
         "disks": [{"name": name, "max_bobs": count} for name, count in DISKS],
+        "base": _base(options),
     }
+
+
+def _base(options: SandboxOptions) -> dict[str, Any]:
+    """What `bob rebuild-base` builds there: the kind of base `sandbox up` made."""
+    if options.base == "debian":
+        # The debootstrap cache `up` made: a golden tree every host can read.
+        return {"source": {"kind": "directory", "path": str(debian.cached_rootfs(options))}}
+    # busybox init runs udhcpc, which wipes the static address LXC gives a Bob.
+    return {"source": {"kind": "template", "template": "busybox"}, "disable_services": ["udhcpc"]}
 
 
 def _subnet(layout: HostLayout) -> dict[str, Any]:

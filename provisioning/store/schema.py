@@ -136,6 +136,16 @@ audit = Table(
     Column("detail", Text),
 )
 
+# The version of each host's current base, as the last rebuild (or clone) saw it: what
+# `bob list` compares each Bob's base_version with.
+bases = Table(
+    "bases",
+    metadata,
+    Column("host", String(63), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 # One row, locked FOR UPDATE by every write that adds a slot holder or moves one between
 # ``reservations`` and ``bobs``, so planners run one at a time on PostgreSQL and never read a
 # half-moved fleet (SQLite gets the same effect from BEGIN IMMEDIATE).

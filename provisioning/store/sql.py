@@ -150,7 +150,9 @@ class SqlStore:
             rows = (await conn.execute(query)).all()
         return [_reservation(r) for r in rows]
 
-    async def promote_reservation(self, name: str, state: BobState) -> BobRecord:
+    async def promote_reservation(
+        self, name: str, state: BobState, *, base_version: int | None = None
+    ) -> BobRecord:
         async with self._tx() as conn:
             # The row moves from reservations to bobs. A planner reading the two tables in
             # separate statements (READ COMMITTED on PostgreSQL) could otherwise see it in
@@ -167,10 +169,13 @@ class SqlStore:
                 ).first()
                 if existing is None:
                     raise UsageError(f"no reservation or Bob named {name}")
+                changes: dict[str, Any] = {"state": state}
+                if base_version is not None:
+                    changes["base_version"] = base_version
                 await conn.execute(
-                    update(schema.bobs).where(schema.bobs.c.name == name).values(state=state)
+                    update(schema.bobs).where(schema.bobs.c.name == name).values(**changes)
                 )
-                return _bob(existing).model_copy(update={"state": state})
+                return _bob(existing).model_copy(update=changes)
             res = _reservation(held)
             values: dict[str, Any] = {
                 "name": res.name,
@@ -180,6 +185,7 @@ class SqlStore:
                 "ip": str(res.ip) if res.ip else None,
                 "state": state.value,
                 "job_id": res.job_id,
+                "base_version": base_version,
                 "heavy": False,
                 "created_at": _now(),
             }
@@ -188,6 +194,30 @@ class SqlStore:
             )
             await conn.execute(insert(schema.bobs).values(**values))
             return BobRecord.model_validate({**values, "ip": res.ip})
+
+    async def record_base(self, host: str, version: int) -> None:
+        async with self._tx() as conn:
+            # Versions only grow: a clone that read the pointer just before a swap reports
+            # the older one after it, and must not turn the host's version back.
+            known = (
+                await conn.execute(
+                    select(schema.bases.c.version).where(schema.bases.c.host == host)
+                )
+            ).scalar()
+            if known is None:
+                values = {"host": host, "version": version, "updated_at": _now()}
+                await conn.execute(insert(schema.bases).values(**values))
+            elif version > known:
+                await conn.execute(
+                    update(schema.bases)
+                    .where(schema.bases.c.host == host)
+                    .values(version=version, updated_at=_now())
+                )
+
+    async def base_versions(self) -> dict[str, int]:
+        async with self._tx() as conn:
+            rows = (await conn.execute(select(schema.bases.c.host, schema.bases.c.version))).all()
+        return {host: version for host, version in rows}
 
     async def set_bob_state(self, name: str, state: BobState) -> None:
         async with self._tx() as conn:

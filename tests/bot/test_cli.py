@@ -178,3 +178,37 @@ def test_ensure_creates_nothing_when_enough_bobs_exist(capsys, isolated_state):
     asyncio.run(_reserve(isolated_state, make_fleet([(4, 5, 5), (4, 5, 5)]), 3))
     code, out, _ = run(capsys, "create", "3", "--ensure")
     assert (0, "3 Bobs exist already: nothing to create\n") == (code, out)
+
+
+def test_rebuild_base_dry_run_shows_each_host_and_submits_nothing(capsys, isolated_state):
+    code, out, _ = run(capsys, "rebuild-base", "--dry-run")
+    lines = out.splitlines()
+    assert (0, 3) == (code, len(lines))
+    assert lines[0].startswith("would rebuild the base on 2 host(s), one host at a time")
+    assert lines[1].startswith("  host-a: v? → the next version from template busybox (overlay)")
+    assert ([], []) == asyncio.run(_store_contents(isolated_state))
+
+
+def test_rebuild_base_all_with_parallel_dry_run(capsys):
+    code, out, _ = run(capsys, "rebuild-base", "all", "--parallel", "2", "--dry-run")
+    assert (0, "2 hosts at a time") == (code, out.splitlines()[0].split(", ")[1])
+
+
+def test_rebuild_base_of_all_and_a_host_is_refused(capsys):
+    code, _, err = run(capsys, "rebuild-base", "all", "host-a", "--dry-run")
+    assert (2, "bob: name hosts or 'all', not both\n") == (code, err)
+
+
+def test_rebuild_base_of_an_unknown_host_is_refused(capsys):
+    code, _, err = run(capsys, "rebuild-base", "host-z", "--dry-run")
+    assert 2 == code
+    assert err.startswith("bob: no host named host-z in the config")
+
+
+def test_rebuild_base_without_a_terminal_needs_yes(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code, _, err = run(capsys, "rebuild-base", "host-a")
+    assert (2, "bob: rebuild-base asks for confirmation: pass --yes when not at a terminal\n") == (
+        code,
+        err,
+    )

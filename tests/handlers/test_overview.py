@@ -110,3 +110,19 @@ def test_the_job_view_shows_each_finished_step_once_with_its_timing():
         "      0.200s  undone      bob001:clone @host-a",
         "              undo-started bob001:reserve @host-a",
     ] == render_job(job, journal).splitlines()
+
+
+def test_bobs_from_an_older_base_than_their_hosts_current_one_are_stale():
+    bobs = [bob("bob1", base_version=1), bob("bob2", slot=1, base_version=2), bob("bob3", slot=2)]
+    overview = build_overview(FLEET, bobs, [], base_versions={"host-a": 2})
+    views = overview.hosts[0].disks[0].bobs
+    assert [(1, True), (2, False), (None, False)] == [(v.base_version, v.stale) for v in views]
+
+
+def test_the_listing_shows_each_hosts_base_version_and_marks_stale_bobs():
+    bobs = [bob("bob1", base_version=1), bob("bob2", slot=1, base_version=2)]
+    text = render_overview(build_overview(FLEET, bobs, [], base_versions={"host-a": 2}))
+    lines = text.splitlines()
+    assert "host-a (dc1, overlay, base v2): 2/3 used, 1 free" == lines[0]
+    assert ["base v1 STALE", "base v2"] == [" ".join(line.split()[3:]) for line in lines[2:4]]
+    assert "host-b (dc1, overlay)  DRAINED: 0/1 used, 1 free" == lines[5]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from provisioning.bases.versions import STATE_SCRIPT
 from provisioning.config import Fleet
 from provisioning.pipeline import base
 from provisioning.pipeline.context import Pipeline
@@ -105,7 +106,10 @@ async def store(tmp_path: Path) -> AsyncIterator[SqlStore]:
 
 @pytest.fixture
 def shell() -> FakeShell:
-    return FakeShell("host-a")
+    """host-a, whose only base is the un-versioned ``base`` (version 1)."""
+    shell = FakeShell("host-a")
+    shell.on("sh", "-c", STATE_SCRIPT, stdout="version base\n")
+    return shell
 
 
 @pytest.fixture

@@ -218,3 +218,20 @@ async def test_promotion_waits_for_a_reservation_being_planned(
     assert [] == failures
     assert [False] == promoted_while_planning
     assert [] == violations(example_fleet, await store.occupants())
+
+
+async def test_a_hosts_base_version_only_ever_grows(store):
+    await store.record_base("host-a", 2)
+    await store.record_base("host-a", 1)  # a clone that read the pointer before a swap
+    await store.record_base("host-b", 1)
+    await store.record_base("host-b", 3)
+
+    assert {"host-a": 2, "host-b": 3} == await store.base_versions()
+
+
+async def test_a_promoted_bob_keeps_the_base_version_it_was_cloned_from(store, example_fleet):
+    _, plan = await store.reserve(create_job(1), planner(example_fleet, 1))
+
+    bob = await store.promote_reservation(plan.bobs[0].name, BobState.READY, base_version=3)
+
+    assert (3, 3) == (bob.base_version, (await store.get_bob(bob.name)).base_version)

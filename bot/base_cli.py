@@ -1,0 +1,89 @@
+"""``bob rebuild-base [HOST…|all] [--parallel K] [--dry-run] [--yes]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import socket
+import sys
+from pathlib import Path
+
+from bot.progress import TerminalProgress
+from bot.runtime import runtime
+from bot.settings import Settings
+from handlers.provision import Caller, record_outcome
+from handlers.rebuild import plan_rebuild, submit_rebuild
+from handlers.render import render_rebuild_plan
+from handlers.requests import RebuildBase, build
+from provisioning.errors import UsageError
+from provisioning.records import JobState
+from provisioning.store import SqlStore
+
+EXIT_OK, EXIT_FAILED = 0, 1
+ALL = "all"
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rebuild = commands.add_parser(
+        "rebuild-base",
+        help="rebuild hosts' base (new version beside the old, verified, swapped); running "
+        "Bobs are untouched",
+        description=(
+            "Builds base v(n+1) beside v(n) on each host from its configured source, fixes it "
+            "up (device nodes, network, identity files, services, manifest), verifies that a "
+            "clone starts, then makes it current. Hosts go one at a time unless --parallel; "
+            "the first failure stops the job and that host keeps its old base. Without HOST, "
+            "or with 'all', every host that is not drained."
+        ),
+    )
+    rebuild.add_argument(
+        "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    rebuild.add_argument("hosts", nargs="*", metavar="HOST", help="host names, or 'all'")
+    rebuild.add_argument(
+        "--parallel", type=int, default=1, metavar="K", help="hosts rebuilt at once (default 1)"
+    )
+    rebuild.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    rebuild.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rebuild.set_defaults(handler=_rebuild)
+
+
+def request_from(args: argparse.Namespace) -> RebuildBase:
+    hosts: list[str] = list(args.hosts)
+    if ALL in hosts:
+        if len(hosts) > 1:
+            raise UsageError("name hosts or 'all', not both")
+        hosts = []
+    return build(RebuildBase, hosts=tuple(hosts), parallel=args.parallel)
+
+
+async def _rebuild(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    request = request_from(args)
+    plan = await plan_rebuild(settings.fleet, store, request)
+    if args.dry_run:
+        print(render_rebuild_plan(plan))
+        return EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "rebuild-base asks for confirmation: pass --yes when not at a terminal"
+            )
+        print(render_rebuild_plan(plan).replace("would rebuild", "will rebuild", 1))
+        answer = await asyncio.to_thread(input, "go ahead? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing changed")
+            return EXIT_OK
+    caller = Caller(
+        actor=getpass.getuser(),
+        source="cli",
+        origin=socket.gethostname(),
+        command="rebuild-base " + " ".join(h.host for h in plan.hosts),
+    )
+    job = await submit_rebuild(settings.fleet, store, request, caller)
+    print(f"job {job.id}: rebuilding the base on {', '.join(h.host for h in plan.hosts)}")
+    async with runtime(settings, store) as rt:
+        rt.bus.subscribe(TerminalProgress())
+        final = await rt.runner.run(job.id)
+        await record_outcome(store, caller, final)
+    return EXIT_OK if final.state is JobState.SUCCEEDED else EXIT_FAILED
