@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from bot import sandbox_cli
+from bot import sandbox_cli, serve_cli
 from bot.progress import TerminalProgress
 from bot.runtime import Runtime, runtime
 from bot.settings import Settings, load_settings
@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume.set_defaults(handler=_resume)
 
     sandbox_cli.add_parser(commands)
+    serve_cli.add_parser(commands)
 
     job = commands.add_parser(
         "job", parents=[common], help="one job's journal: every step, its outcome and timing"

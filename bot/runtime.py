@@ -35,14 +35,16 @@ def dns_client(settings: Settings) -> DnsZoneClient | None:
 
 
 @asynccontextmanager
-async def runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]:
+async def runtime(
+    settings: Settings, store: SqlStore, owner: str = "bob-cli"
+) -> AsyncIterator[Runtime]:
     pool = HostPool(settings.fleet.hosts)
     dns = dns_client(settings)
     registry = JobKinds()
     kinds.register(registry, Pipeline(fleet=settings.fleet, shells=pool, store=store, dns=dns))
     bus = ProgressBus()
     runner = JobRunner(
-        store, registry, bus, owner=unique_owner("bob-cli"), per_host_limit=PER_HOST_LIMIT
+        store, registry, bus, owner=unique_owner(owner), per_host_limit=PER_HOST_LIMIT
     )
     try:
         yield Runtime(settings, store, dns, bus, runner)

@@ -65,3 +65,7 @@ class CreateBobs(_Request):
 
 class DestroyBobs(_Request):
     names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class CancelJob(_Request):
+    job_id: JobId
