@@ -14,6 +14,7 @@ returns the bot's acknowledgement.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -116,12 +117,14 @@ class FakeSlack:
         return [m for m in self.messages.values() if m.channel == channel and not m.thread_ts]
 
     async def wait_for(self, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """Until ``condition()`` is truthy (re-checked after every call); its value."""
+        """Until ``condition()`` is truthy; its value. Re-checked after every call, and every
+        50 ms for conditions on the bot's side of a call (e.g. after it read the answer)."""
         assert self._changed is not None
         async with asyncio.timeout(timeout):
             async with self._changed:
                 while not (value := condition()):
-                    await self._changed.wait()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), 0.05)
                 return value
 
     # -- Slack's side: signing and Socket Mode --------------------------------------------------
