@@ -37,6 +37,7 @@ class JobThread:
         self._interval = interval_s
         self._replies: deque[str | object] = deque()
         self._version = 0
+        self._summary = self.view.summary()
         self._wake = asyncio.Event()
         self._finished = False
 
@@ -51,7 +52,11 @@ class JobThread:
         if isinstance(event, JobFinished):
             self._replies.append(_FINAL)
             self._finished = True
-        self._version += 1
+        summary = self.view.summary()
+        if summary != self._summary:
+            # Only a visible change is worth one of the few edits Slack allows.
+            self._summary = summary
+            self._version += 1
         self._wake.set()
 
     def abandon(self) -> None:
