@@ -18,8 +18,10 @@ from bot.progress import TerminalProgress
 from bot.runtime import Runtime, runtime
 from bot.settings import Settings, load_settings
 from handlers import queries, render
+from handlers.cancel import cancel_job
 from handlers.provision import Caller, record_outcome, submit_create, submit_destroy
 from handlers.requests import (
+    CancelJob,
     CreateBobs,
     DestroyBobs,
     ListBobs,
@@ -124,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     job.add_argument("job_id", metavar="ID", help="a job id from `bob jobs`")
     job.set_defaults(handler=_job)
+
+    cancel = commands.add_parser(
+        "cancel", parents=[common], help="stop a job and undo what it did (any replica's job)"
+    )
+    cancel.add_argument("job_id", metavar="ID", help="a job id from `bob jobs`")
+    cancel.set_defaults(handler=_cancel)
     return parser
 
 
@@ -149,6 +157,16 @@ async def _jobs(args: argparse.Namespace, settings: Settings, store: SqlStore) -
 async def _job(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(ShowJob, job_id=args.job_id)
     print(render.render_job(*await queries.job_detail(store, request)))
+    return EXIT_OK
+
+
+async def _cancel(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    request = build(CancelJob, job_id=args.job_id)
+    job, accepted = await cancel_job(store, request, _caller(f"cancel {request.job_id}"))
+    if accepted:
+        print(f"job {job.id}: cancel requested; its runner stops and undoes it")
+    else:
+        print(f"job {job.id} is already {job.state.value}: nothing to cancel")
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from provisioning.records import NewJob
 from tests.bot.slack.harness import SlackBot, slack_bot, with_access
 from tests.fleets import make_fleet
 from tests.slack_fake import mention_event, sign, slash_body
@@ -164,3 +165,20 @@ async def test_a_refused_mention_is_answered_privately(bob):
 
     assert "UMALLORY" == ephemeral[0].params["user"]
     assert ephemeral[0].params["text"].startswith(":no_entry: you may not run `create`")
+
+
+async def test_cancel_records_the_request_for_the_jobs_runner(bob):
+    job = await bob.store.create_job(NewJob(kind="create"))
+
+    _, ack = await bob.command(f"cancel {job.id}", user="UALICE")
+
+    assert f"job {job.id}: cancel requested; it stops and undoes what it did" == ack["text"]
+    assert (await bob.store.get_job(job.id)).cancel_requested
+    entry = (await bob.audit())[-1]
+    assert (f"cancel {job.id}", "cancel-requested") == (entry.command, entry.outcome)
+
+
+async def test_cancelling_an_unknown_job_says_so(bob):
+    _, ack = await bob.command("cancel abcdef12", user="UALICE")
+
+    assert ":warning: no job with id 'abcdef12'" == ack["text"]
