@@ -50,9 +50,9 @@ class Story:
     audit: list[AuditEntry]
 
 
-# Each Bob's bootstrap takes as many seconds as its number: bob001 is ready after ~1 s,
-# bob003 after ~3 s, so the summary changes often enough to show how edits are paced.
-STAGGERED_BOOTSTRAP = ["sh", "-c", "sleep $(hostname | cut -c6)"]
+# Each Bob's bootstrap takes twice as many seconds as its number: bob001 is ready after ~2 s,
+# bob003 after ~6 s, so the summary changes often enough to show how edits are paced.
+STAGGERED_BOOTSTRAP = ["sh", "-c", "sleep $(( $(hostname | cut -c6) * 2 ))"]
 
 
 async def tell_the_story(info: SandboxInfo, directory: Path) -> Story:
