@@ -91,8 +91,8 @@ def _usage(message: str) -> str:
 
 
 async def _create(inv: Invocation, request: CreateBobs) -> Reply:
-    rt = inv.service.rt
-    job, plan = await submit_create(rt.settings.fleet, rt.store, request, inv.caller, rt.dns)
+    rt, dns = inv.service.rt, inv.service.submit_dns
+    job, plan = await submit_create(rt.settings.fleet, rt.store, request, inv.caller, dns)
     names = ", ".join(plan.names)
     return Reply(
         f"job {job.id}: creating {len(plan.names)} Bob{'s' if len(plan.names) != 1 else ''}"

@@ -18,6 +18,7 @@ from bot.slack.access import Gate
 from bot.slack.confirm import Confirmations
 from bot.slack.deliver import Poster
 from bot.slack.progress import UPDATE_INTERVAL_S, JobThread
+from bot.slack.transfers import SharedTransfers
 from handlers.provision import Caller, record_outcome
 from provisioning.errors import BobError
 
@@ -49,6 +50,8 @@ class BobService:
         self._background: set[asyncio.Task[Any]] = set()
         self._timers: set[asyncio.Task[None]] = set()
         self.accepting = True
+        # What submitting a create reads the zones through (see transfers.py).
+        self.submit_dns = SharedTransfers(rt.dns) if rt.dns is not None else None
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run ``work`` after the ack; its failure is logged, never lost."""
