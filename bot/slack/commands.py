@@ -7,6 +7,7 @@ runs only after the ack is sent.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from handlers.requests import (
 from provisioning.errors import BobError, UsageError
 
 SLASH = "/bob"
+log = logging.getLogger("bob.slack")
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,10 @@ async def handle(inv: Invocation) -> Reply:
         return Reply(f":warning: {exc}", ok=False)
     except BobError as exc:
         return Reply(f":x: {exc}", ok=False)
+    except Exception:
+        # Slack shows nothing useful for an unanswered command: always answer.
+        log.exception("slack.command_crashed text=%r user=%s", inv.text, inv.user)
+        return Reply(":x: bob failed on an internal error; it is in bob's log", ok=False)
 
 
 def _usage(message: str) -> str:

@@ -59,10 +59,13 @@ class JobThread:
             self._version += 1
         self._wake.set()
 
-    def abandon(self) -> None:
-        """The job stopped without finishing here (shutdown): say so, then stop delivering."""
+    def abandon(self, note: str) -> None:
+        """The job will not finish here: say ``note`` in the thread, then stop delivering.
+
+        Does nothing once the job's own end has been reported.
+        """
         if not self._finished:
-            self._replies.append("bob is stopping; this job will resume when it is back")
+            self._replies.append(note)
             self._finished = True
             self._wake.set()
 

@@ -89,18 +89,21 @@ class BobService:
         self._jobs[job_id] = asyncio.create_task(self._run(job_id, caller, thread))
 
     async def _run(self, job_id: str, caller: Caller, thread: JobThread | None) -> None:
+        note = "bob is stopping; this job will resume when it is back"
         try:
             final = await self.rt.runner.run(job_id)
             await record_outcome(self.rt.store, caller, final)
         except BobError as exc:
+            # Another replica holds it, or it cannot be rebuilt here: that replica reports it.
             log.warning("slack.job_not_run job=%s reason=%s", job_id, exc)
-        except asyncio.CancelledError:
-            if thread is not None:
-                thread.abandon()
-            raise
+            note = f"this job did not run here: {exc}"
+        except Exception:
+            log.exception("slack.job_crashed job=%s", job_id)
+            note = "this job stopped on an internal error; `bob resume` or a restart resumes it"
         finally:
             if thread is not None:
                 self.rt.bus.unsubscribe(thread)
+                thread.abandon(note)
             self._threads.pop(job_id, None)
             self._jobs.pop(job_id, None)
 

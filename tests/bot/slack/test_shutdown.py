@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -108,3 +109,17 @@ async def test_no_command_is_taken_once_stopping(rig):
     reply = await handle(Invocation(rig.service, "UALICE", "CBOBS", "jobs"))
 
     assert ("bob is restarting; try again in a minute", False) == (reply.text, reply.ok)
+
+
+async def test_a_job_another_replica_holds_is_left_to_it_and_the_thread_says_so(rig):
+    job = await rig.store.create_job(NewJob(kind=KIND, params=params(step("a"))))
+    await rig.store.claim_job(job.id, "other-replica", timedelta(minutes=1))
+
+    rig.service.start_job(job.id, CALLER, "CBOBS")
+    await asyncio.wait_for(rig.service.wait_idle(), 5)
+
+    parent = rig.fake.top_level("CBOBS")[0]
+    assert rig.fake.thread(parent.ts)[-1].text.startswith(
+        f"this job did not run here: job {job.id} is held by other-replica until"
+    )
+    assert [] == rig.world.calls
