@@ -129,3 +129,16 @@ async def test_destroying_bobs_that_do_not_exist_needs_no_confirmation(bob):
 
     assert "nothing to destroy: bob404 do not exist" == ack["text"]
     assert [] == bob.fake.top_level("CBOBS")
+
+
+async def test_an_admin_may_answer_for_the_requester(bob):
+    _, message = await ask_to_destroy(bob)
+
+    await bob.click(CANCEL_ACTION, buttons(message)[CANCEL_ACTION], user="UADMIN")
+    await bob.fake.wait_for(lambda: bob.fake.messages[message.ts].edits)
+
+    assert "cancelled by <@UADMIN>: nothing was done" in bob.fake.messages[message.ts].text
+    assert ("UADMIN", "cancelled") == (
+        (await bob.audit())[-1].actor,
+        (await bob.audit())[-1].outcome,
+    )

@@ -193,3 +193,19 @@ async def test_slack_down_mid_job_does_not_stop_the_job_and_the_summary_comes_la
     assert any(c.status == 503 for c in rig.fake.calls)
     assert rig.replies(thread)[-1].startswith(f"job {job.id}: scripted of 3 Bobs, succeeded")
     assert rig.parent(thread).startswith(f"job {job.id}: scripted of 3 Bobs, succeeded")
+
+
+async def test_every_message_has_blocks_and_a_plain_text_fallback(rig):
+    _, _, delivery = await rig.run(*three_bobs())
+    await asyncio.wait_for(delivery, 10)
+
+    sent = rig.fake.calls_to("chat.postMessage") + rig.fake.calls_to("chat.update")
+    assert [] == [c.method for c in sent if not c.params.get("text") or not c.params.get("blocks")]
+    sections = [
+        block["text"]["text"]
+        for call in sent
+        for block in call.params["blocks"]
+        if block["type"] == "section"
+    ]
+    assert sections
+    assert all(0 < len(text) <= 3000 for text in sections)
