@@ -23,8 +23,11 @@ def build_app(service: BobService, client: AsyncWebClient, signing_secret: str) 
             service, command["user_id"], command["channel_id"], command.get("text", "")
         )
         reply = await handle(inv)
-        await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-        _then(service, reply)
+        try:
+            await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        finally:
+            # A job already reserved must run even if the ack got lost on the way.
+            _then(service, reply)
 
     @app.event("app_mention")
     async def on_mention(ack: AsyncAck, event: dict[str, Any]) -> None:
