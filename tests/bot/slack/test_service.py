@@ -1,7 +1,7 @@
-"""Stopping bob serve: running jobs get a grace period, then stop journaled, resumable at once.
+"""The service behind the Bolt app: jobs it starts, how it stops, the confirmations' clock.
 
-The service runs a scripted job through the real runner and store; its thread goes to the
-fake Slack over HTTP.
+Stopping: running jobs get a grace period, then stop journaled, resumable at once. The service
+runs scripted jobs through the real runner and store; threads go to the fake Slack over HTTP.
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ import pytest
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.access import Gate
+from bot.slack.blocks import CONFIRM_ACTION
+from bot.slack.buttons import answer
 from bot.slack.commands import Invocation, handle
 from bot.slack.confirm import Confirmations
 from bot.slack.deliver import Poster
 from bot.slack.serve import SlackSecrets, web_client
 from bot.slack.service import BobService
 from handlers.provision import Caller
+from handlers.requests import DestroyBobs
 from provisioning.config.models import AccessControl
 from provisioning.jobs import JobRunner, ProgressBus
 from provisioning.records import JobState, NewJob, StepEvent
@@ -37,12 +40,21 @@ class NoGroups:
         return frozenset()
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class Rig:
     fake: FakeSlack
     store: SqlStore
     world: World
     service: BobService
+    clock: Clock
 
     def runner(self, owner: str) -> JobRunner:
         return JobRunner(self.store, scripted_kinds(self.world), ProgressBus(), owner=owner)
@@ -56,16 +68,17 @@ async def rig(tmp_path):
     bus = ProgressBus()
     runner = JobRunner(store, scripted_kinds(world), bus, owner="serving")
     settings = Settings(make_fleet(), "test", "unused", tmp_path)
+    clock = Clock()
     client = web_client(SlackSecrets(BOT_TOKEN, "", None, fake.api_url))
     service = BobService(
         Runtime(settings, store, None, bus, runner),
         Poster(client, first_backoff_s=0.05),
         Gate(AccessControl(), NoGroups()),
-        Confirmations(),
+        Confirmations(ttl_s=300, clock=clock),
         update_interval_s=0.1,
     )
     try:
-        yield Rig(fake, store, world, service)
+        yield Rig(fake, store, world, service, clock)
     finally:
         await store.close()
         await fake.stop()
@@ -123,3 +136,22 @@ async def test_a_job_another_replica_holds_is_left_to_it_and_the_thread_says_so(
         f"this job did not run here: job {job.id} is held by other-replica until"
     )
     assert [] == rig.world.calls
+
+
+async def test_a_click_after_expiry_is_refused_even_before_the_expiry_timer_ran(rig):
+    pending = rig.service.confirmations.add(
+        requester="UALICE",
+        channel="CBOBS",
+        command="destroy",
+        text="destroy bob001",
+        request=DestroyBobs(names=("bob001",)),
+        question="destroy bob001?",
+    )
+    rig.clock.now += 301
+
+    said = await answer(rig.service, CONFIRM_ACTION, pending.token, "UALICE", "CBOBS")
+
+    assert "This confirmation has expired. Nothing was done." == said
+    assert rig.service.confirmations.get(pending.token) is None
+    assert [] == await rig.store.list_jobs()
+    assert ["expired"] == [e.outcome for e in await rig.store.audit_log()]
