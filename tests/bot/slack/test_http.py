@@ -12,7 +12,7 @@ import pytest
 from provisioning.records import NewJob
 from tests.bot.slack.harness import SlackBot, slack_bot, with_access
 from tests.fleets import make_fleet
-from tests.slack_fake import mention_event, sign, slash_body
+from tests.slack_fake import button_body, mention_event, sign, slash_body
 
 
 @pytest.fixture
@@ -182,3 +182,18 @@ async def test_cancelling_an_unknown_job_says_so(bob):
     _, ack = await bob.command("cancel abcdef12", user="UALICE")
 
     assert ":warning: no job with id 'abcdef12'" == ack["text"]
+
+
+async def test_a_forged_button_click_is_refused_and_audited_with_what_it_claimed(bob):
+    body = button_body("bob_confirm", "some-token", user="UMALLORY")
+
+    status, _ = await bob.post(body, sign(body, secret="guessed"))
+
+    assert (401, True) == (status, await nothing_ran(bob))
+    entry = (await bob.audit())[-1]
+    assert ("unverified:UMALLORY", "CBOBS", "block_actions", "rejected") == (
+        entry.actor,
+        entry.origin,
+        entry.command,
+        entry.outcome,
+    )
