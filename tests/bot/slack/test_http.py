@@ -5,6 +5,7 @@ Every request here is signed like Slack signs it, except the ones that test the 
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -146,7 +147,7 @@ async def test_commands_of_other_branches_say_they_are_not_wired(bob):
 
 async def test_a_mention_in_plain_words_is_answered_in_its_thread(bob):
     event = mention_event("show bobs on host-a", user="USTRANGER")
-    body = __import__("json").dumps(event)
+    body = json.dumps(event)
     headers = sign(body) | {"Content-Type": "application/json"}
 
     status, _ = await bob.post(body, headers)
@@ -158,7 +159,7 @@ async def test_a_mention_in_plain_words_is_answered_in_its_thread(bob):
 
 
 async def test_a_refused_mention_is_answered_privately(bob):
-    body = __import__("json").dumps(mention_event("make 5 bobs", user="UMALLORY"))
+    body = json.dumps(mention_event("make 5 bobs", user="UMALLORY"))
 
     await bob.post(body, sign(body) | {"Content-Type": "application/json"})
     ephemeral = await bob.fake.wait_for(lambda: bob.fake.calls_to("chat.postEphemeral"))
