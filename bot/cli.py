@@ -11,15 +11,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import base_cli, hosts_cli, jenkins_cli, reconcile_cli, sandbox_cli
+from bot import base_cli, hosts_cli, jenkins_cli, reconcile_cli, sandbox_cli, serve_cli
 from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
 from bot.progress import TerminalProgress
 from bot.runtime import jenkins_controllers, runtime
 from bot.settings import Settings, load_settings
 from handlers import queries, render
+from handlers.cancel import cancel_job
 from handlers.jenkins import agents_of
 from handlers.provision import submit_create, submit_destroy
 from handlers.requests import (
+    CancelJob,
     CreateBobs,
     DestroyBobs,
     ListBobs,
@@ -130,12 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     hosts_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
     base_cli.add_parser(commands)
+    serve_cli.add_parser(commands)
 
     job = commands.add_parser(
         "job", parents=[common], help="one job's journal: every step, its outcome and timing"
     )
     job.add_argument("job_id", metavar="ID", help="a job id from `bob jobs`")
     job.set_defaults(handler=_job)
+
+    cancel = commands.add_parser(
+        "cancel", parents=[common], help="stop a job and undo what it did (any replica's job)"
+    )
+    cancel.add_argument("job_id", metavar="ID", help="a job id from `bob jobs`")
+    cancel.set_defaults(handler=_cancel)
     return parser
 
 
@@ -163,6 +172,16 @@ async def _jobs(args: argparse.Namespace, settings: Settings, store: SqlStore) -
 async def _job(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(ShowJob, job_id=args.job_id)
     print(render.render_job(*await queries.job_detail(store, request)))
+    return EXIT_OK
+
+
+async def _cancel(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    request = build(CancelJob, job_id=args.job_id)
+    job, accepted = await cancel_job(store, request, cli_caller(f"cancel {request.job_id}"))
+    if accepted:
+        print(f"job {job.id}: cancel requested; its runner stops and undoes it")
+    else:
+        print(f"job {job.id} is already {job.state.value}: nothing to cancel")
     return EXIT_OK
 
 

@@ -44,7 +44,9 @@ def dns_client(settings: Settings) -> DnsZoneClient | None:
 
 
 @asynccontextmanager
-async def runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]:
+async def runtime(
+    settings: Settings, store: SqlStore, owner: str = "bob-cli"
+) -> AsyncIterator[Runtime]:
     pool = HostPool(settings.fleet.hosts)
     dns = dns_client(settings)
     jenkins = jenkins_controllers(settings)
@@ -54,7 +56,7 @@ async def runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]
     bus = ProgressBus()
     bus.subscribe(HostHealthMonitor(store, settings.fleet.host_health))
     runner = JobRunner(
-        store, registry, bus, owner=unique_owner("bob-cli"), per_host_limit=PER_HOST_LIMIT
+        store, registry, bus, owner=unique_owner(owner), per_host_limit=PER_HOST_LIMIT
     )
     try:
         yield Runtime(settings, store, dns, bus, runner, jenkins, pool)

@@ -102,3 +102,7 @@ class RebuildBase(_Request):
 
     hosts: tuple[HostName, ...] = Field(default=(), max_length=100)
     parallel: int = Field(default=1, ge=1, le=16)
+
+
+class CancelJob(_Request):
+    job_id: JobId

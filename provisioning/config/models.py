@@ -383,9 +383,14 @@ class AccessRule(_Model):
 
 
 class AccessControl(_Model):
-    """Who may run which command. Read-only commands are open to everyone unless listed."""
+    """Who may run which command. Read-only commands are open to everyone unless listed.
+
+    A command that changes something and has no rule is refused to all but ``admins``, who may
+    also confirm or cancel anyone's destructive request.
+    """
 
     rules: dict[str, AccessRule] = Field(default_factory=dict)
+    admins: AccessRule = Field(default_factory=AccessRule)
 
     @model_validator(mode="after")
     def _known_commands(self) -> AccessControl:

@@ -1,0 +1,54 @@
+"""``bob serve``: the Slack bot, with the job runner in the same process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from bot.settings import load_settings
+from bot.slack.serve import ServeOptions, running_bot, secrets_from_env
+from provisioning.store import SqlStore
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP) and its jobs",
+        description=(
+            "Needs SLACK_BOT_TOKEN, and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET "
+            "(HTTP: Slack posts commands, events and button clicks to /slack/events). "
+            "Unfinished jobs resume at start-up; SIGTERM or Ctrl-C stops taking commands and "
+            "gives running jobs --grace seconds before they are journaled for the next start."
+        ),
+    )
+    serve.add_argument("--config", type=Path, metavar="PATH", default=argparse.SUPPRESS)
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
+    serve.add_argument(
+        "--grace", type=float, default=30.0, metavar="S", help="seconds jobs get at shutdown"
+    )
+    serve.set_defaults(bare_handler=_serve)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = load_settings(getattr(args, "config", None))
+    secrets = secrets_from_env(settings)
+    options = ServeOptions(host=args.host, port=args.port, grace_s=args.grace)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    store = await SqlStore.open(settings.database_url)
+    try:
+        async with running_bot(settings, store, secrets, options) as bot:
+            mode = "Socket Mode" if secrets.socket_mode else f"HTTP on {args.host}:{bot.port}"
+            print(f"bob serve: {mode}, config {settings.config_source}", flush=True)
+            await stop.wait()
+            print("bob serve: stopping", flush=True)
+    finally:
+        await store.close()
+    return 0

@@ -1,0 +1,91 @@
+"""Confirm and Cancel: posting a destructive plan, answering its buttons, expiring it.
+
+Only the requester or an admin may answer; any other click is refused and audited. An
+answer settles the confirmation exactly once, so two quick clicks cannot start two jobs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.slack import blocks
+from bot.slack.blocks import CONFIRM_ACTION
+from bot.slack.confirm import Pending
+from bot.slack.service import BobService
+from handlers.provision import Caller, submit_destroy
+from handlers.requests import DestroyBobs
+
+NO_LONGER_VALID = "This confirmation is no longer valid (answered, expired or bob restarted)."
+
+Confirmed = Callable[[BobService, Pending, Caller], Awaitable[str]]
+
+
+async def ask(service: BobService, pending: Pending, plan: str) -> None:
+    """Post the plan with its buttons, then expire it unless answered in time."""
+    pending.ts = await service.poster.post(
+        pending.channel,
+        f"{pending.question} — confirm in Slack to go ahead\n{plan}",
+        blocks.confirmation(pending.token, pending.question, plan, service.confirmations.ttl_s),
+    )
+    delay = max(pending.expires_at - service.confirmations.now(), 0.0)
+    service.after(delay, lambda: _expire(service, pending))
+
+
+async def _expire(service: BobService, pending: Pending) -> None:
+    if service.confirmations.settle(pending.token) is not None:
+        await _close(service, pending, "expired: nothing was done")
+        caller = Caller(pending.requester, "slack", pending.channel, pending.text)
+        await service.rt.store.audit(caller.entry("expired", "no confirmation in time"))
+
+
+async def answer(
+    service: BobService, action: str, token: str, user: str, channel: str
+) -> str | None:
+    """Act on a button click; what to tell the clicker privately, if anything."""
+    pending = service.confirmations.get(token)
+    if pending is None:
+        return NO_LONGER_VALID
+    caller = Caller(user, "slack", channel, f"{action} {pending.text}")
+    if user != pending.requester and not await service.gate.is_admin(user):
+        await service.rt.store.audit(caller.entry("refused", f"requested by {pending.requester}"))
+        return f"Only <@{pending.requester}> or an admin may answer this. Nothing was done."
+    if service.confirmations.expired(pending):
+        if service.confirmations.settle(token) is not None:
+            await _close(service, pending, "expired: nothing was done")
+            await service.rt.store.audit(caller.entry("expired", "clicked after expiry"))
+        return "This confirmation has expired. Nothing was done."
+    if service.confirmations.settle(token) is None:
+        return NO_LONGER_VALID
+    if action != CONFIRM_ACTION:
+        await service.rt.store.audit(caller.entry("cancelled"))
+        await _close(service, pending, f"cancelled by <@{user}>: nothing was done")
+        return None
+    await service.rt.store.audit(caller.entry("confirmed"))
+    outcome = await CONFIRMED[type(pending.request)](service, pending, caller)
+    await _close(service, pending, f"confirmed by <@{user}>: {outcome}")
+    return None
+
+
+async def _close(service: BobService, pending: Pending, outcome: str) -> None:
+    if pending.ts is not None:
+        await service.poster.update(
+            pending.channel,
+            pending.ts,
+            f"{pending.question}: {outcome}",
+            blocks.settled(pending.question, outcome),
+        )
+
+
+async def _destroy(service: BobService, pending: Pending, caller: Caller) -> str:
+    assert isinstance(pending.request, DestroyBobs)
+    rt = service.rt
+    job, gone = await submit_destroy(rt.settings.fleet, rt.store, pending.request, caller)
+    already = f" (already gone: {', '.join(gone)})" if gone else ""
+    if job is None:
+        return f"nothing to do{already}"
+    service.start_job(job.id, caller, pending.channel)
+    return f"job {job.id}{already}"
+
+
+CONFIRMED: dict[type[Any], Confirmed] = {DestroyBobs: _destroy}

@@ -1,0 +1,188 @@
+"""From command text to a reply: parse, check access, then one handler per request type.
+
+Every refusal and every invalid command leaves an audit row with the user, the channel and
+the text. Handlers return what to say in the ack; slow work goes in ``Reply.then``, which
+runs only after the ack is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from bot.slack.blocks import Block, code
+from bot.slack.buttons import ask
+from bot.slack.service import BobService
+from handlers import queries, render
+from handlers.cancel import cancel_job
+from handlers.parse import AttachBobs, CommandError, DetachBobs, Help, RebuildBase, help_text, parse
+from handlers.plans import dry_run_destroy, render_destroy_plan
+from handlers.provision import Caller, submit_create
+from handlers.requests import (
+    CancelJob,
+    CreateBobs,
+    DestroyBobs,
+    ListBobs,
+    ListJobs,
+    PlanCreate,
+    ShowJob,
+)
+from provisioning.errors import BobError, UsageError
+
+SLASH = "/bob"
+log = logging.getLogger("bob.slack")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    service: BobService
+    user: str
+    channel: str
+    text: str
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(actor=self.user, source="slack", origin=self.channel, command=self.text)
+
+    async def audit(self, outcome: str, detail: str | None = None) -> None:
+        await self.service.rt.store.audit(self.caller.entry(outcome, detail))
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    ok: bool = True
+    blocks: list[Block] | None = None
+    then: Coroutine[Any, Any, None] | None = None
+
+
+Handler = Callable[[Invocation, Any], Awaitable[Reply]]
+
+
+async def handle(inv: Invocation) -> Reply:
+    if not inv.service.accepting:
+        return Reply("bob is restarting; try again in a minute", ok=False)
+    try:
+        parsed = parse(inv.text)
+    except CommandError as exc:
+        await inv.audit("invalid", str(exc).splitlines()[0])
+        return Reply(_usage(str(exc)), ok=False)
+    decision = await inv.service.gate.check(parsed.command, inv.user)
+    if not decision.allowed:
+        await inv.audit("refused", decision.reason)
+        return Reply(f":no_entry: {decision.reason}. Nothing was done.", ok=False)
+    try:
+        return await DISPATCH[type(parsed.request)](inv, parsed.request)
+    except UsageError as exc:
+        return Reply(f":warning: {exc}", ok=False)
+    except BobError as exc:
+        return Reply(f":x: {exc}", ok=False)
+    except Exception:
+        # Slack shows nothing useful for an unanswered command: always answer.
+        log.exception("slack.command_crashed text=%r user=%s", inv.text, inv.user)
+        return Reply(":x: bob failed on an internal error; it is in bob's log", ok=False)
+
+
+def _usage(message: str) -> str:
+    # The parser speaks in command words; in Slack they follow the slash command.
+    return "\n".join(
+        f"usage: `{SLASH} {line.removeprefix('usage: ')}`" if line.startswith("usage: ") else line
+        for line in message.splitlines()
+    )
+
+
+# -- handlers -----------------------------------------------------------------------------------
+
+
+async def _create(inv: Invocation, request: CreateBobs) -> Reply:
+    rt, dns = inv.service.rt, inv.service.submit_dns
+    job, plan = await submit_create(rt.settings.fleet, rt.store, request, inv.caller, dns)
+    names = ", ".join(plan.names)
+    return Reply(
+        f"job {job.id}: creating {len(plan.names)} Bob{'s' if len(plan.names) != 1 else ''}"
+        f" ({names}); progress follows in the channel",
+        then=_start(inv, job.id),
+    )
+
+
+async def _start(inv: Invocation, job_id: str) -> None:
+    inv.service.start_job(job_id, inv.caller, inv.channel)
+
+
+async def _plan(inv: Invocation, request: PlanCreate) -> Reply:
+    rt = inv.service.rt
+    plan = await queries.dry_run_create(rt.settings.fleet, rt.store, request)
+    return Reply(code(render.render_plan(plan)))
+
+
+async def _destroy(inv: Invocation, request: DestroyBobs) -> Reply:
+    plan = await dry_run_destroy(inv.service.rt.store, request)
+    if not plan.doomed:
+        return Reply(render_destroy_plan(plan))
+    question = f"<@{inv.user}> asks to destroy {', '.join(b.name for b in plan.doomed)}"
+    pending = inv.service.confirmations.add(
+        requester=inv.user,
+        channel=inv.channel,
+        command="destroy",
+        text=inv.text,
+        request=request,
+        question=question,
+    )
+    await inv.audit("awaiting-confirmation", ", ".join(b.name for b in plan.doomed))
+    return Reply(
+        "destroy waits for a confirmation: press Confirm on the plan in the channel",
+        then=ask(inv.service, pending, render_destroy_plan(plan)),
+    )
+
+
+async def _list(inv: Invocation, request: ListBobs) -> Reply:
+    rt = inv.service.rt
+    overview = await queries.fleet_overview(rt.settings.fleet, rt.store, request)
+    return Reply(code(render.render_overview(overview)))
+
+
+async def _jobs(inv: Invocation, request: ListJobs) -> Reply:
+    return Reply(code(render.render_jobs(await queries.recent_jobs(inv.service.rt.store, request))))
+
+
+async def _job(inv: Invocation, request: ShowJob) -> Reply:
+    job, journal = await queries.job_detail(inv.service.rt.store, request)
+    return Reply(code(render.render_job(job, journal)))
+
+
+async def _cancel(inv: Invocation, request: CancelJob) -> Reply:
+    job, accepted = await cancel_job(inv.service.rt.store, request, inv.caller)
+    if not accepted:
+        return Reply(f"job {job.id} is already {job.state.value}; nothing to cancel")
+    # Stops a running step at once when the job runs in this process.
+    await inv.service.rt.runner.cancel(job.id)
+    return Reply(f"job {job.id}: cancel requested; it stops and undoes what it did")
+
+
+async def _help(inv: Invocation, request: Help) -> Reply:
+    return Reply(code(help_text(request.command)))
+
+
+def _not_wired(command: str) -> Handler:
+    async def answer(inv: Invocation, request: Any) -> Reply:
+        await inv.audit("not-wired", command)
+        return Reply(f"`{command}` is not wired in this build yet; nothing was done.", ok=False)
+
+    return answer
+
+
+DISPATCH: dict[type[Any], Handler] = {
+    CreateBobs: _create,
+    PlanCreate: _plan,
+    DestroyBobs: _destroy,
+    ListBobs: _list,
+    ListJobs: _jobs,
+    ShowJob: _job,
+    CancelJob: _cancel,
+    Help: _help,
+    AttachBobs: _not_wired("attach"),
+    DetachBobs: _not_wired("detach"),
+    RebuildBase: _not_wired("rebuild-base"),
+}

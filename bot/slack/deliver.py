@@ -1,0 +1,104 @@
+"""Posting to Slack so that nothing a job reports is lost to a 429 or an outage.
+
+The web client's own retry handlers absorb short rate limits; this layer retries whatever is
+left (a long 429, a 5xx, a refused connection) with capped backoff until Slack answers or the
+task is cancelled at shutdown. Errors that retrying cannot fix (``channel_not_found``,
+``invalid_auth``…) are logged and the message is dropped: the job never waits on Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.slack.blocks import Block
+
+log = logging.getLogger("bob.slack")
+
+FIRST_BACKOFF_S = 0.5
+MAX_BACKOFF_S = 30.0
+
+
+class Poster:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        first_backoff_s: float = FIRST_BACKOFF_S,
+        max_backoff_s: float = MAX_BACKOFF_S,
+    ) -> None:
+        self.client = client
+        self._first = first_backoff_s
+        self._max = max_backoff_s
+
+    async def post(
+        self, channel: str, text: str, blocks: list[Block], thread_ts: str | None = None
+    ) -> str | None:
+        """The new message's ts, or None if Slack refused it for good."""
+        response = await self._until_answered(
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+            ),
+        )
+        return None if response is None else str(response["ts"])
+
+    async def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> bool:
+        response = await self._until_answered(
+            "chat.update",
+            lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+        )
+        return response is not None
+
+    async def ephemeral(self, channel: str, user: str, text: str) -> bool:
+        response = await self._until_answered(
+            "chat.postEphemeral",
+            lambda: self.client.chat_postEphemeral(channel=channel, user=user, text=text),
+        )
+        return response is not None
+
+    async def _until_answered(
+        self, method: str, call: Callable[[], Awaitable[AsyncSlackResponse]]
+    ) -> AsyncSlackResponse | None:
+        backoff = self._first
+        while True:
+            try:
+                return await call()
+            except SlackApiError as exc:
+                wait = _retry_wait(exc.response)
+                if wait is None:
+                    log.error("slack.refused method=%s error=%s", method, api_error(exc))
+                    return None
+                log.warning("slack.retry method=%s status=%s", method, exc.response.status_code)
+                await asyncio.sleep(max(wait, backoff))
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                log.warning("slack.unreachable method=%s error=%r", method, exc)
+                await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._max)
+
+
+def api_error(exc: SlackApiError) -> str:
+    """Slack's error code (``channel_not_found``…), or the HTTP status when there is none."""
+    data = exc.response.data
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"HTTP {exc.response.status_code}"
+
+
+def _retry_wait(response: AsyncSlackResponse) -> float | None:
+    """Seconds to wait before retrying, or None when retrying cannot help."""
+    status: int = response.status_code
+    if status == 429:
+        headers: dict[str, Any] = response.headers
+        retry_after = headers.get("Retry-After") or headers.get("retry-after") or "1"
+        return float(retry_after)
+    if status >= 500:
+        return 0.0
+    return None

@@ -1,0 +1,133 @@
+"""``bob serve`` wired up: secrets from the environment, the runtime, the app, a front door.
+
+Socket Mode when the app-level token is set (no public URL needed), else HTTP with the
+signing secret. The runner lives in this process; unfinished jobs resume at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import runtime
+from bot.settings import Settings
+from bot.slack.access import Gate, SlackGroups
+from bot.slack.app import build_app
+from bot.slack.confirm import CONFIRM_TTL_S, Confirmations
+from bot.slack.deliver import FIRST_BACKOFF_S, Poster
+from bot.slack.progress import UPDATE_INTERVAL_S
+from bot.slack.server import FrontDoor, HttpDoor, SocketModeDoor
+from bot.slack.service import SHUTDOWN_GRACE_S, BobService
+from handlers.provision import Caller
+from provisioning.errors import ConfigError
+from provisioning.store import SqlStore
+
+log = logging.getLogger("bob.slack")
+
+# Overrides Slack's API address (an egress proxy, or a local fake Slack in tests).
+API_URL_ENV = "BOB_SLACK_API_URL"
+RATE_LIMIT_RETRIES = 5
+# Slack must answer a Web API call within this; a hung call would hold a thread's updates.
+API_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class SlackSecrets:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None
+    api_url: str | None = None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+
+def secrets_from_env(settings: Settings, environ: Mapping[str, str] = os.environ) -> SlackSecrets:
+    names = settings.fleet.slack
+    bot_token = environ.get(names.bot_token_env, "")
+    if not bot_token:
+        raise ConfigError(f"set {names.bot_token_env} to the bot's token (xoxb-…)")
+    app_token = environ.get(names.app_token_env) or None
+    signing_secret = environ.get(names.signing_secret_env, "")
+    if app_token is None and not signing_secret:
+        raise ConfigError(
+            f"set {names.app_token_env} for Socket Mode, or {names.signing_secret_env} for HTTP"
+        )
+    return SlackSecrets(bot_token, signing_secret, app_token, environ.get(API_URL_ENV) or None)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    grace_s: float = SHUTDOWN_GRACE_S
+    confirm_ttl_s: float = CONFIRM_TTL_S
+    update_interval_s: float = UPDATE_INTERVAL_S
+    retry_backoff_s: float = FIRST_BACKOFF_S
+
+
+@dataclass
+class RunningBot:
+    service: BobService
+    door: FrontDoor
+
+    @property
+    def port(self) -> int | None:
+        return self.door.port if isinstance(self.door, HttpDoor) else None
+
+
+def web_client(secrets: SlackSecrets) -> AsyncWebClient:
+    client = AsyncWebClient(
+        token=secrets.bot_token,
+        base_url=secrets.api_url or AsyncWebClient.BASE_URL,
+        timeout=API_TIMEOUT_S,
+    )
+    client.retry_handlers.append(
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
+    )
+    return client
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings, store: SqlStore, secrets: SlackSecrets, options: ServeOptions
+) -> AsyncIterator[RunningBot]:
+    """The bot taking commands until the block exits; then a graceful stop."""
+    async with runtime(settings, store, owner="bob-serve") as rt:
+        client = web_client(secrets)
+        service = BobService(
+            rt,
+            Poster(client, first_backoff_s=options.retry_backoff_s),
+            Gate(settings.fleet.access, SlackGroups(client)),
+            Confirmations(options.confirm_ttl_s),
+            update_interval_s=options.update_interval_s,
+        )
+        app = build_app(service, client, secrets.signing_secret)
+
+        async def audit_rejection(user: str, channel: str, text: str, why: str) -> None:
+            caller = Caller(f"unverified:{user}", "slack", channel, text)
+            await store.audit(caller.entry("rejected", why))
+
+        door: FrontDoor
+        if secrets.app_token is not None:
+            door = SocketModeDoor(app, secrets.app_token)
+        else:
+            door = HttpDoor(app, audit_rejection, options.host, options.port)
+        await door.open()
+        try:
+            resumed = await service.resume(settings.fleet.slack.channel)
+            if resumed:
+                log.info("slack.resumed jobs=%s", ",".join(resumed))
+            yield RunningBot(service, door)
+        finally:
+            # Stop taking commands first, then let the jobs finish or journal their stop.
+            service.accepting = False
+            await door.close()
+            await service.shutdown(options.grace_s)

@@ -1,0 +1,146 @@
+"""Jobs started from Slack run here, in the bot's own process, each with its thread.
+
+The service keeps a reference to every task it starts (asyncio keeps only weak ones), resumes
+unfinished jobs at start-up, and shuts down in order: the front door stops taking commands
+first (see serve.py), then running jobs get ``grace_s`` to finish; what is still running is
+cancelled, which the runner turns into a journaled stop that the next start resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bot.runtime import Runtime
+from bot.slack.access import Gate
+from bot.slack.confirm import Confirmations
+from bot.slack.deliver import Poster
+from bot.slack.progress import UPDATE_INTERVAL_S, JobThread
+from bot.slack.transfers import SharedTransfers
+from handlers.provision import Caller, record_outcome
+from provisioning.errors import BobError
+
+log = logging.getLogger("bob.slack")
+
+SHUTDOWN_GRACE_S = 30.0
+# After the jobs stop, how long their last words may take to reach Slack.
+DELIVERY_GRACE_S = 5.0
+
+
+class BobService:
+    def __init__(
+        self,
+        rt: Runtime,
+        poster: Poster,
+        gate: Gate,
+        confirmations: Confirmations,
+        *,
+        update_interval_s: float = UPDATE_INTERVAL_S,
+    ) -> None:
+        self.rt = rt
+        self.poster = poster
+        self.gate = gate
+        self.confirmations = confirmations
+        self._interval = update_interval_s
+        self._jobs: dict[str, asyncio.Task[None]] = {}
+        self._threads: dict[str, JobThread] = {}
+        self._deliveries: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._timers: set[asyncio.Task[None]] = set()
+        self.accepting = True
+        # What submitting a create reads the zones through (see transfers.py).
+        self.submit_dns = SharedTransfers(rt.dns) if rt.dns is not None else None
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` after the ack; its failure is logged, never lost."""
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def after(self, delay_s: float, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``work`` in ``delay_s`` unless bob stops first (expiry timers)."""
+
+        async def later() -> None:
+            await asyncio.sleep(delay_s)
+            await work()
+
+        task = asyncio.create_task(later())
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("slack.background_failed", exc_info=exc)
+
+    def start_job(self, job_id: str, caller: Caller, channel: str | None) -> None:
+        """Run the job now, reporting to ``channel`` (no thread when None)."""
+        thread = None
+        if channel is not None:
+            thread = JobThread(self.poster, channel, job_id, interval_s=self._interval)
+            self._threads[job_id] = thread
+            # Subscribed before the runner starts, so JobStarted is never missed.
+            self.rt.bus.subscribe(thread)
+            delivery = asyncio.create_task(thread.deliver())
+            self._deliveries.add(delivery)
+            delivery.add_done_callback(self._deliveries.discard)
+        self._jobs[job_id] = asyncio.create_task(self._run(job_id, caller, thread))
+
+    async def _run(self, job_id: str, caller: Caller, thread: JobThread | None) -> None:
+        note = "bob is stopping; this job will resume when it is back"
+        try:
+            final = await self.rt.runner.run(job_id)
+            await record_outcome(self.rt.store, caller, final)
+        except BobError as exc:
+            # Another replica holds it, or it cannot be rebuilt here: that replica reports it.
+            log.warning("slack.job_not_run job=%s reason=%s", job_id, exc)
+            note = f"this job did not run here: {exc}"
+        except Exception:
+            log.exception("slack.job_crashed job=%s", job_id)
+            note = "this job stopped on an internal error; `bob resume` or a restart resumes it"
+        finally:
+            if thread is not None:
+                self.rt.bus.unsubscribe(thread)
+                thread.abandon(note)
+            self._threads.pop(job_id, None)
+            self._jobs.pop(job_id, None)
+
+    async def resume(self, channel: str | None) -> list[str]:
+        """Start every unfinished job no live runner holds; their ids."""
+        resumed = []
+        for job in await self.rt.store.unfinished_jobs():
+            if job.id in self._jobs:
+                continue
+            caller = Caller(job.requested_by, "slack", "resume", f"resume {job.id}")
+            self.start_job(job.id, caller, channel)
+            resumed.append(job.id)
+        return resumed
+
+    def thread(self, job_id: str) -> JobThread | None:
+        return self._threads.get(job_id)
+
+    async def wait_idle(self) -> None:
+        """Until every job has finished and its thread is delivered (tests, shutdown)."""
+        while self._jobs or self._deliveries or self._background:
+            await asyncio.gather(
+                *self._jobs.values(), *self._deliveries, *self._background, return_exceptions=True
+            )
+
+    async def shutdown(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        self.accepting = False
+        await _settle(list(self._timers), 0)
+        await _settle(list(self._background), grace_s)
+        await _settle(list(self._jobs.values()), grace_s)
+        await _settle(list(self._deliveries), DELIVERY_GRACE_S)
+
+
+async def _settle(tasks: list[asyncio.Task[Any]], grace_s: float) -> None:
+    """Wait up to ``grace_s`` for the tasks, then cancel what is left and wait for that."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=grace_s)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)

@@ -1,0 +1,289 @@
+"""One text grammar for chat commands and mentions, producing the requests the CLI builds.
+
+    create [N] [on HOST] [--dry-run]        attach N to CONTROLLER LABEL [--dry-run]
+    detach NAME…                            destroy NAME…
+    rebuild-base [HOST…|all] [--dry-run]    list [HOST]    jobs    job ID    cancel ID
+    help [COMMAND]
+
+Mentions may say the same in plain words ("make 5 bobs on host-b", "rebuild the base on
+host-a"); a phrase is rewritten into the command form above and parsed by the same rules, so
+both validate identically. Every problem is a UsageError carrying the usage line to show.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from handlers.requests import (
+    CancelJob,
+    CreateBobs,
+    DestroyBobs,
+    HostName,
+    ListBobs,
+    ListJobs,
+    PlanCreate,
+    ShowJob,
+    _Request,
+    build,
+)
+from provisioning.config.models import JenkinsLabel
+from provisioning.core.plan import MAX_BATCH
+from provisioning.errors import UsageError
+
+# -- requests whose handlers live on other branches (wired when those land) -------------------
+
+
+class AttachBobs(_Request):
+    count: int = Field(ge=1, le=MAX_BATCH)
+    controller: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    label: JenkinsLabel
+    dry_run: bool = False
+
+
+class DetachBobs(_Request):
+    names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class RebuildBase(_Request):
+    """``hosts`` empty means every host."""
+
+    hosts: tuple[HostName, ...] = ()
+    dry_run: bool = False
+
+
+class Help(_Request):
+    command: str | None = None
+
+
+# -- the grammar --------------------------------------------------------------------------------
+
+USAGE = {
+    "create": ("create [N] [on HOST] [--dry-run]", "make N Bobs (default 1)"),
+    "attach": ("attach N to CONTROLLER LABEL [--dry-run]", "register N free Bobs as agents"),
+    "detach": ("detach NAME…", "remove Bobs from their Jenkins controller"),
+    "destroy": ("destroy NAME…", "stop and remove Bobs (asks for confirmation)"),
+    "rebuild-base": ("rebuild-base [HOST…|all] [--dry-run]", "rebuild the base Bobs clone from"),
+    "list": ("list [HOST]", "Bobs by host and disk, with free room"),
+    "jobs": ("jobs", "recent jobs"),
+    "job": ("job ID", "one job's steps and timings"),
+    "cancel": ("cancel ID", "stop a job and undo what it did"),
+    "help": ("help [COMMAND]", "this help"),
+}
+DRY_RUN = "--dry-run"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A valid request and the command name access rules are written against."""
+
+    command: str
+    request: BaseModel
+
+
+class CommandError(UsageError):
+    """Input that is not a valid command; ``command`` is the one it was meant to be, if known."""
+
+    def __init__(self, message: str, command: str | None = None) -> None:
+        super().__init__(message)
+        self.command = command
+
+
+def parse(text: str) -> Parsed:
+    """The request ``text`` asks for, or a CommandError saying what would be valid."""
+    words = _rewrite_phrase(_clean(text)).split()
+    if not words:
+        return Parsed("help", Help())
+    name, args = words[0].lower(), words[1:]
+    parser = _PARSERS.get(name)
+    if parser is None:
+        raise CommandError(_unknown(name))
+    try:
+        return parser(args)
+    except UsageError as exc:
+        raise CommandError(f"{exc}\nusage: {USAGE[name][0]}", name) from exc
+
+
+def help_text(command: str | None = None) -> str:
+    if command is not None and command in USAGE:
+        usage, what = USAGE[command]
+        return f"{usage}\n  {what}"
+    return "commands:\n" + "\n".join(f"  {u:<42} {w}" for u, w in USAGE.values())
+
+
+def closest_command(word: str) -> str | None:
+    matches = difflib.get_close_matches(word.lower(), list(USAGE), n=1, cutoff=0.5)
+    return matches[0] if matches else None
+
+
+def _unknown(word: str) -> str:
+    guess = closest_command(word)
+    hint = f" Did you mean `{USAGE[guess][0]}`?" if guess else ""
+    return f"I don't know `{word}`.{hint}\n{help_text()}"
+
+
+# Slack wraps mentions, channels and links in <...>; none of them is part of a command.
+_SLACK_MARKUP = re.compile(r"<[@#!][^>]*>")
+
+
+def _clean(text: str) -> str:
+    # Phones and Slack turn "--" into an em or en dash.
+    return _SLACK_MARKUP.sub(" ", text).replace("—", "--").replace("–", "--").strip()
+
+
+_NUMBER_WORDS = {
+    word: str(n)
+    for n, words in enumerate(
+        (["zero"], ["a", "an", "one"], ["two"], ["three"], ["four"], ["five"], ["six"],
+         ["seven"], ["eight"], ["nine"], ["ten"])
+    )
+    for word in words
+}  # fmt: skip
+_PHRASES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(
+            r"^(?:please\s+)?(?:make|create|build|spin\s+up)\s+(?:me\s+)?(?P<n>\S+\s+)?"
+            r"(?:new\s+)?bobs?(?:\s+on\s+(?P<host>\S+))?(?P<rest>(?:\s+--\S+)*)[.!]?$",
+            re.IGNORECASE,
+        ),
+        lambda m: " ".join(
+            ["create", _NUMBER_WORDS.get((m["n"] or "1").strip().lower(), (m["n"] or "").strip())]
+            + (["on", m["host"]] if m["host"] else [])
+            + m["rest"].split()
+        ),
+    ),
+    (
+        re.compile(
+            r"^(?:please\s+)?rebuild\s+the\s+base(?:\s+on\s+(?P<hosts>.+?))?[.!]?$", re.IGNORECASE
+        ),
+        lambda m: "rebuild-base " + re.sub(r",|\band\b", " ", m["hosts"] or ""),
+    ),
+    (
+        re.compile(r"^(?:list|show)(?:\s+(?:the|all|my))?\s+bobs?(?P<rest>.*)$", re.IGNORECASE),
+        lambda m: "list" + m["rest"].replace(" on ", " "),
+    ),
+    (re.compile(r"^(?:show\s+)?(?:recent\s+)?jobs$", re.IGNORECASE), lambda m: "jobs"),
+)
+
+
+def _rewrite_phrase(text: str) -> str:
+    for pattern, rewrite in _PHRASES:
+        if match := pattern.match(text):
+            return rewrite(match)
+    return text
+
+
+def _flag(args: list[str]) -> tuple[list[str], bool]:
+    """``args`` without ``--dry-run``, and whether it was there; any other flag is an error."""
+    unknown = [a for a in args if a.startswith("--") and a != DRY_RUN]
+    if unknown:
+        raise UsageError(f"unknown option {unknown[0]}")
+    return [a for a in args if a != DRY_RUN], DRY_RUN in args
+
+
+def _count(word: str) -> int | str:
+    # A non-number reaches pydantic unchanged, so the message is the CLI's.
+    return int(word) if word.isdigit() else word
+
+
+def _create(args: list[str]) -> Parsed:
+    args, dry_run = _flag(args)
+    count: int | str = 1
+    host: str | None = None
+    if args and args[0].lower() != "on":
+        count, args = _count(args[0]), args[1:]
+    if args:
+        if len(args) != 2 or args[0].lower() != "on":
+            raise UsageError(f"unexpected {' '.join(args)!r}")
+        host = args[1]
+    if dry_run:
+        return Parsed("plan", build(PlanCreate, count=count, host=host))
+    return Parsed("create", build(CreateBobs, count=count, host=host))
+
+
+def _attach(args: list[str]) -> Parsed:
+    args, dry_run = _flag(args)
+    if len(args) == 5 and args[1].lower() == "bobs":  # "attach 3 bobs to ci-main heavy"
+        args = [args[0], *args[2:]]
+    if len(args) != 4 or args[1].lower() != "to":
+        raise UsageError("attach needs a count, a controller and a label")
+    count, _, controller, label = args
+    return Parsed(
+        "attach",
+        build(AttachBobs, count=_count(count), controller=controller, label=label, dry_run=dry_run),
+    )
+
+
+def _names(kind: type[DestroyBobs] | type[DetachBobs], args: list[str]) -> BaseModel:
+    if options := [a for a in args if a.startswith("--")]:
+        raise UsageError(f"unknown option {options[0]}")
+    names = tuple(n for a in args for n in a.split(",") if n)
+    if not names:
+        raise UsageError("name at least one Bob")
+    return build(kind, names=names)
+
+
+def _destroy(args: list[str]) -> Parsed:
+    return Parsed("destroy", _names(DestroyBobs, args))
+
+
+def _detach(args: list[str]) -> Parsed:
+    return Parsed("detach", _names(DetachBobs, args))
+
+
+def _rebuild_base(args: list[str]) -> Parsed:
+    args, dry_run = _flag(args)
+    hosts = () if [a.lower() for a in args] in ([], ["all"]) else tuple(args)
+    return Parsed("rebuild-base", build(RebuildBase, hosts=hosts, dry_run=dry_run))
+
+
+def _list(args: list[str]) -> Parsed:
+    if len(args) > 1:
+        raise UsageError("list takes at most one host")
+    return Parsed("list", build(ListBobs, host=args[0] if args else None))
+
+
+def _no_args(name: str, kind: type[ListJobs]) -> Callable[[list[str]], Parsed]:
+    def parse_it(args: list[str]) -> Parsed:
+        if args:
+            raise UsageError(f"{name} takes no arguments")
+        return Parsed(name, build(kind))
+
+    return parse_it
+
+
+def _one_id(name: str, kind: type[ShowJob] | type[CancelJob]) -> Callable[[list[str]], Parsed]:
+    def parse_it(args: list[str]) -> Parsed:
+        if len(args) != 1:
+            raise UsageError(f"{name} needs exactly one job id")
+        return Parsed(name, build(kind, job_id=args[0]))
+
+    return parse_it
+
+
+def _help(args: list[str]) -> Parsed:
+    if len(args) > 1:
+        raise UsageError("help takes at most one command")
+    command = args[0].lower() if args else None
+    if command is not None and command not in USAGE:
+        raise UsageError(_unknown(command))
+    return Parsed("help", Help(command=command))
+
+
+_PARSERS: dict[str, Callable[[list[str]], Parsed]] = {
+    "create": _create,
+    "attach": _attach,
+    "detach": _detach,
+    "destroy": _destroy,
+    "rebuild-base": _rebuild_base,
+    "list": _list,
+    "jobs": _no_args("jobs", ListJobs),
+    "job": _one_id("job", ShowJob),
+    "cancel": _one_id("cancel", CancelJob),
+    "help": _help,
+}

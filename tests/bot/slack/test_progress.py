@@ -1,0 +1,211 @@
+"""A job's Slack thread, fed by the real job runner and delivered over HTTP to the fake Slack.
+
+The jobs are scripted (tests/provisioning/jobs/scripted.py) so a test can make steps slow or
+failing at will; everything between the runner and Slack is bob's real code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.slack.deliver import Poster
+from bot.slack.progress import JobThread
+from bot.slack.serve import RATE_LIMIT_RETRIES, SlackSecrets, web_client
+from provisioning.jobs import JobRunner, ProgressBus
+from provisioning.records import JobRecord, JobState, NewJob, StepEvent
+from provisioning.store import SqlStore
+from tests.provisioning.jobs.scripted import KIND, World, params, scripted_kinds, step
+from tests.slack_fake import BOT_TOKEN, FakeSlack
+
+CHANNEL = "CBOBS"
+
+
+@dataclass
+class Rig:
+    fake: FakeSlack
+    store: SqlStore
+    runner: JobRunner
+    bus: ProgressBus
+    poster: Poster
+
+    async def run(
+        self, *steps: dict[str, Any], interval_s: float = 0.2
+    ) -> tuple[JobRecord, JobThread, asyncio.Task[None]]:
+        """Run a scripted job with a thread; the job's final record once it has finished
+        (its thread may still be delivering)."""
+        job = await self.store.create_job(NewJob(kind=KIND, params=params(*steps)))
+        thread = JobThread(self.poster, CHANNEL, job.id, interval_s=interval_s)
+        self.bus.subscribe(thread)
+        delivery = asyncio.create_task(thread.deliver())
+        return await self.runner.run(job.id), thread, delivery
+
+    def parent(self, thread: JobThread) -> str:
+        assert thread.ts is not None
+        return self.fake.messages[thread.ts].text
+
+    def replies(self, thread: JobThread) -> list[str]:
+        assert thread.ts is not None
+        return [m.text for m in self.fake.thread(thread.ts)]
+
+
+@pytest.fixture
+async def rig(tmp_path) -> AsyncIterator[Rig]:
+    fake = await FakeSlack().start()
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/bob.db")
+    client = web_client(SlackSecrets(BOT_TOKEN, "", None, fake.api_url))
+    bus = ProgressBus()
+    runner = JobRunner(store, scripted_kinds(World()), bus, owner="test")
+    try:
+        yield Rig(fake, store, runner, bus, Poster(client, first_backoff_s=0.05))
+    finally:
+        await store.close()
+        await fake.stop()
+
+
+def three_bobs(delay: float = 0.05) -> list[dict[str, Any]]:
+    return [
+        step(f"{what}-{bob}", lane=bob, host="host-a", delay=delay)
+        for bob in ("bob001", "bob002", "bob003")
+        for what in ("clone", "start")
+    ]
+
+
+async def test_the_parent_ends_with_the_final_state_and_a_full_bar(rig):
+    job, thread, delivery = await rig.run(*three_bobs())
+    await asyncio.wait_for(delivery, 10)
+
+    assert JobState.SUCCEEDED == job.state
+    assert [
+        f"job {job.id}: scripted of 3 Bobs, succeeded",
+        f"{'█' * 20} 100%",
+        "bob001     done             host-a",
+        "bob002     done             host-a",
+        "bob003     done             host-a",
+    ] == rig.parent(thread).splitlines()
+
+
+async def test_each_bob_done_is_a_thread_reply_and_the_last_reply_has_the_timings(rig):
+    job, thread, delivery = await rig.run(*three_bobs())
+    await asyncio.wait_for(delivery, 10)
+
+    replies = rig.replies(thread)
+    assert 4 == len(replies)
+    assert {
+        ":white_check_mark: bob001 done on host-a",
+        ":white_check_mark: bob002 done on host-a",
+        ":white_check_mark: bob003 done on host-a",
+    } == {r.rsplit(" (", 1)[0] for r in replies[:3]}
+    final = replies[-1].splitlines()
+    assert f"job {job.id}: scripted of 3 Bobs, succeeded in" in final[0]
+    assert "done: bob001, bob002, bob003" == final[1]
+    assert final[2].startswith("bob001 (done): clone-bob001 0.")
+    assert "start-bob001 0." in final[2]
+
+
+async def test_summary_edits_are_coalesced_to_one_per_interval(rig):
+    slow = [step(f"s{i}", lane=f"bob00{i % 3}", host="host-a", delay=0.06) for i in range(24)]
+
+    job, _, delivery = await rig.run(*slow, interval_s=0.3)
+    await asyncio.wait_for(delivery, 10)
+
+    updates = rig.fake.calls_to("chat.update")
+    gaps = [b.at - a.at for a, b in itertools.pairwise(updates)]
+    assert gaps
+    assert min(gaps) >= 0.3
+    # 48 step events would be 48 edits without coalescing.
+    assert len(updates) < 15
+    assert f"job {job.id}: scripted of 3 Bobs, succeeded" in updates[-1].params["text"]
+
+
+async def test_a_429_on_chat_update_is_retried_after_retry_after(rig):
+    rig.fake.fail("chat.update", times=1, retry_after=1)
+
+    job, thread, delivery = await rig.run(*three_bobs())
+    await asyncio.wait_for(delivery, 15)
+
+    statuses = [c.status for c in rig.fake.calls_to("chat.update", ok_only=False)]
+    refused, retried = rig.fake.calls_to("chat.update", ok_only=False)[:2]
+    assert 429 == statuses[0]
+    assert 200 in statuses[1:]
+    assert retried.at - refused.at >= 1.0
+    assert rig.parent(thread).startswith(f"job {job.id}: scripted of 3 Bobs, succeeded")
+
+
+async def test_a_rate_limit_longer_than_the_clients_retries_still_delivers_the_last_state(rig):
+    rig.fake.fail("chat.update", times=RATE_LIMIT_RETRIES + 3, retry_after=0)
+
+    job, thread, delivery = await rig.run(*three_bobs())
+    await asyncio.wait_for(delivery, 15)
+
+    assert RATE_LIMIT_RETRIES + 3 == len(
+        [c for c in rig.fake.calls_to("chat.update", ok_only=False) if c.status == 429]
+    )
+    assert rig.parent(thread).startswith(f"job {job.id}: scripted of 3 Bobs, succeeded")
+
+
+async def test_a_failure_names_host_step_and_stderr_and_the_summary_says_what_was_undone(rig):
+    steps = [
+        step("clone-bob001", lane="bob001", host="host-a"),
+        step(
+            "start-bob001",
+            lane="bob001",
+            host="host-a",
+            fail="lxc-start exited 1",
+            stderr="lxc-start: Failed to setup cgroup limits",
+        ),
+    ]
+
+    job, thread, delivery = await rig.run(*steps)
+    await asyncio.wait_for(delivery, 10)
+
+    assert JobState.FAILED == job.state
+    replies = rig.replies(thread)
+    failure = next(r for r in replies if r.startswith(":x:"))
+    assert failure.startswith(":x: bob001 failed at `start-bob001` on host-a:")
+    assert "stderr: lxc-start: Failed to setup cgroup limits" in failure
+    assert any(r.startswith(":warning: undoing what was done") for r in replies)
+    assert "undone: bob001 start-bob001, bob001 clone-bob001" == replies[-1].splitlines()[-1]
+
+
+async def test_slack_down_mid_job_does_not_stop_the_job_and_the_summary_comes_later(rig):
+    job_steps = three_bobs(delay=0.1)
+    job_record = await rig.store.create_job(NewJob(kind=KIND, params=params(*job_steps)))
+    thread = JobThread(rig.poster, CHANNEL, job_record.id, interval_s=0.2)
+    rig.bus.subscribe(thread)
+    delivery = asyncio.create_task(thread.deliver())
+    await rig.fake.wait_for(lambda: thread.ts)
+    rig.fake.down = True
+
+    job = await asyncio.wait_for(rig.runner.run(job_record.id), 10)
+    journal = await rig.store.journal(job.id)
+    down_while_job_ran = not delivery.done()
+    rig.fake.down = False
+    await asyncio.wait_for(delivery, 10)
+
+    assert (JobState.SUCCEEDED, True) == (job.state, down_while_job_ran)
+    assert 6 == len([e for e in journal if e.event is StepEvent.SUCCEEDED])
+    assert any(c.status == 503 for c in rig.fake.calls)
+    assert rig.replies(thread)[-1].startswith(f"job {job.id}: scripted of 3 Bobs, succeeded")
+    assert rig.parent(thread).startswith(f"job {job.id}: scripted of 3 Bobs, succeeded")
+
+
+async def test_every_message_has_blocks_and_a_plain_text_fallback(rig):
+    _, _, delivery = await rig.run(*three_bobs())
+    await asyncio.wait_for(delivery, 10)
+
+    sent = rig.fake.calls_to("chat.postMessage") + rig.fake.calls_to("chat.update")
+    assert [] == [c.method for c in sent if not c.params.get("text") or not c.params.get("blocks")]
+    sections = [
+        block["text"]["text"]
+        for call in sent
+        for block in call.params["blocks"]
+        if block["type"] == "section"
+    ]
+    assert sections
+    assert all(0 < len(text) <= 3000 for text in sections)

@@ -1,0 +1,123 @@
+"""``bob serve`` as operators run it: a process that takes signed commands over HTTP, resumes
+unfinished jobs when it starts, and stops cleanly on SIGTERM. Slack is the local fake."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from provisioning.pipeline.kinds import DESTROY
+from provisioning.records import JobState, NewJob
+from provisioning.store import SqlStore
+from tests.ports import free_port
+from tests.slack_fake import BOT_TOKEN, SIGNING_SECRET, FakeSlack, sign, slash_body
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "config" / "example.yaml"
+BOB = Path(sys.executable).parent / "bob"
+
+
+@pytest.fixture
+async def fake():
+    slack = await FakeSlack().start()
+    yield slack
+    await slack.stop()
+
+
+def serve_env(state_dir: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": "/usr/bin:/bin",
+        "BOB_STATE_DIR": str(state_dir),
+        "BOB_CONFIG": str(EXAMPLE),
+        "BOB_SLACK_API_URL": fake.api_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        # The example config has a DNS section; nothing here reaches its server.
+        "BOB_DNS_TSIG_SECRET": "c2VjcmV0LW5vdC11c2Vk",
+        **extra,
+    }
+
+
+async def unfinished_job(state_dir: Path) -> str:
+    """A job a crashed bob left pending: a destroy with nothing left to do."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{state_dir / 'bob.db'}")
+    try:
+        job = await store.create_job(NewJob(kind=DESTROY, params={"bobs": []}))
+        return job.id
+    finally:
+        await store.close()
+
+
+async def job_state(state_dir: Path, job_id: str) -> JobState:
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{state_dir / 'bob.db'}")
+    try:
+        return (await store.get_job(job_id)).state
+    finally:
+        await store.close()
+
+
+async def started(process: asyncio.subprocess.Process) -> str:
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), 20)
+    return line.decode().strip()
+
+
+async def test_serve_answers_resumes_and_stops_on_sigterm(tmp_path, fake):
+    state_dir, port = tmp_path / "state", free_port()
+    job_id = await unfinished_job(state_dir)
+    env = serve_env(state_dir, fake, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    process = await asyncio.create_subprocess_exec(
+        BOB, "serve", "--port", str(port), "--grace", "2", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        banner = await started(process)
+        body = slash_body("help list")
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=3)) as session,
+            session.post(
+                f"http://127.0.0.1:{port}/slack/events", data=body, headers=sign(body)
+            ) as response,
+        ):
+            answer = json.loads(await response.text())
+        resumed = await fake.wait_for(lambda: fake.calls_to("chat.postMessage"))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 20)
+
+    assert f"bob serve: HTTP on 127.0.0.1:{port}, config {EXAMPLE}" == banner
+    assert "```list [HOST]\n  Bobs by host and disk, with free room```" == answer["text"]
+    assert "#bob" == resumed[0].params["channel"]
+    assert JobState.SUCCEEDED == await job_state(state_dir, job_id)
+    assert 0 == code
+
+
+async def test_serve_without_a_token_says_which_variable_to_set(tmp_path, fake):
+    env = serve_env(tmp_path, fake)
+    del env["SLACK_BOT_TOKEN"]
+    process = await asyncio.create_subprocess_exec(
+        BOB, "serve", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 20)
+
+    assert (2, "bob: set SLACK_BOT_TOKEN to the bot's token (xoxb-…)\n") == (
+        process.returncode,
+        err.decode(),
+    )
+
+
+async def test_serve_needs_socket_mode_or_a_signing_secret(tmp_path, fake):
+    process = await asyncio.create_subprocess_exec(
+        BOB, "serve", env=serve_env(tmp_path, fake),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), 20)
+
+    assert 2 == process.returncode
+    assert "set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP" in err.decode()
