@@ -16,45 +16,29 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel
 
 from handlers.requests import (
+    AttachBobs,
     CancelJob,
     CreateBobs,
     DestroyBobs,
-    HostName,
+    DetachBobs,
     ListBobs,
     ListJobs,
+    PlanAttach,
     PlanCreate,
+    PlanRebuild,
+    RebuildBase,
+    Reconcile,
     ShowJob,
     _Request,
     build,
 )
-from provisioning.config.models import JenkinsLabel
-from provisioning.core.plan import MAX_BATCH
 from provisioning.errors import UsageError
 
-# -- requests whose handlers live on other branches (wired when those land) -------------------
-
-
-class AttachBobs(_Request):
-    count: int = Field(ge=1, le=MAX_BATCH)
-    controller: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    label: JenkinsLabel
-    dry_run: bool = False
-
-
-class DetachBobs(_Request):
-    names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)
-
-
-class RebuildBase(_Request):
-    """``hosts`` empty means every host."""
-
-    hosts: tuple[HostName, ...] = ()
-    dry_run: bool = False
+# -- requests only chat has ------------------------------------------------------------------
 
 
 class Help(_Request):
@@ -73,6 +57,7 @@ USAGE = {
     "jobs": ("jobs", "recent jobs"),
     "job": ("job ID", "one job's steps and timings"),
     "cancel": ("cancel ID", "stop a job and undo what it did"),
+    "reconcile": ("reconcile [--fix]", "what disagrees with bob's records; --fix repairs"),
     "help": ("help [COMMAND]", "this help"),
 }
 DRY_RUN = "--dry-run"
@@ -213,9 +198,12 @@ def _attach(args: list[str]) -> Parsed:
     if len(args) != 4 or args[1].lower() != "to":
         raise UsageError("attach needs a count, a controller and a label")
     count, _, controller, label = args
+    if dry_run:
+        return Parsed(
+            "plan", build(PlanAttach, count=_count(count), controller=controller, label=label)
+        )
     return Parsed(
-        "attach",
-        build(AttachBobs, count=_count(count), controller=controller, label=label, dry_run=dry_run),
+        "attach", build(AttachBobs, count=_count(count), controller=controller, label=label)
     )
 
 
@@ -239,7 +227,18 @@ def _detach(args: list[str]) -> Parsed:
 def _rebuild_base(args: list[str]) -> Parsed:
     args, dry_run = _flag(args)
     hosts = () if [a.lower() for a in args] in ([], ["all"]) else tuple(args)
-    return Parsed("rebuild-base", build(RebuildBase, hosts=hosts, dry_run=dry_run))
+    if dry_run:
+        return Parsed("plan", build(PlanRebuild, hosts=hosts))
+    return Parsed("rebuild-base", build(RebuildBase, hosts=hosts))
+
+
+def _reconcile(args: list[str]) -> Parsed:
+    unknown = [a for a in args if a != "--fix"]
+    if unknown:
+        raise UsageError(f"unexpected {' '.join(unknown)!r}")
+    # A report changes nothing: open like any dry run; repairing needs the reconcile right.
+    fix = "--fix" in args
+    return Parsed("reconcile" if fix else "plan", Reconcile(fix=fix))
 
 
 def _list(args: list[str]) -> Parsed:
@@ -285,5 +284,6 @@ _PARSERS: dict[str, Callable[[list[str]], Parsed]] = {
     "jobs": _no_args("jobs", ListJobs),
     "job": _one_id("job", ShowJob),
     "cancel": _one_id("cancel", CancelJob),
+    "reconcile": _reconcile,
     "help": _help,
 }

@@ -6,6 +6,7 @@ and what a confirmation asks about) and then call :func:`submit_rebuild`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from handlers.provision import Caller
@@ -42,8 +43,13 @@ class RebuildPlan:
     parallel: int
 
 
-def select_hosts(fleet: Fleet, request: RebuildBase) -> tuple[list[str], list[str]]:
-    """(hosts to rebuild in config order, drained hosts skipped); an unknown name is refused."""
+def select_hosts(
+    fleet: Fleet, request: RebuildBase, drained: Collection[str] = ()
+) -> tuple[list[str], list[str]]:
+    """(hosts to rebuild in config order, drained hosts skipped); an unknown name is refused.
+
+    ``drained``: hosts drained at run time (``bob drain``), skipped like those in the config.
+    """
     known = [h.name for h in fleet.hosts]
     if request.hosts:
         unknown = [h for h in request.hosts if h not in known]
@@ -52,15 +58,15 @@ def select_hosts(fleet: Fleet, request: RebuildBase) -> tuple[list[str], list[st
                 f"no host named {', '.join(unknown)} in the config (hosts: {', '.join(known)})"
             )
         return [h for h in known if h in request.hosts], []
-    chosen = [h.name for h in fleet.hosts if not h.drained]
-    skipped = [h.name for h in fleet.hosts if h.drained]
+    chosen = [h.name for h in fleet.hosts if not (h.drained or h.name in drained)]
+    skipped = [h.name for h in fleet.hosts if h.drained or h.name in drained]
     if not chosen:
         raise UsageError("every host is drained; name the hosts to rebuild")
     return chosen, skipped
 
 
 async def plan_rebuild(fleet: Fleet, store: StateStore, request: RebuildBase) -> RebuildPlan:
-    hosts, skipped = select_hosts(fleet, request)
+    hosts, skipped = select_hosts(fleet, request, await _drained(store))
     lanes = rebuild_lanes(hosts, request.parallel)
     versions = await store.base_versions()
     return RebuildPlan(
@@ -84,7 +90,7 @@ async def submit_rebuild(
 ) -> JobRecord:
     """A rebuild-base job for the selected hosts, recorded in the audit log."""
     try:
-        hosts, skipped = select_hosts(fleet, request)
+        hosts, skipped = select_hosts(fleet, request, await _drained(store))
     except BobError as exc:
         await store.audit(caller.entry("refused", str(exc)))
         raise
@@ -101,3 +107,7 @@ async def submit_rebuild(
     )
     await store.audit(caller.entry("submitted", detail))
     return job
+
+
+async def _drained(store: StateStore) -> set[str]:
+    return {s.host for s in await store.host_states() if s.drained}

@@ -106,3 +106,15 @@ class RebuildBase(_Request):
 
 class CancelJob(_Request):
     job_id: JobId
+
+
+class PlanAttach(AttachBobs):
+    """``attach … --dry-run``: which Bobs would be chosen, and why not the others."""
+
+
+class PlanRebuild(RebuildBase):
+    """``rebuild-base … --dry-run``."""
+
+
+class Reconcile(_Request):
+    fix: bool = False

@@ -13,8 +13,12 @@ from bot.slack import blocks
 from bot.slack.blocks import CONFIRM_ACTION
 from bot.slack.confirm import Pending
 from bot.slack.service import BobService
+from handlers.jenkins import agents_of
 from handlers.provision import Caller, submit_destroy
-from handlers.requests import DestroyBobs
+from handlers.rebuild import submit_rebuild
+from handlers.reconcile import reconcile, repair
+from handlers.requests import DestroyBobs, RebuildBase, Reconcile
+from provisioning.reconcile.repair import DestroyBob, Repairer
 
 NO_LONGER_VALID = "This confirmation is no longer valid (answered, expired or bob restarted)."
 
@@ -80,7 +84,10 @@ async def _close(service: BobService, pending: Pending, outcome: str) -> None:
 async def _destroy(service: BobService, pending: Pending, caller: Caller) -> str:
     assert isinstance(pending.request, DestroyBobs)
     rt = service.rt
-    job, gone = await submit_destroy(rt.settings.fleet, rt.store, pending.request, caller)
+    agents = await agents_of(rt.store, rt.jenkins, pending.request.names)
+    job, gone = await submit_destroy(
+        rt.settings.fleet, rt.store, pending.request, caller, agents=agents
+    )
     already = f" (already gone: {', '.join(gone)})" if gone else ""
     if job is None:
         return f"nothing to do{already}"
@@ -88,4 +95,42 @@ async def _destroy(service: BobService, pending: Pending, caller: Caller) -> str
     return f"job {job.id}{already}"
 
 
-CONFIRMED: dict[type[Any], Confirmed] = {DestroyBobs: _destroy}
+async def _rebuild(service: BobService, pending: Pending, caller: Caller) -> str:
+    assert isinstance(pending.request, RebuildBase)
+    rt = service.rt
+    job = await submit_rebuild(rt.settings.fleet, rt.store, pending.request, caller)
+    service.start_job(job.id, caller, pending.channel)
+    return f"job {job.id}"
+
+
+async def _reconcile(service: BobService, pending: Pending, caller: Caller) -> str:
+    rt = service.rt
+    report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
+    destroy = _destroyer(service, caller, pending.channel)
+    repairer = Repairer(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins, destroy)
+    done = await repair(report, repairer, rt.store, caller, destructive=True)
+    failed = f", {len(done.failed)} failed" if done.failed else ""
+    return f"{len(done.repaired)} repaired{failed}"
+
+
+def _destroyer(service: BobService, caller: Caller, channel: str) -> DestroyBob:
+    """Reconcile's record repairs go through a normal destroy job, with its own thread."""
+
+    async def destroy(name: str) -> str:
+        rt = service.rt
+        request = DestroyBobs(names=(name,))
+        agents = await agents_of(rt.store, rt.jenkins, request.names)
+        job, _ = await submit_destroy(rt.settings.fleet, rt.store, request, caller, agents=agents)
+        if job is None:
+            return "already gone"
+        service.start_job(job.id, caller, channel)
+        return f"destroy job {job.id} started"
+
+    return destroy
+
+
+CONFIRMED: dict[type[Any], Confirmed] = {
+    DestroyBobs: _destroy,
+    RebuildBase: _rebuild,
+    Reconcile: _reconcile,
+}

@@ -17,16 +17,26 @@ from bot.slack.buttons import ask
 from bot.slack.service import BobService
 from handlers import queries, render
 from handlers.cancel import cancel_job
-from handlers.parse import AttachBobs, CommandError, DetachBobs, Help, RebuildBase, help_text, parse
+from handlers.jenkins import plan_attach, submit_attach, submit_detach
+from handlers.parse import CommandError, Help, help_text, parse
 from handlers.plans import dry_run_destroy, render_destroy_plan
 from handlers.provision import Caller, submit_create
+from handlers.rebuild import plan_rebuild
+from handlers.reconcile import reconcile
+from handlers.reconcile import render as render_reconcile
 from handlers.requests import (
+    AttachBobs,
     CancelJob,
     CreateBobs,
     DestroyBobs,
+    DetachBobs,
     ListBobs,
     ListJobs,
+    PlanAttach,
     PlanCreate,
+    PlanRebuild,
+    RebuildBase,
+    Reconcile,
     ShowJob,
 )
 from provisioning.errors import BobError, UsageError
@@ -114,7 +124,80 @@ async def _start(inv: Invocation, job_id: str) -> None:
 async def _plan(inv: Invocation, request: PlanCreate) -> Reply:
     rt = inv.service.rt
     plan = await queries.dry_run_create(rt.settings.fleet, rt.store, request)
-    return Reply(code(render.render_plan(plan)))
+    skipped = await queries.unavailable_hosts(rt.store, rt.settings.fleet)
+    return Reply(code(render.render_plan(plan, skipped)))
+
+
+async def _attach(inv: Invocation, request: AttachBobs) -> Reply:
+    rt = inv.service.rt
+    job, choice = await submit_attach(rt.settings.fleet, rt.store, rt.jenkins, request, inv.caller)
+    names = ", ".join(b.name for b in choice.chosen)
+    return Reply(
+        f"job {job.id}: attaching {names} to {request.controller} as {request.label}",
+        then=_start(inv, job.id),
+    )
+
+
+async def _plan_attach(inv: Invocation, request: PlanAttach) -> Reply:
+    rt = inv.service.rt
+    choice = await plan_attach(rt.settings.fleet, rt.store, rt.jenkins, request)
+    return Reply(code(choice.describe()))
+
+
+async def _detach(inv: Invocation, request: DetachBobs) -> Reply:
+    rt = inv.service.rt
+    job, absent = await submit_detach(rt.store, rt.jenkins, request, inv.caller)
+    none = f" (not attached: {', '.join(absent)})" if absent else ""
+    if job is None:
+        return Reply(f"nothing to detach{none}")
+    return Reply(f"job {job.id}: draining and detaching{none}", then=_start(inv, job.id))
+
+
+async def _rebuild(inv: Invocation, request: RebuildBase) -> Reply:
+    rt = inv.service.rt
+    plan = await plan_rebuild(rt.settings.fleet, rt.store, request)
+    text = render.render_rebuild_plan(plan)
+    hosts = ", ".join(h.host for h in plan.hosts)
+    pending = inv.service.confirmations.add(
+        requester=inv.user,
+        channel=inv.channel,
+        command="rebuild-base",
+        text=inv.text,
+        request=request,
+        question=f"<@{inv.user}> asks to rebuild the base on {hosts}",
+    )
+    await inv.audit("awaiting-confirmation", hosts)
+    return Reply(
+        "rebuild-base waits for a confirmation: press Confirm on the plan in the channel",
+        then=ask(inv.service, pending, text),
+    )
+
+
+async def _plan_rebuild(inv: Invocation, request: PlanRebuild) -> Reply:
+    rt = inv.service.rt
+    return Reply(
+        code(render.render_rebuild_plan(await plan_rebuild(rt.settings.fleet, rt.store, request)))
+    )
+
+
+async def _reconcile(inv: Invocation, request: Reconcile) -> Reply:
+    rt = inv.service.rt
+    report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
+    if not request.fix or not report.findings:
+        return Reply(code(render_reconcile(report)))
+    pending = inv.service.confirmations.add(
+        requester=inv.user,
+        channel=inv.channel,
+        command="reconcile",
+        text=inv.text,
+        request=request,
+        question=f"<@{inv.user}> asks to repair {len(report.findings)} difference(s)",
+    )
+    await inv.audit("awaiting-confirmation", f"{len(report.findings)} differences")
+    return Reply(
+        "reconcile --fix waits for a confirmation: press Confirm on the plan in the channel",
+        then=ask(inv.service, pending, render_reconcile(report)),
+    )
 
 
 async def _destroy(inv: Invocation, request: DestroyBobs) -> Reply:
@@ -139,7 +222,7 @@ async def _destroy(inv: Invocation, request: DestroyBobs) -> Reply:
 
 async def _list(inv: Invocation, request: ListBobs) -> Reply:
     rt = inv.service.rt
-    overview = await queries.fleet_overview(rt.settings.fleet, rt.store, request)
+    overview = await queries.fleet_overview(rt.settings.fleet, rt.store, request, rt.jenkins)
     return Reply(code(render.render_overview(overview)))
 
 
@@ -165,14 +248,6 @@ async def _help(inv: Invocation, request: Help) -> Reply:
     return Reply(code(help_text(request.command)))
 
 
-def _not_wired(command: str) -> Handler:
-    async def answer(inv: Invocation, request: Any) -> Reply:
-        await inv.audit("not-wired", command)
-        return Reply(f"`{command}` is not wired in this build yet; nothing was done.", ok=False)
-
-    return answer
-
-
 DISPATCH: dict[type[Any], Handler] = {
     CreateBobs: _create,
     PlanCreate: _plan,
@@ -182,7 +257,10 @@ DISPATCH: dict[type[Any], Handler] = {
     ShowJob: _job,
     CancelJob: _cancel,
     Help: _help,
-    AttachBobs: _not_wired("attach"),
-    DetachBobs: _not_wired("detach"),
-    RebuildBase: _not_wired("rebuild-base"),
+    AttachBobs: _attach,
+    PlanAttach: _plan_attach,
+    DetachBobs: _detach,
+    RebuildBase: _rebuild,
+    PlanRebuild: _plan_rebuild,
+    Reconcile: _reconcile,
 }

@@ -5,22 +5,25 @@ from __future__ import annotations
 import pytest
 
 from handlers.parse import (
-    AttachBobs,
     CommandError,
-    DetachBobs,
     Help,
     Parsed,
-    RebuildBase,
     closest_command,
     parse,
 )
 from handlers.requests import (
+    AttachBobs,
     CancelJob,
     CreateBobs,
     DestroyBobs,
+    DetachBobs,
     ListBobs,
     ListJobs,
+    PlanAttach,
     PlanCreate,
+    PlanRebuild,
+    RebuildBase,
+    Reconcile,
     ShowJob,
 )
 
@@ -40,9 +43,7 @@ from handlers.requests import (
         ),
         (
             "attach 3 to ci-main Heavy --dry-run",
-            Parsed(
-                "attach", AttachBobs(count=3, controller="ci-main", label="Heavy", dry_run=True)
-            ),
+            Parsed("plan", PlanAttach(count=3, controller="ci-main", label="Heavy")),
         ),
         ("detach bob001 bob002", Parsed("detach", DetachBobs(names=("bob001", "bob002")))),
         ("destroy bob001", Parsed("destroy", DestroyBobs(names=("bob001",)))),
@@ -51,13 +52,15 @@ from handlers.requests import (
         ("rebuild-base all", Parsed("rebuild-base", RebuildBase())),
         (
             "rebuild-base host-a host-b --dry-run",
-            Parsed("rebuild-base", RebuildBase(hosts=("host-a", "host-b"), dry_run=True)),
+            Parsed("plan", PlanRebuild(hosts=("host-a", "host-b"))),
         ),
         ("list", Parsed("list", ListBobs())),
         ("list host-a", Parsed("list", ListBobs(host="host-a"))),
         ("jobs", Parsed("jobs", ListJobs())),
         ("job 8fbc181b", Parsed("job", ShowJob(job_id="8fbc181b"))),
         ("cancel 8fbc181b", Parsed("cancel", CancelJob(job_id="8fbc181b"))),
+        ("reconcile", Parsed("plan", Reconcile())),
+        ("reconcile --fix", Parsed("reconcile", Reconcile(fix=True))),
         ("help", Parsed("help", Help())),
         ("help destroy", Parsed("help", Help(command="destroy"))),
         ("", Parsed("help", Help())),
@@ -139,7 +142,7 @@ def test_unknown_input_gets_the_closest_command_and_a_short_help():
     lines = str(caught.value).splitlines()
     assert "I don't know `destory`. Did you mean `destroy NAME…`?" == lines[0]
     assert "commands:" == lines[1]
-    assert 2 + 10 == len(lines)  # one line per command
+    assert 2 + 11 == len(lines)  # one line per command
 
 
 def test_nothing_close_gets_just_the_help():

@@ -139,12 +139,6 @@ async def test_an_unknown_command_suggests_the_closest_one(bob):
     assert ack["text"].startswith("I don't know `destory`. Did you mean `destroy NAME…`?")
 
 
-async def test_commands_of_other_branches_say_they_are_not_wired(bob):
-    _, ack = await bob.command("attach 3 to ci-main heavy", user="UADMIN")
-
-    assert "`attach` is not wired in this build yet; nothing was done." == ack["text"]
-
-
 async def test_a_mention_in_plain_words_is_answered_in_its_thread(bob):
     event = mention_event("show bobs on host-a", user="USTRANGER")
     body = json.dumps(event)

@@ -25,6 +25,7 @@ from bot.slack.service import BobService
 from handlers.provision import Caller
 from handlers.requests import DestroyBobs
 from provisioning.config.models import AccessControl
+from provisioning.hosts.ssh import HostPool
 from provisioning.jobs import JobRunner, ProgressBus
 from provisioning.records import JobState, NewJob, StepEvent
 from provisioning.store import SqlStore
@@ -71,7 +72,7 @@ async def rig(tmp_path):
     clock = Clock()
     client = web_client(SlackSecrets(BOT_TOKEN, "", None, fake.api_url))
     service = BobService(
-        Runtime(settings, store, None, bus, runner),
+        Runtime(settings, store, None, bus, runner, {}, HostPool(settings.fleet.hosts)),
         Poster(client, first_backoff_s=0.05),
         Gate(AccessControl(), NoGroups()),
         Confirmations(ttl_s=300, clock=clock),
