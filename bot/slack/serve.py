@@ -6,6 +6,7 @@ signing secret. The runner lives in this process; unfinished jobs resume at star
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.reconcile_loop import PeriodicReconcile
 from bot.runtime import runtime
 from bot.settings import Settings
+from bot.slack import blocks
 from bot.slack.access import Gate, SlackGroups
 from bot.slack.app import build_app
 from bot.slack.confirm import CONFIRM_TTL_S, Confirmations
@@ -25,6 +28,7 @@ from bot.slack.progress import UPDATE_INTERVAL_S
 from bot.slack.server import FrontDoor, HttpDoor, SocketModeDoor
 from bot.slack.service import SHUTDOWN_GRACE_S, BobService
 from handlers.provision import Caller
+from handlers.reconcile import Report, reconcile
 from provisioning.errors import ConfigError
 from provisioning.store import SqlStore
 
@@ -35,6 +39,7 @@ API_URL_ENV = "BOB_SLACK_API_URL"
 RATE_LIMIT_RETRIES = 5
 # Slack must answer a Web API call within this; a hung call would hold a thread's updates.
 API_TIMEOUT_S = 10
+SWEEP_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,8 @@ class ServeOptions:
     confirm_ttl_s: float = CONFIRM_TTL_S
     update_interval_s: float = UPDATE_INTERVAL_S
     retry_backoff_s: float = FIRST_BACKOFF_S
+    # How often to look for jobs a dead replica left (0: only at start-up).
+    sweep_s: float = SWEEP_S
 
 
 @dataclass
@@ -121,13 +128,39 @@ async def running_bot(
         else:
             door = HttpDoor(app, audit_rejection, options.host, options.port)
         await door.open()
+        duties: list[asyncio.Task[None]] = []
         try:
-            resumed = await service.resume(settings.fleet.slack.channel)
+            channel = settings.fleet.slack.channel
+            resumed = await service.resume(channel)
             if resumed:
                 log.info("slack.resumed jobs=%s", ",".join(resumed))
+            if options.sweep_s > 0:
+                duties.append(asyncio.create_task(service.sweep(channel, options.sweep_s)))
+            if (periodic := _periodic_reconcile(settings, service)) is not None:
+                duties.append(asyncio.create_task(periodic.run_forever()))
             yield RunningBot(service, door)
         finally:
             # Stop taking commands first, then let the jobs finish or journal their stop.
             service.accepting = False
+            for duty in duties:
+                duty.cancel()
+            await asyncio.gather(*duties, return_exceptions=True)
             await door.close()
             await service.shutdown(options.grace_s)
+
+
+def _periodic_reconcile(settings: Settings, service: BobService) -> PeriodicReconcile | None:
+    """The configured periodic reconcile, reporting to its channel; None when it is off."""
+    config = settings.fleet.reconcile
+    channel = config.channel or settings.fleet.slack.channel
+    if config.interval_s <= 0 or channel is None:
+        return None
+    rt = service.rt
+
+    async def run() -> Report:
+        return await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
+
+    async def notify(text: str) -> None:
+        await service.poster.post(channel, text, blocks.reply(text))
+
+    return PeriodicReconcile(run, notify, config.interval_s)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.runtime import Runtime
@@ -21,6 +22,7 @@ from bot.slack.progress import UPDATE_INTERVAL_S, JobThread
 from bot.slack.transfers import SharedTransfers
 from handlers.provision import Caller, record_outcome
 from provisioning.errors import BobError
+from provisioning.records import JobRecord
 
 log = logging.getLogger("bob.slack")
 
@@ -107,16 +109,35 @@ class BobService:
             self._threads.pop(job_id, None)
             self._jobs.pop(job_id, None)
 
-    async def resume(self, channel: str | None) -> list[str]:
-        """Start every unfinished job no live runner holds; their ids."""
+    async def resume(self, channel: str | None, *, orphans_only: bool = False) -> list[str]:
+        """Start every unfinished job no live runner holds; their ids.
+
+        ``orphans_only``: only jobs whose owner's lease has run out (or that no runner ever
+        claimed): what a replica that died left behind. A job another live replica runs is
+        left to it, without a word in Slack.
+        """
         resumed = []
+        now = datetime.now(UTC)
         for job in await self.rt.store.unfinished_jobs():
-            if job.id in self._jobs:
+            if job.id in self._jobs or not self.accepting:
+                continue
+            if orphans_only and not _orphaned(job, now):
                 continue
             caller = Caller(job.requested_by, "slack", "resume", f"resume {job.id}")
             self.start_job(job.id, caller, channel)
             resumed.append(job.id)
         return resumed
+
+    async def sweep(self, channel: str | None, every_s: float) -> None:
+        """Pick up orphaned jobs every ``every_s``: a replica that dies mid-job is replaced by
+        whichever replica sweeps first after its lease runs out (the claim decides)."""
+        while self.accepting:
+            await asyncio.sleep(every_s)
+            try:
+                if resumed := await self.resume(channel, orphans_only=True):
+                    log.info("slack.orphans_resumed jobs=%s", ",".join(resumed))
+            except BobError as exc:
+                log.warning("slack.sweep_failed error=%s", exc)
 
     def thread(self, job_id: str) -> JobThread | None:
         return self._threads.get(job_id)
@@ -134,6 +155,17 @@ class BobService:
         await _settle(list(self._background), grace_s)
         await _settle(list(self._jobs.values()), grace_s)
         await _settle(list(self._deliveries), DELIVERY_GRACE_S)
+
+
+# A job nobody has claimed yet may be one a replica submitted a moment ago and is about to
+# start; only after this long is it taken for left behind.
+UNCLAIMED_GRACE = timedelta(seconds=60)
+
+
+def _orphaned(job: JobRecord, now: datetime) -> bool:
+    if job.lease_expires_at is not None:
+        return job.lease_expires_at <= now
+    return job.created_at + UNCLAIMED_GRACE <= now
 
 
 async def _settle(tasks: list[asyncio.Task[Any]], grace_s: float) -> None:

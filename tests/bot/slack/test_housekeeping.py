@@ -1,0 +1,87 @@
+"""What a serving replica does on its own: it picks up jobs a dead replica left once their
+lease has run out, and it reconciles on a schedule, reporting differences to the channel once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.slack.service import _orphaned
+from provisioning.config.models import ReconcileSettings, SlackSettings
+from provisioning.records import JobRecord, JobState, NewJob
+from tests.bot.slack.harness import options, slack_bot, with_access
+from tests.fleets import make_fleet
+from tests.ports import free_port
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def job(**fields: Any) -> JobRecord:
+    base = {
+        "id": "j1",
+        "kind": "destroy",
+        "params": {},
+        "state": JobState.RUNNING,
+        "requested_by": "t",
+        "source": "test",
+        "created_at": NOW - timedelta(minutes=10),
+    }
+    return JobRecord(**{**base, **fields})
+
+
+def test_a_job_is_orphaned_once_its_lease_has_run_out():
+    assert not _orphaned(job(owner="a", lease_expires_at=NOW + timedelta(seconds=1)), NOW)
+    assert _orphaned(job(owner="a", lease_expires_at=NOW), NOW)
+
+
+def test_a_job_nobody_claimed_is_orphaned_only_after_a_grace_period():
+    assert not _orphaned(job(state=JobState.PENDING, created_at=NOW - timedelta(seconds=5)), NOW)
+    assert _orphaned(job(state=JobState.PENDING, created_at=NOW - timedelta(minutes=5)), NOW)
+
+
+async def test_a_job_left_by_a_dead_replica_is_finished_by_the_sweep(tmp_path):
+    async with slack_bot(with_access(make_fleet()), tmp_path, options=options(sweep_s=0.1)) as bob:
+        left = await bob.store.create_job(
+            NewJob(kind="destroy", params={"bobs": [], "wait": 0}, requested_by="t", source="t")
+        )
+        # The dead replica claimed it with a lease that has run out by now.
+        await bob.store.claim_job(left.id, "dead-replica", timedelta(milliseconds=1))
+
+        async with asyncio.timeout(10):
+            while (await bob.store.get_job(left.id)).state is not JobState.SUCCEEDED:
+                await asyncio.sleep(0.05)
+        await bob.idle()  # created after start-up: only the sweep can have run it
+
+
+async def test_the_periodic_reconcile_reports_differences_to_the_channel_once(tmp_path):
+    closed = free_port()  # nothing listens: every host is unreadable, at once
+    fleet = make_fleet([(2,), (2,)])
+    hosts = tuple(
+        h.model_copy(
+            update={"ssh": h.ssh.model_copy(update={"address": "127.0.0.1", "port": closed})}
+        )
+        for h in fleet.hosts
+    )
+    fleet = with_access(fleet).model_copy(
+        update={
+            "hosts": hosts,
+            "slack": SlackSettings(channel="C0OPS"),
+            "reconcile": ReconcileSettings(interval_s=0.2),
+        }
+    )
+    async with slack_bot(fleet, tmp_path) as bob:
+        posted = await bob.fake.wait_for(
+            lambda: [
+                c for c in bob.fake.calls_to("chat.postMessage") if c.params["channel"] == "C0OPS"
+            ]
+        )
+        await asyncio.sleep(0.8)  # several more passes, the same differences
+
+        reports = [
+            c for c in bob.fake.calls_to("chat.postMessage") if c.params["channel"] == "C0OPS"
+        ]
+        assert 1 == len(reports)
+        lines = posted[0].params["text"].splitlines()
+        assert "bob reconcile: 2 differences" == lines[0]
+        assert lines[1].startswith("• unreadable                 host:host-a: could not be read")
