@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import hosts_cli, jenkins_cli, reconcile_cli, sandbox_cli
+from bot import board_cli, hosts_cli, jenkins_cli, reconcile_cli, sandbox_cli
 from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
 from bot.progress import TerminalProgress
 from bot.runtime import jenkins_controllers, runtime
@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     jenkins_cli.add_parser(commands, common)
     reconcile_cli.add_parser(commands, common)
     hosts_cli.add_parser(commands, common)
+    board_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
 
     job = commands.add_parser(
