@@ -56,8 +56,13 @@ def _count(raw: object) -> object:
 async def _make_form(
     request: web.Request, count: object = 1, host: str = "", problem: str = ""
 ) -> Html:
+    return await make_form(_context(request), _csrf(request), count, host, problem)
+
+
+async def make_form(
+    context: BoardContext, csrf: str, count: object = 1, host: str = "", problem: str = ""
+) -> Html:
     """The Make it form with the planner's dry run for ``count`` on ``host`` (or any host)."""
-    context = _context(request)
     plan = None
     if not problem:
         try:
@@ -69,7 +74,7 @@ async def _make_form(
     shown = count if isinstance(count, int) else 1
     return forms.make_form(
         context.fleet,
-        _csrf(request),
+        csrf,
         plan=plan,
         problem=problem,
         count=shown,
@@ -80,10 +85,15 @@ async def _make_form(
 
 async def board(request: web.Request) -> web.StreamResponse:
     context = _context(request)
-    filters = _filters(request, context)
-    snapshot = await read_board(context.fleet, context.store, context.controllers)
-    body = board_page.board_body(snapshot, context.fleet, filters, await _make_form(request))
+    body = await board_html(context, _filters(request, context), _csrf(request))
     return _page(request, "board", body)
+
+
+async def board_html(context: BoardContext, filters: Filters, csrf: str) -> Html:
+    """The board page's body, everything read afresh (what ``bench/board.py`` times)."""
+    snapshot = await read_board(context.fleet, context.store, context.controllers)
+    form = await make_form(context, csrf)
+    return board_page.board_body(snapshot, context.fleet, filters, form)
 
 
 async def board_fragment(request: web.Request) -> web.StreamResponse:
