@@ -50,7 +50,7 @@ async def _board(args: argparse.Namespace, settings: Settings, store: SqlStore) 
         await server.setup()
         try:
             await web.TCPSite(server, bind, port).start()
-            login = "login required" if access.login_required else "no login (loopback)"
+            login = "login required" if access.login_required else "loopback, no login"
             print(f"bob board on http://{bind}:{port}/ ({login}); Ctrl-C stops", flush=True)
             await _until_stopped()
         finally:
