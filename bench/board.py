@@ -31,6 +31,7 @@ from bot.web.context import BoardContext
 from bot.web.filters import Filters
 from bot.web.pages import board_html
 from bot.web.security import Access
+from bot.web.snapshot import NodeCache
 from handlers import queries, render
 from handlers.requests import ListBobs
 from provisioning.config import Fleet
@@ -108,9 +109,10 @@ async def bench(hosts: int, rounds: int) -> int:
                 access=Access(login_required=False),
             )
             csrf = context.access.csrf_token("bench-session")
+            nodes = NodeCache({}, context.bus)
 
             async def board() -> str:
-                return await board_html(context, Filters(), csrf)
+                return await board_html(context, nodes, Filters(), csrf)
 
             async def listing() -> str:
                 overview = await queries.fleet_overview(fleet, store, ListBobs(), None)

@@ -8,6 +8,7 @@ the guard wraps each board handler rather than the whole app.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from importlib import resources
 
@@ -15,8 +16,9 @@ from aiohttp import web
 
 from bot.web import pages, sse
 from bot.web.context import BoardContext
-from bot.web.keys import CLOSING, CONTEXT, SESSION, USER
+from bot.web.keys import CLOSING, CONTEXT, NODES, SESSION, USER
 from bot.web.security import CSRF_FIELD, SESSION_COOKIE, new_session, valid_session
+from bot.web.snapshot import NodeCache
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -33,6 +35,7 @@ STATIC = {"board.js": "text/javascript", "board.css": "text/css"}
 def add_board(app: web.Application, context: BoardContext) -> None:
     app[CONTEXT] = context
     app[CLOSING] = asyncio.Event()
+    app[NODES] = NodeCache(context.controllers, context.bus)
     app.on_shutdown.append(_closing)
 
     def guarded(handler: Handler) -> Handler:
@@ -119,10 +122,12 @@ async def job_events(request: web.Request) -> web.StreamResponse:
                 await sse.send(response, "end", job.state.value)
             return job.state.finished
 
-        if not await push():
-            async for _ in sse.wake_ups(stream, sse.TICK_S, closing):
-                if await push():
-                    break
+        # A reader that went away (page closed, navigated) ends the stream; nothing to report.
+        with contextlib.suppress(ConnectionResetError):
+            if not await push():
+                async for _ in sse.wake_ups(stream, sse.TICK_S, closing):
+                    if await push():
+                        break
     return response
 
 
@@ -132,7 +137,8 @@ async def board_events(request: web.Request) -> web.StreamResponse:
     closing = request.app[CLOSING]
     async with context.bus.stream() as stream:
         response = await sse.open_stream(request)
-        async for event in sse.wake_ups(stream, sse.BOARD_TICK_S, closing):
-            if sse.changes_board(event):
-                await sse.send(response, "changed", "")
+        with contextlib.suppress(ConnectionResetError):
+            async for event in sse.wake_ups(stream, sse.BOARD_TICK_S, closing):
+                if sse.changes_board(event):
+                    await sse.send(response, "changed", "")
     return response

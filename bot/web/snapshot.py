@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 
 from handlers.attachments import Controllers, NodeLists, compare, read_nodes
@@ -9,6 +11,7 @@ from handlers.overview import Overview, build_overview
 from handlers.queries import unavailable_hosts
 from provisioning.config.models import Fleet
 from provisioning.jenkins.models import JenkinsNode
+from provisioning.jobs.events import Event, JobFinished, ProgressBus
 from provisioning.store import SqlStore
 
 
@@ -36,9 +39,39 @@ class Board:
     # Base versions and stale markers join here with the base-version branch.
 
 
-async def read_board(fleet: Fleet, store: SqlStore, controllers: Controllers) -> Board:
+class NodeCache:
+    """The controllers' node lists, read at most once per ``ttl`` seconds.
+
+    A live board refreshes whenever a job finishes a step, and every read runs a script on
+    every controller; agents change only when a job ends (or by hand, which the ttl covers),
+    so a finished job empties the cache.
+    """
+
+    def __init__(self, controllers: Controllers, bus: ProgressBus, ttl: float = 10.0) -> None:
+        self._controllers = controllers
+        self._ttl = ttl
+        self._lists: NodeLists | None = None
+        self._read_at = 0.0
+        self._lock = asyncio.Lock()
+        bus.subscribe(self._on_event)
+
+    async def _on_event(self, event: Event) -> None:
+        if isinstance(event, JobFinished):
+            self._lists = None
+
+    async def read(self) -> NodeLists | None:
+        if not self._controllers:
+            return None
+        async with self._lock:  # one read for all the boards that asked at once
+            if self._lists is None or time.monotonic() - self._read_at > self._ttl:
+                self._lists = await read_nodes(self._controllers)
+                self._read_at = time.monotonic()
+            return self._lists
+
+
+async def read_board(fleet: Fleet, store: SqlStore, nodes: NodeCache) -> Board:
     bobs, reservations = await store.list_bobs(), await store.list_reservations()
-    lists = await read_nodes(controllers) if controllers else None
+    lists = await nodes.read()
     truth = compare(bobs, lists, known=[r.name for r in reservations]) if lists else None
     overview = build_overview(
         fleet,

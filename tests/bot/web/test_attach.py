@@ -164,3 +164,14 @@ async def test_an_unknown_job_is_not_found(tmp_path: Path, monkeypatch: pytest.M
         stream, _ = await site.get("/jobs/00000000/events")
         malformed, _ = await site.get("/jobs/not-a-job")
     assert (404, 404, 404) == (page, stream, malformed)
+
+
+async def test_a_burst_of_board_refreshes_asks_the_controllers_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with attach_site(tmp_path, monkeypatch) as (site, double):
+        before = len(double.scripts)
+        for _ in range(3):
+            await site.get("/board/fragment")
+        asked = len(double.scripts) - before
+    assert 1 == asked

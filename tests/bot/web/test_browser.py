@@ -51,6 +51,26 @@ class Seen:
     screenshots: list[Path] = field(default_factory=list)
 
 
+# The live pages swap their content in as events arrive, so everything is read in one script
+# call: an element found in one call may be gone by the next.
+READ_LANES = """
+return Array.from(document.querySelectorAll("section.lane")).map(
+  (lane) => [lane.dataset.lane, lane.querySelector(".lane-state").textContent]);
+"""
+READ_OUTPUT = """
+return Array.from(document.querySelectorAll("tr.log pre")).map((p) => p.textContent).join("\\n");
+"""
+READ_SLOTS = """
+return Array.from(document.querySelectorAll("[data-bob]")).map((slot) => [
+  slot.dataset.bob, slot.closest("[data-host]").dataset.host,
+  slot.closest("[data-disk]").dataset.disk, slot.querySelector(".state").textContent]);
+"""
+READ_JOB_STATE = """
+const state = document.getElementById("job-state");
+return state ? state.textContent : "";
+"""
+
+
 def make_two_in_the_browser(driver: WebDriver, url: str, artifacts: Path) -> Seen:
     seen = Seen()
     wait = WebDriverWait(driver, JOB_TIMEOUT_S, poll_frequency=0.2)
@@ -68,36 +88,28 @@ def make_two_in_the_browser(driver: WebDriver, url: str, artifacts: Path) -> See
     driver.find_element(By.ID, "make-it").click()
     wait.until(lambda d: "/jobs/" in d.current_url)
     seen.job_url = driver.current_url
-    seen.first_job_state = driver.find_element(By.ID, "job-state").text
+    seen.first_job_state = driver.execute_script(READ_JOB_STATE)
 
     def finished(d: WebDriver) -> bool:
-        state = d.find_element(By.ID, "job-state").text
+        state = d.execute_script(READ_JOB_STATE)
         return state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
     wait.until(finished)
-    seen.job_state = driver.find_element(By.ID, "job-state").text
-    for lane in driver.find_elements(By.CSS_SELECTOR, "section.lane"):
-        name = lane.get_attribute("data-lane") or ""
-        seen.lanes[name] = lane.find_element(By.CSS_SELECTOR, ".lane-state").text
-    seen.bootstrap_output = "\n".join(
-        e.text for e in driver.find_elements(By.CSS_SELECTOR, "tr.log pre")
-    )
+    seen.job_state = driver.execute_script(READ_JOB_STATE)
+    seen.lanes = dict(driver.execute_script(READ_LANES))
+    seen.bootstrap_output = driver.execute_script(READ_OUTPUT)
     seen.screenshots.append(_screenshot(driver, artifacts / "job.png"))
 
     driver.find_element(By.LINK_TEXT, "Board").click()
-    wait.until(
-        lambda d: all(d.find_elements(By.CSS_SELECTOR, f'[data-bob="{n}"]') for n in seen.lanes)
-    )
-    for name in seen.lanes:
-        slot = driver.find_element(By.CSS_SELECTOR, f'[data-bob="{name}"]')
-        disk = slot.find_element(By.XPATH, "ancestor::div[@data-disk]")
-        host = slot.find_element(By.XPATH, "ancestor::section[@data-host]")
-        state = slot.find_element(By.CSS_SELECTOR, ".state").text
-        seen.slots[name] = (
-            host.get_attribute("data-host") or "",
-            disk.get_attribute("data-disk") or "",
-            state,
-        )
+
+    def in_their_slots(d: WebDriver) -> bool:
+        slots = {
+            name: (host, disk, state) for name, host, disk, state in d.execute_script(READ_SLOTS)
+        }
+        seen.slots = {name: slots[name] for name in seen.lanes if name in slots}
+        return len(seen.slots) == len(seen.lanes)
+
+    wait.until(in_their_slots)
     seen.screenshots.append(_screenshot(driver, artifacts / "board.png"))
     return seen
 
