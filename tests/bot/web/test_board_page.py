@@ -79,3 +79,17 @@ async def test_the_state_filter_leaves_out_hosts_without_a_match(tmp_path: Path)
 async def test_the_host_filter_shows_that_host_only(tmp_path: Path) -> None:
     page = await board_of_a_fleet_with_unavailable_hosts(tmp_path, "/?host=host-c")
     assert ["host-c"] == re.findall(r'data-host="([^"]+)">', page)
+
+
+async def test_make_it_beyond_the_room_left_says_so_and_reserves_nothing(tmp_path: Path) -> None:
+    async with board_site(tmp_path, make_fleet(((1, 1),))) as site:
+        response = await site.post("/make", {"count": "3"})
+        async with site.http.post(
+            site.url + "/make", data={"count": "3", "csrf_token": await site.csrf()}
+        ) as again:
+            page = await again.text()
+        jobs = await site.rt.store.list_jobs()
+        held = await site.rt.store.list_reservations()
+    assert 400 == response.status
+    assert re.search(r'<p class="problem" id="plan-problem">[^<]*\b2\b[^<]*</p>', page)
+    assert ([], []) == (jobs, held)
