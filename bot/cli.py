@@ -11,7 +11,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import base_cli, hosts_cli, jenkins_cli, reconcile_cli, sandbox_cli, serve_cli
+from bot import (
+    base_cli,
+    board_cli,
+    hosts_cli,
+    jenkins_cli,
+    reconcile_cli,
+    sandbox_cli,
+    serve_cli,
+)
 from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
 from bot.progress import TerminalProgress
 from bot.runtime import jenkins_controllers, runtime
@@ -130,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     jenkins_cli.add_parser(commands, common)
     reconcile_cli.add_parser(commands, common)
     hosts_cli.add_parser(commands, common)
+    board_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
     base_cli.add_parser(commands)
     serve_cli.add_parser(commands)

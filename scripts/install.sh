@@ -12,6 +12,7 @@ packages=(
   debootstrap
   bind9 bind9-utils                 # the tests (and the sandbox) run their own BIND
   groovy                            # parse-checks bob's Jenkins script templates
+  chromium chromium-driver          # the board's browser test drives a real headless Chromium
 )
 missing=()
 for p in "${packages[@]}"; do

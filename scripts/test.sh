@@ -12,7 +12,7 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
 # The suite's real peers were installed above: fail rather than skip when one is missing.
-export BOB_REQUIRE_POSTGRES=1 BOB_REQUIRE_SSHD=1 BOB_REQUIRE_SANDBOX=1 BOB_REQUIRE_BIND=1 BOB_REQUIRE_GROOVY=1
+export BOB_REQUIRE_POSTGRES=1 BOB_REQUIRE_SSHD=1 BOB_REQUIRE_SANDBOX=1 BOB_REQUIRE_BIND=1 BOB_REQUIRE_GROOVY=1 BOB_REQUIRE_BROWSER=1
 status=0
 .venv/bin/pytest -q "$@" || status=$?
 # pytest's 5 means "no tests collected": not a failure of the code under test.

@@ -414,6 +414,19 @@ class HostHealth(_Model):
     cooldown_s: float = Field(default=600.0, ge=0, le=7 * 86400)
 
 
+class WebSettings(_Model):
+    """The web board: where it listens and, when that is not loopback, who may log in.
+
+    Off loopback the board asks for HTTP basic auth (``user`` and the password in the
+    environment variable ``password_env``) or ``Authorization: Bearer <password>``.
+    """
+
+    bind: str = Field(default="127.0.0.1", pattern=r"^[A-Za-z0-9.:-]{1,253}$")
+    port: int = Field(default=8080, ge=1, le=65535)
+    user: str = Field(default="bob", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    password_env: EnvVarName = "BOB_WEB_PASSWORD"  # noqa: S105 (a variable's name)
+
+
 class Fleet(_Model):
     """The whole configuration: hosts, subnets and everything bob talks to."""
 
@@ -427,6 +440,7 @@ class Fleet(_Model):
     access: AccessControl = Field(default_factory=AccessControl)
     host_health: HostHealth = Field(default_factory=HostHealth)
     reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> Fleet:

@@ -1,0 +1,37 @@
+"""What the board needs from the process it runs in: the seam between ``bob board`` and
+``bob serve``. Both build a :class:`BoardContext` from their Runtime and call ``add_board``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.web.security import Access
+from handlers.attachments import Controllers
+from handlers.provision import Caller
+from handlers.requests import AttachBobs, CreateBobs
+from provisioning.config.models import Fleet
+from provisioning.jobs import ProgressBus
+from provisioning.store import SqlStore
+
+
+class JobLauncher(Protocol):
+    """Submits a job (planning and reserving as the CLI does) and runs it in the background;
+    returns the job id at once so the browser can open the job's page."""
+
+    async def create(self, request: CreateBobs, caller: Caller) -> str: ...
+
+    async def attach(self, request: AttachBobs, caller: Caller) -> str: ...
+
+    # rebuild-base: ``async def rebuild_base(...)`` joins here with the base-version branch;
+    # the board has no button for it until then.
+
+
+@dataclass(frozen=True)
+class BoardContext:
+    fleet: Fleet
+    store: SqlStore
+    controllers: Controllers
+    bus: ProgressBus  # the runner's bus: job pages and the board listen to it
+    launcher: JobLauncher
+    access: Access

@@ -1,0 +1,104 @@
+"""One read of everything the board shows: slots from the store, agents from the controllers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from handlers.attachments import Controllers, NodeLists, compare, read_nodes
+from handlers.overview import Overview, build_overview
+from handlers.queries import unavailable_hosts
+from provisioning.config.models import Fleet
+from provisioning.jenkins.models import JenkinsNode
+from provisioning.jobs.events import Event, JobFinished, ProgressBus
+from provisioning.store import SqlStore
+
+
+@dataclass(frozen=True)
+class Agent:
+    name: str
+    labels: str
+    condition: str  # drained, offline, N busy, or empty
+
+
+@dataclass(frozen=True)
+class Column:
+    """One Jenkins controller and the agents bob made on it (or why it could not be read)."""
+
+    controller: str
+    agents: list[Agent]
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Board:
+    overview: Overview
+    columns: list[Column]
+    heavy: frozenset[str]  # Bobs that hold their disk's heavy executor
+    # Base versions and stale markers join here with the base-version branch.
+
+
+class NodeCache:
+    """The controllers' node lists, read at most once per ``ttl`` seconds.
+
+    A live board refreshes whenever a job finishes a step, and every read runs a script on
+    every controller; agents change only when a job ends (or by hand, which the ttl covers),
+    so a finished job empties the cache.
+    """
+
+    def __init__(self, controllers: Controllers, bus: ProgressBus, ttl: float = 10.0) -> None:
+        self._controllers = controllers
+        self._ttl = ttl
+        self._lists: NodeLists | None = None
+        self._read_at = 0.0
+        self._lock = asyncio.Lock()
+        bus.subscribe(self._on_event)
+
+    async def _on_event(self, event: Event) -> None:
+        if isinstance(event, JobFinished):
+            self._lists = None
+
+    async def read(self) -> NodeLists | None:
+        if not self._controllers:
+            return None
+        async with self._lock:  # one read for all the boards that asked at once
+            if self._lists is None or time.monotonic() - self._read_at > self._ttl:
+                self._lists = await read_nodes(self._controllers)
+                self._read_at = time.monotonic()
+            return self._lists
+
+
+async def read_board(fleet: Fleet, store: SqlStore, nodes: NodeCache) -> Board:
+    bobs, reservations = await store.list_bobs(), await store.list_reservations()
+    lists = await nodes.read()
+    truth = compare(bobs, lists, known=[r.name for r in reservations]) if lists else None
+    overview = build_overview(
+        fleet,
+        bobs,
+        reservations,
+        jenkins=truth,
+        unavailable=await unavailable_hosts(store, fleet),
+    )
+    columns = _columns(fleet, lists) if lists else []
+    return Board(overview, columns, frozenset(b.name for b in bobs if b.heavy))
+
+
+def _columns(fleet: Fleet, lists: NodeLists) -> list[Column]:
+    columns = []
+    for config in fleet.jenkins:
+        name = config.name
+        if name in lists.errors:
+            columns.append(Column(name, [], f"could not be read: {lists.errors[name]}"))
+            continue
+        mine = sorted((n for n in lists.nodes.get(name, []) if n.managed), key=lambda n: n.name)
+        columns.append(Column(name, [Agent(n.name, n.labels, _condition(n)) for n in mine]))
+    return columns
+
+
+def _condition(node: JenkinsNode) -> str:
+    if node.temporarily_offline:
+        return "drained"
+    if node.offline:
+        return "offline"
+    return f"{node.busy_executors} busy" if node.busy_executors else ""
