@@ -9,17 +9,19 @@ import signal
 from pathlib import Path
 
 from bot.settings import load_settings
-from bot.slack.serve import ServeOptions, running_bot, secrets_from_env
+from bot.slack.serve import ServeOptions, SlackSecrets, running_bot, secrets_from_env
 from provisioning.store import SqlStore
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",
-        help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP) and its jobs",
+        help="run the Slack bot, the web board and their jobs (the long-running service)",
         description=(
-            "Needs SLACK_BOT_TOKEN, and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET "
-            "(HTTP: Slack posts commands, events and button clicks to /slack/events). "
+            "Slack needs SLACK_BOT_TOKEN, and SLACK_APP_TOKEN (Socket Mode) or "
+            "SLACK_SIGNING_SECRET (HTTP: Slack posts commands, events and button clicks to "
+            "/slack/events); without any Slack variable only the web board is served. The "
+            "board is at / on --host:--port (a login is required off loopback). "
             "Unfinished jobs resume at start-up; SIGTERM or Ctrl-C stops taking commands and "
             "gives running jobs --grace seconds before they are journaled for the next start."
         ),
@@ -30,6 +32,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--grace", type=float, default=30.0, metavar="S", help="seconds jobs get at shutdown"
     )
+    serve.add_argument(
+        "--no-board",
+        action="store_true",
+        help="do not serve the web board (it is on the same address, at /)",
+    )
     serve.set_defaults(bare_handler=_serve)
 
 
@@ -37,7 +44,9 @@ async def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = load_settings(getattr(args, "config", None))
     secrets = secrets_from_env(settings)
-    options = ServeOptions(host=args.host, port=args.port, grace_s=args.grace)
+    options = ServeOptions(
+        host=args.host, port=args.port, grace_s=args.grace, board=not args.no_board
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -45,10 +54,20 @@ async def _serve(args: argparse.Namespace) -> int:
     store = await SqlStore.open(settings.database_url)
     try:
         async with running_bot(settings, store, secrets, options) as bot:
-            mode = "Socket Mode" if secrets.socket_mode else f"HTTP on {args.host}:{bot.port}"
-            print(f"bob serve: {mode}, config {settings.config_source}", flush=True)
+            print(
+                f"bob serve: {_mode(secrets, options, bot.port)}, config {settings.config_source}",
+                flush=True,
+            )
             await stop.wait()
             print("bob serve: stopping", flush=True)
     finally:
         await store.close()
     return 0
+
+
+def _mode(secrets: SlackSecrets | None, options: ServeOptions, port: int | None) -> str:
+    where = f"{options.host}:{port}"
+    if secrets is None:
+        return f"board only (no Slack token) on http://{where}/"
+    slack = "Socket Mode" if secrets.socket_mode else f"HTTP on {where}"
+    return slack + (f", board on http://{where}/" if options.board else "")

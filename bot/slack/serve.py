@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 
+from aiohttp import web
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -27,6 +29,7 @@ from bot.slack.deliver import FIRST_BACKOFF_S, Poster
 from bot.slack.progress import UPDATE_INTERVAL_S
 from bot.slack.server import FrontDoor, HttpDoor, SocketModeDoor
 from bot.slack.service import SHUTDOWN_GRACE_S, BobService
+from bot.web import Access, BackgroundJobs, add_board, board_context
 from handlers.provision import Caller
 from handlers.reconcile import Report, reconcile
 from provisioning.errors import ConfigError
@@ -54,13 +57,19 @@ class SlackSecrets:
         return self.app_token is not None
 
 
-def secrets_from_env(settings: Settings, environ: Mapping[str, str] = os.environ) -> SlackSecrets:
+def secrets_from_env(
+    settings: Settings, environ: Mapping[str, str] = os.environ
+) -> SlackSecrets | None:
+    """Slack's secrets; None when none of them is set (Slack is not configured: the board
+    alone is served)."""
     names = settings.fleet.slack
     bot_token = environ.get(names.bot_token_env, "")
-    if not bot_token:
-        raise ConfigError(f"set {names.bot_token_env} to the bot's token (xoxb-…)")
     app_token = environ.get(names.app_token_env) or None
     signing_secret = environ.get(names.signing_secret_env, "")
+    if not (bot_token or app_token or signing_secret):
+        return None
+    if not bot_token:
+        raise ConfigError(f"set {names.bot_token_env} to the bot's token (xoxb-…)")
     if app_token is None and not signing_secret:
         raise ConfigError(
             f"set {names.app_token_env} for Socket Mode, or {names.signing_secret_env} for HTTP"
@@ -78,16 +87,19 @@ class ServeOptions:
     retry_backoff_s: float = FIRST_BACKOFF_S
     # How often to look for jobs a dead replica left (0: only at start-up).
     sweep_s: float = SWEEP_S
+    # The web board on the same HTTP server (its own server in Socket Mode).
+    board: bool = True
 
 
 @dataclass
 class RunningBot:
     service: BobService
-    door: FrontDoor
+    doors: list[FrontDoor]
+    http: HttpDoor | None = None
 
     @property
     def port(self) -> int | None:
-        return self.door.port if isinstance(self.door, HttpDoor) else None
+        return self.http.port if self.http is not None else None
 
 
 def web_client(secrets: SlackSecrets) -> AsyncWebClient:
@@ -104,11 +116,16 @@ def web_client(secrets: SlackSecrets) -> AsyncWebClient:
 
 @asynccontextmanager
 async def running_bot(
-    settings: Settings, store: SqlStore, secrets: SlackSecrets, options: ServeOptions
+    settings: Settings, store: SqlStore, secrets: SlackSecrets | None, options: ServeOptions
 ) -> AsyncIterator[RunningBot]:
-    """The bot taking commands until the block exits; then a graceful stop."""
+    """Slack (when ``secrets``) and the board (unless ``options.board`` is off) taking
+    requests, and the runner, until the block exits; then a graceful stop."""
+    if secrets is None and not options.board:
+        raise ConfigError("nothing to serve: no Slack token and the board is off")
+    # Before anything starts: off loopback the board must have a password.
+    access = Access.for_bind(settings.fleet.web, options.host) if options.board else None
     async with runtime(settings, store, owner="bob-serve") as rt:
-        client = web_client(secrets)
+        client = web_client(secrets) if secrets is not None else AsyncWebClient(token="")
         service = BobService(
             rt,
             Poster(client, first_backoff_s=options.retry_backoff_s),
@@ -116,36 +133,58 @@ async def running_bot(
             Confirmations(options.confirm_ttl_s),
             update_interval_s=options.update_interval_s,
         )
-        app = build_app(service, client, secrets.signing_secret)
 
         async def audit_rejection(user: str, channel: str, text: str, why: str) -> None:
             caller = Caller(f"unverified:{user}", "slack", channel, text)
             await store.audit(caller.entry("rejected", why))
 
-        door: FrontDoor
-        if secrets.app_token is not None:
-            door = SocketModeDoor(app, secrets.app_token)
+        board_jobs: BackgroundJobs | None = None
+        mount: Callable[[web.Application], None] | None = None
+        if access is not None:
+            context, board_jobs = board_context(rt, access)
+            mount = partial(add_board, context=context)
+        doors: list[FrontDoor] = []
+        http: HttpDoor | None = None
+        if secrets is not None and secrets.app_token is not None:
+            doors.append(
+                SocketModeDoor(
+                    build_app(service, client, secrets.signing_secret), secrets.app_token
+                )
+            )
+            if mount is not None:
+                http = HttpDoor(options.host, options.port, mount=mount)
         else:
-            door = HttpDoor(app, audit_rejection, options.host, options.port)
-        await door.open()
+            slack = None
+            if secrets is not None:
+                slack = (build_app(service, client, secrets.signing_secret), audit_rejection)
+            http = HttpDoor(options.host, options.port, slack=slack, mount=mount)
+        if http is not None:
+            doors.append(http)
+        for door in doors:
+            await door.open()
         duties: list[asyncio.Task[None]] = []
+        # Without Slack, jobs (resumed ones too) report nowhere but the journal and the board.
+        channel = settings.fleet.slack.channel if secrets is not None else None
         try:
-            channel = settings.fleet.slack.channel
             resumed = await service.resume(channel)
             if resumed:
-                log.info("slack.resumed jobs=%s", ",".join(resumed))
+                log.info("serve.resumed jobs=%s", ",".join(resumed))
             if options.sweep_s > 0:
                 duties.append(asyncio.create_task(service.sweep(channel, options.sweep_s)))
-            if (periodic := _periodic_reconcile(settings, service)) is not None:
+            periodic = _periodic_reconcile(settings, service) if secrets is not None else None
+            if periodic is not None:
                 duties.append(asyncio.create_task(periodic.run_forever()))
-            yield RunningBot(service, door)
+            yield RunningBot(service, doors, http)
         finally:
             # Stop taking commands first, then let the jobs finish or journal their stop.
             service.accepting = False
             for duty in duties:
                 duty.cancel()
             await asyncio.gather(*duties, return_exceptions=True)
-            await door.close()
+            for door in doors:
+                await door.close()
+            if board_jobs is not None:
+                await board_jobs.aclose()
             await service.shutdown(options.grace_s)
 
 

@@ -44,17 +44,26 @@ class SocketModeDoor:
 
 
 class HttpDoor:
-    """Events, slash commands and interactivity on one aiohttp endpoint."""
+    """One aiohttp server: Slack's events, slash commands and interactivity on one endpoint
+    (when ``slack`` is given), and whatever ``mount`` adds (the web board)."""
 
     def __init__(
-        self, app: AsyncApp, audit: RejectionAudit, host: str, port: int, path: str = EVENTS_PATH
+        self,
+        host: str,
+        port: int,
+        *,
+        slack: tuple[AsyncApp, RejectionAudit] | None = None,
+        mount: Callable[[web.Application], None] | None = None,
+        path: str = EVENTS_PATH,
     ) -> None:
-        self._app = app
-        self._audit = audit
+        self._slack = slack
         self._host = host
         self.port = port
         web_app = web.Application()
-        web_app.router.add_post(path, self._handle)
+        if slack is not None:
+            web_app.router.add_post(path, self._handle)
+        if mount is not None:
+            mount(web_app)
         self._runner = web.AppRunner(web_app, access_log=None)
 
     async def open(self) -> None:
@@ -62,17 +71,19 @@ class HttpDoor:
         site = web.TCPSite(self._runner, self._host, self.port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
-        log.info("slack.http_listening host=%s port=%s", self._host, self.port)
+        log.info("serve.http_listening host=%s port=%s", self._host, self.port)
 
     async def close(self) -> None:
         await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.Response:
+        assert self._slack is not None
+        app, audit = self._slack
         bolt_request = await to_bolt_request(request)
-        bolt_response = await self._app.async_dispatch(bolt_request)
+        bolt_response = await app.async_dispatch(bolt_request)
         if bolt_response.status == 401:
             user, channel, text = _claims(bolt_request.raw_body)
-            await self._audit(user, channel, text, "bad signature or stale timestamp")
+            await audit(user, channel, text, "bad signature or stale timestamp")
         return await to_aiohttp_response(bolt_response)
 
 

@@ -86,20 +86,56 @@ async def test_serve_answers_resumes_and_stops_on_sigterm(tmp_path, fake):
             ) as response,
         ):
             answer = json.loads(await response.text())
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=3)) as session,
+            session.get(f"http://127.0.0.1:{port}/") as board,
+        ):
+            board_status = board.status  # the board shares the Slack endpoint's server
         resumed = await fake.wait_for(lambda: fake.calls_to("chat.postMessage"))
     finally:
         process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), 20)
 
-    assert f"bob serve: HTTP on 127.0.0.1:{port}, config {EXAMPLE}" == banner
+    assert (
+        f"bob serve: HTTP on 127.0.0.1:{port}, board on http://127.0.0.1:{port}/, config {EXAMPLE}"
+    ) == banner
     assert "```list [HOST]\n  Bobs by host and disk, with free room```" == answer["text"]
+    assert 200 == board_status
     assert "#bob" == resumed[0].params["channel"]
     assert JobState.SUCCEEDED == await job_state(state_dir, job_id)
     assert 0 == code
 
 
-async def test_serve_without_a_token_says_which_variable_to_set(tmp_path, fake):
-    env = serve_env(tmp_path, fake)
+async def test_serve_without_slack_serves_the_board_alone(tmp_path, fake):
+    env, port = serve_env(tmp_path, fake), free_port()
+    del env["SLACK_BOT_TOKEN"]
+    process = await asyncio.create_subprocess_exec(
+        BOB, "serve", "--port", str(port), env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        banner = await started(process)
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=3)) as session,
+            session.get(f"http://127.0.0.1:{port}/") as board,
+            session.post(f"http://127.0.0.1:{port}/slack/events", data="x") as slack,
+        ):
+            page, slack_status = await board.text(), slack.status
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 20)
+
+    assert (
+        f"bob serve: board only (no Slack token) on http://127.0.0.1:{port}/, config {EXAMPLE}"
+        == banner
+    )
+    assert (200, 404) == (board.status, slack_status)  # no Slack endpoint without Slack
+    assert "host-a" in page
+    assert 0 == code
+
+
+async def test_a_slack_secret_without_the_bot_token_says_which_variable_to_set(tmp_path, fake):
+    env = serve_env(tmp_path, fake, SLACK_SIGNING_SECRET=SIGNING_SECRET)
     del env["SLACK_BOT_TOKEN"]
     process = await asyncio.create_subprocess_exec(
         BOB, "serve", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
