@@ -75,9 +75,15 @@ def _host(host: HostView, board: Board, filters: Filters) -> Html:
         kind = "cooling" if "cool" in host.unavailable else "drained"
         marks.append(html('<span class="mark {}">{}</span>', kind, host.unavailable))
     classes = "host" + (" unavailable" if host.drained or host.unavailable else "")
+    base = f" · base v{host.base_version}" if host.base_version is not None else ""
+    rebuild = html(
+        '<a class="rebuild" href="/rebuild-base?hosts={}" title="build a new base version, '
+        'then confirm">rebuild base</a>',
+        host.name,
+    )
     return html(
         """<section class="{}" data-host="{}">
-<h2>{} <small>{} · {}</small> {}</h2>
+<h2>{} <small>{} · {}{}</small> {} {}</h2>
 <p class="capacity"><meter min="0" max="{}" value="{}"></meter> {}/{} used, {} free</p>
 <div class="disks">{}</div>
 </section>""",
@@ -86,7 +92,9 @@ def _host(host: HostView, board: Board, filters: Filters) -> Html:
         host.name,
         host.datacenter,
         host.backend,
+        base,
         join(marks),
+        rebuild,
         max(host.capacity, 1),
         host.used,
         host.used,
@@ -143,7 +151,15 @@ def _slot(view: SlotView, board: Board, filters: Filters) -> Html:
         parts.append(html('<a class="job" href="/jobs/{}">job {}</a>', view.job_id, view.job_id))
     if view.flag:
         parts.append(html('<span class="flag">! {}</span>', view.flag))
-    # Base version and stale marker: rendered here once the base-version branch adds them.
+    if view.base_version is not None:
+        parts.append(html('<span class="base">base v{}</span>', view.base_version))
+    if view.stale:
+        parts.append(
+            html(
+                '<span class="stale" title="cloned from an older base than its host\'s">'
+                "stale</span>"
+            )
+        )
     return html(
         '<li class="slot bob state-{}{}"{}>{}</li>',
         view.state,

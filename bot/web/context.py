@@ -9,7 +9,7 @@ from typing import Protocol
 from bot.web.security import Access
 from handlers.attachments import Controllers
 from handlers.provision import Caller
-from handlers.requests import AttachBobs, CreateBobs
+from handlers.requests import AttachBobs, CreateBobs, RebuildBase
 from provisioning.config.models import Fleet
 from provisioning.jobs import ProgressBus
 from provisioning.store import SqlStore
@@ -23,8 +23,7 @@ class JobLauncher(Protocol):
 
     async def attach(self, request: AttachBobs, caller: Caller) -> str: ...
 
-    # rebuild-base: ``async def rebuild_base(...)`` joins here with the base-version branch;
-    # the board has no button for it until then.
+    async def rebuild_base(self, request: RebuildBase, caller: Caller) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from bot.web.context import BoardContext
 from bot.web.security import Access
 from handlers.jenkins import submit_attach
 from handlers.provision import Caller, record_outcome, submit_create
-from handlers.requests import AttachBobs, CreateBobs
+from handlers.rebuild import submit_rebuild
+from handlers.requests import AttachBobs, CreateBobs, RebuildBase
 
 log = logging.getLogger("bob.web")
 
@@ -36,6 +37,12 @@ class BackgroundJobs:
     async def attach(self, request: AttachBobs, caller: Caller) -> str:
         rt = self._rt
         job, _ = await submit_attach(rt.settings.fleet, rt.store, rt.jenkins, request, caller)
+        self._start(job.id, caller)
+        return job.id
+
+    async def rebuild_base(self, request: RebuildBase, caller: Caller) -> str:
+        rt = self._rt
+        job = await submit_rebuild(rt.settings.fleet, rt.store, request, caller)
         self._start(job.id, caller)
         return job.id
 

@@ -14,7 +14,7 @@ from importlib import resources
 
 from aiohttp import web
 
-from bot.web import pages, sse
+from bot.web import pages, rebuild_pages, sse
 from bot.web.context import BoardContext
 from bot.web.keys import CLOSING, CONTEXT, NODES, SESSION, USER
 from bot.web.security import CSRF_FIELD, SESSION_COOKIE, new_session, valid_session
@@ -48,8 +48,8 @@ def add_board(app: web.Application, context: BoardContext) -> None:
     app.router.add_post("/make", guarded(pages.make_it))
     app.router.add_get("/attach", guarded(pages.attach_preview))
     app.router.add_post("/attach", guarded(pages.attach))
-    # rebuild-base: GET/POST /rebuild-base (with its confirmation) join here with the
-    # base-version branch.
+    app.router.add_get("/rebuild-base", guarded(rebuild_pages.confirm))
+    app.router.add_post("/rebuild-base", guarded(rebuild_pages.rebuild))
     app.router.add_get("/jobs", guarded(pages.jobs))
     app.router.add_get("/jobs/{job_id}", guarded(pages.job))
     app.router.add_get("/jobs/{job_id}/events", guarded(job_events))

@@ -36,7 +36,6 @@ class Board:
     overview: Overview
     columns: list[Column]
     heavy: frozenset[str]  # Bobs that hold their disk's heavy executor
-    # Base versions and stale markers join here with the base-version branch.
 
 
 class NodeCache:
@@ -79,6 +78,7 @@ async def read_board(fleet: Fleet, store: SqlStore, nodes: NodeCache) -> Board:
         reservations,
         jenkins=truth,
         unavailable=await unavailable_hosts(store, fleet),
+        base_versions=await store.base_versions(),
     )
     columns = _columns(fleet, lists) if lists else []
     return Board(overview, columns, frozenset(b.name for b in bobs if b.heavy))
