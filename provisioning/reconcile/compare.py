@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from provisioning.bases.versions import referenced_bases
 from provisioning.config.models import Fleet, Subnet
 from provisioning.dns.port import ZoneRecord
 from provisioning.dns.tags import tagged_owners
 from provisioning.dns.zone import address_of, reverse_zone
+from provisioning.lxc.layout import base_path
 from provisioning.reconcile.model import Finding, Kind, Repair, Truth, address
 from provisioning.records import BobRecord, BobState
 
@@ -42,7 +44,39 @@ def compare(fleet: Fleet, truth: Truth) -> list[Finding]:
     findings += _reservations(truth, busy)
     findings += _dns(fleet, truth, bobs, busy)
     findings += _jenkins(truth, bobs, busy)
+    findings += _bases(fleet, truth)
     return findings
+
+
+def _bases(fleet: Fleet, truth: Truth) -> list[Finding]:
+    """Old base versions no clone uses: what collection would have removed, left behind."""
+    found: list[Finding] = []
+    live = {j.id for j in truth.unfinished}
+    for host, scan in sorted(truth.hosts.items()):
+        state = scan.bases
+        if state is None or state.lock is not None or state.lock_text is not None:
+            continue  # no bases, or a rebuild holds the host (it collects when done)
+        if any(r.host == host and r.job_id in live for r in truth.reservations):
+            continue  # a clone may have read the old pointer just before a swap
+        hostcfg = fleet.host(host)
+        old = state.old_versions()
+        in_use = referenced_bases(scan.rootfs_lines, str(base_path(hostcfg)))
+        if hostcfg.storage.backend == "overlay":
+            in_use |= {
+                old[b.base_version] for b in truth.bobs if b.host == host and b.base_version in old
+            }
+        found += [
+            Finding(
+                Kind.BASE_UNREFERENCED,
+                name,
+                f"old base v{version} that no clone uses (current: {state.current})",
+                host,
+                repair=Repair.REMOVE_BASE,
+            )
+            for version, name in sorted(old.items())
+            if name not in in_use
+        ]
+    return found
 
 
 def _containers(truth: Truth, bobs: list[BobRecord], busy: set[str]) -> list[Finding]:

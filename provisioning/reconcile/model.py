@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from provisioning.bases.versions import BaseState
 from provisioning.dns.port import ZoneRecord
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.records import BobRecord, JobRecord, ReservationRecord
@@ -24,6 +25,8 @@ class SeenContainer:
 class HostScan:
     containers: list[SeenContainer]
     marks: dict[tuple[str, str], str]  # (disk, name) → job id of a clone mark left on the disk
+    bases: BaseState | None = None  # the host's base versions; None: no base directory
+    rootfs_lines: list[str] = field(default_factory=list)  # "config:lxc.rootfs.path = …"
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Kind(StrEnum):
     NODE_WITHOUT_BOB = "node-without-bob"
     ATTACHMENT_NOT_RECORDED = "attachment-not-recorded"
     RECORDED_ATTACHMENT_GONE = "recorded-attachment-gone"
+    BASE_UNREFERENCED = "base-unreferenced"
     UNREADABLE = "unreadable"
 
 
@@ -67,6 +71,7 @@ class Repair(StrEnum):
     REMOVE_NODE = "remove-node"
     RECORD_ATTACHMENT = "record-attachment"
     CLEAR_ATTACHMENT = "clear-attachment"
+    REMOVE_BASE = "remove-base"
 
 
 # Repairs that take something away a person might still want: asked for explicitly.

@@ -17,6 +17,7 @@ from provisioning.errors import ConfigError, ConflictError
 from provisioning.jenkins.client import JenkinsController
 from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Shells
+from provisioning.pipeline.host_bases import HostBases
 from provisioning.ports import StateStore
 from provisioning.reconcile.model import Finding, Repair
 
@@ -71,6 +72,8 @@ class Repairer:
                 return await self._remove_node(finding)
             case Repair.RECORD_ATTACHMENT:
                 return await self._record_attachment(finding)
+            case Repair.REMOVE_BASE:
+                return await self._remove_base(finding)
             case Repair.CLEAR_ATTACHMENT:
                 await self.store.clear_attachment(finding.subject, finding.args["controller"])
                 return "attachment record cleared"
@@ -93,6 +96,17 @@ class Repairer:
         await container.remove()
         await container.unmark()
         return "container and volume removed"
+
+    async def _remove_base(self, finding: Finding) -> str:
+        assert finding.host is not None
+        bases = HostBases(self.shells.get(finding.host), self.fleet.host(finding.host))
+        state = await bases.state()
+        if state.lock is not None or finding.subject == state.current:
+            raise ConflictError(f"{finding.subject} on {finding.host} is in use now: left alone")
+        if finding.subject in await bases.referenced():
+            raise ConflictError(f"a clone on {finding.host} uses {finding.subject} now: left alone")
+        removed = await bases.remove(finding.subject)
+        return "old base removed" if removed else "already gone"
 
     async def _remove_node(self, finding: Finding) -> str:
         name, controller = finding.subject, self.jenkins[finding.args["controller"]]

@@ -245,3 +245,32 @@ def test_destructive_repairs_wait_for_confirmation(world: World, overlay: Sandbo
     assert ["bob001"] == [c.name for c in containers(overlay)]
     code, _ = world.reconcile("--fix", "--yes")
     assert (0, []) == (code, containers(overlay))
+
+
+def test_a_base_version_left_behind_is_reported_and_removed(
+    world: World, overlay: SandboxInfo
+) -> None:
+    # What an interrupted build or a skipped collection leaves: a version nobody clones from.
+    host_ssh(
+        overlay, "host-b", ["lxc-copy", "-P", "/var/lib/bob/base", "-n", "base", "-N", "base-v9"]
+    )
+    try:
+        code, report = world.reconcile()
+        assert (1, [("base-unreferenced", "base-v9")]) == (code, kinds(report))
+
+        code, fixed = world.reconcile("--fix")  # not destructive: no --yes needed
+
+        assert (0, [("base-unreferenced", "base-v9")]) == (
+            code,
+            [(f["kind"], f["subject"]) for f in fixed["repaired"]],
+        )
+        listing = host_ssh(overlay, "host-b", ["ls", "/var/lib/bob/base"]).stdout.split()
+        assert "base-v9" not in listing
+        assert "base" in listing  # the current base is untouched
+    finally:
+        host_ssh(
+            overlay,
+            "host-b",
+            ["lxc-destroy", "-P", "/var/lib/bob/base", "-n", "base-v9"],
+            check=False,
+        )

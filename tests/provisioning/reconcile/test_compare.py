@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, datetime
 
+from provisioning.bases.versions import BaseState
 from provisioning.dns.port import ZoneRecord
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.reconcile.compare import compare
@@ -215,3 +216,34 @@ def test_the_host_scan_output_is_parsed_line_by_line():
         SeenContainer("disk2", "lab", "STOPPED", None),
         SeenContainer("disk3", "half", "ABSENT", None),
     ] == scan.containers
+
+
+def overlay_fleet_scan(
+    rootfs_lines: list[str], bobs: list[BobRecord]
+) -> list[tuple[str, str, str | None]]:
+    fleet = make_fleet([(4,)])
+    bases = BaseState(versions={1: "base", 2: "base-v2", 3: "base-v3"}, current="base-v3")
+    scan = HostScan(
+        [SeenContainer("disk1", b.name, "RUNNING", "j0") for b in bobs], {}, bases, rootfs_lines
+    )
+    return [
+        (f.kind.value, f.subject, f.repair.value if f.repair else None)
+        for f in compare(fleet, truth(bobs, {"host-a": scan}))
+    ]
+
+
+def test_old_bases_no_clone_uses_are_left_behind_and_removable():
+    line = (
+        "/var/lib/bob/disk1/bob001/config:lxc.rootfs.path = "
+        "overlay:/var/lib/bob/base/base-v2/rootfs:/var/lib/bob/disk1/bob001/delta0"
+    )
+
+    found = overlay_fleet_scan([line], [bob("bob001", base_version=2)])
+
+    assert [("base-unreferenced", "base", "remove-base")] == found
+
+
+def test_a_base_an_overlay_bob_came_from_is_in_use_even_without_its_config_line():
+    found = overlay_fleet_scan([], [bob("bob001", base_version=1), bob("bob002", base_version=2)])
+
+    assert [] == found
