@@ -52,7 +52,12 @@ async def runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]
     kinds.register(registry, pipeline)
     bus = ProgressBus()
     runner = JobRunner(
-        store, registry, bus, owner=unique_owner("bob-cli"), per_host_limit=PER_HOST_LIMIT
+        store,
+        registry,
+        bus,
+        owner=unique_owner("bob-cli"),
+        per_host_limit=PER_HOST_LIMIT,
+        lease=settings.job_lease,
     )
     try:
         yield Runtime(settings, store, dns, bus, runner, jenkins, pool)

@@ -1,0 +1,80 @@
+"""The crash drill: the bob process is SIGKILLed in the middle of creating five Bobs.
+
+Nothing of it lives on; once its job's lease has run out, `bob resume` finishes (or rolls back)
+the job from its journal, and `bob reconcile --json` finds zero differences between the store,
+the hosts and the sandbox's BIND. Each Bob's bootstrap takes a second, so the kill lands while
+steps are under way: the resumed job must check what the dead process left half done.
+
+The bob processes take their jobs with a 2 s lease (``BOB_JOB_LEASE_S``) instead of 30 s.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from provisioning.sandbox import SandboxInfo
+from tests.provisioning.pipeline.cli_world import (
+    LEASE_S,
+    BobCli,
+    bob_cli,
+    processes_of,
+    strays_on_hosts,
+)
+from tests.provisioning.pipeline.observe import containers
+
+pytestmark = pytest.mark.slow
+
+STEPS_PER_BOB = 9  # reserve, dns, clone, configure, start, wait-ready, personalize, bootstrap, ready
+
+
+@pytest.fixture
+def cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
+    world = bob_cli(overlay, tmp_path, bootstrap=["sleep", "1"])
+    try:
+        yield world
+    finally:
+        names = world.bob_names() if world.database.exists() else []
+        if names:  # what a failed test left: bob's own destroy removes its DNS records too
+            world("destroy", *names, "--yes")
+
+
+def test_bob_killed_mid_create_of_five_is_resumed_and_leaves_a_fleet_that_reconciles(
+    cli: BobCli, overlay: SandboxInfo
+) -> None:
+    creating = cli.start("create", "5")
+    try:
+        cli.wait_for("SELECT 1 FROM journal WHERE step = 'bootstrap' AND event = 'started'")
+        os.kill(creating.pid, signal.SIGKILL)
+        assert -signal.SIGKILL == creating.wait(timeout=10)
+    finally:
+        if creating.poll() is None:
+            creating.kill()
+            creating.wait()
+
+    assert [] == processes_of(cli)  # nothing of the killed bob lives on
+    [(job_id, state, kind)] = cli.query("SELECT id, state, kind FROM jobs")
+    assert ("running", "create") == (state, kind)
+    [(done,)] = cli.query(
+        "SELECT count(*) FROM journal WHERE job_id = ? AND event = 'succeeded'", job_id
+    )
+    assert 0 < done < 5 * STEPS_PER_BOB  # killed mid-job
+
+    time.sleep(LEASE_S + 0.5)  # the dead process's lease runs out
+    resumed = cli("resume")
+
+    [(final,)] = cli.query("SELECT state FROM jobs WHERE id = ?", job_id)
+    assert (0, "succeeded") == (resumed.returncode, final), resumed.stdout + resumed.stderr
+    assert 5 == len(containers(overlay))
+    cli.assert_reconciled()
+
+    names = cli.bob_names()
+    assert ["bob001", "bob002", "bob003", "bob004", "bob005"] == names
+    assert 0 == cli("destroy", *names, "--yes").returncode
+    cli.assert_reconciled()
+    assert ([], [], {}) == (containers(overlay), processes_of(cli), strays_on_hosts(overlay))
