@@ -30,7 +30,9 @@ from tests.provisioning.pipeline.observe import containers
 
 pytestmark = pytest.mark.slow
 
-STEPS_PER_BOB = 9  # reserve, dns, clone, configure, start, wait-ready, personalize, bootstrap, ready
+STEPS_PER_BOB = (
+    9  # reserve, dns, clone, configure, start, wait-ready, personalize, bootstrap, ready
+)
 
 
 @pytest.fixture
