@@ -20,6 +20,7 @@ from provisioning.sandbox import SandboxInfo, dns_server, processes, start_sshd,
 from provisioning.sandbox.bind_config import bind_layout
 from provisioning.sandbox.layout import BRIDGE, STORAGE_ROOT, host_layouts
 from provisioning.sandbox.paths import StatePaths
+from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.sandbox.fixtures import host_ssh
 
 BROKEN_BRIDGE = "br0-broken"
@@ -90,6 +91,37 @@ class ContainerKilled(Fault):
     async def inject(self, info: SandboxInfo, bob: PlannedBob) -> None:
         argv = ["lxc-stop", "-k", "-P", f"{STORAGE_ROOT}/{bob.disk}", "-n", bob.name]
         await asyncio.to_thread(host_ssh, info, bob.host, argv)
+
+
+class JenkinsFails(Fault):
+    """The Jenkins double answers every request with an HTTP error (500: a controller in
+    trouble), until healed."""
+
+    def __init__(self, double: JenkinsDouble, status: int = 500) -> None:
+        self.double = double
+        self.status = status
+        self.what = f"the Jenkins controller answers {status}"
+
+    async def inject(self, info: SandboxInfo, bob: PlannedBob) -> None:
+        self.double.fail_with = self.status
+
+    async def heal(self, info: SandboxInfo, bob: PlannedBob) -> None:
+        self.double.fail_with = None
+
+
+class JenkinsThrows(Fault):
+    """The next script run on the Jenkins double throws (HTTP 200, a stack trace as body)."""
+
+    what = "the script console's next script throws"
+
+    def __init__(self, double: JenkinsDouble) -> None:
+        self.double = double
+
+    async def inject(self, info: SandboxInfo, bob: PlannedBob) -> None:
+        self.double.throw_next = "java.lang.IllegalStateException: Jenkins is going down"
+
+    async def heal(self, info: SandboxInfo, bob: PlannedBob) -> None:
+        self.double.throw_next = None
 
 
 class NoFault(Fault):
