@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from handlers.reconcile import reconcile
+from handlers.reconcile import Report, reconcile
 from provisioning.config import Fleet
 from provisioning.dns import DnsZoneClient
 from provisioning.hosts.ssh import HostPool
@@ -42,6 +42,28 @@ def parse_cli_report(stdout: str, stderr: str = "") -> dict[str, Any]:
     return report
 
 
+async def reconciled(
+    fleet: Fleet,
+    store: StateStore,
+    *,
+    dns: DnsZoneClient | None = None,
+    jenkins: Mapping[str, JenkinsController] | None = None,
+    shells: Shells | None = None,
+) -> Report:
+    """The reconciler's report on every host, zone and controller against ``store``.
+
+    Without ``shells`` the hosts are read over connections of its own (closed afterwards), the
+    way a separate ``bob reconcile`` would.
+    """
+    if shells is not None:
+        return await reconcile(fleet, store, shells, dns, jenkins or {})
+    pool = HostPool(fleet.hosts)
+    try:
+        return await reconcile(fleet, store, pool, dns, jenkins or {})
+    finally:
+        await pool.close_all()
+
+
 async def assert_reconciled(
     fleet: Fleet,
     store: StateStore,
@@ -50,19 +72,8 @@ async def assert_reconciled(
     jenkins: Mapping[str, JenkinsController] | None = None,
     shells: Shells | None = None,
 ) -> dict[str, Any]:
-    """Reconcile every host, zone and controller with ``store``; assert zero differences.
-
-    Without ``shells`` the hosts are read over connections of its own (closed afterwards), the
-    way a separate ``bob reconcile`` would. Returns the report (as JSON) for further checks.
-    """
-    if shells is not None:
-        report = await reconcile(fleet, store, shells, dns, jenkins or {})
-    else:
-        pool = HostPool(fleet.hosts)
-        try:
-            report = await reconcile(fleet, store, pool, dns, jenkins or {})
-        finally:
-            await pool.close_all()
+    """Reconcile (see ``reconciled``) and assert zero differences; the report as JSON."""
+    report = await reconciled(fleet, store, dns=dns, jenkins=jenkins, shells=shells)
     result = report.as_json()
     assert_no_differences(result)
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,9 +36,7 @@ STEPS_PER_BOB = (
 )
 
 
-@pytest.fixture
-def cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
-    world = bob_cli(overlay, tmp_path, bootstrap=["sleep", "1"])
+def cleaned_up(world: BobCli) -> Iterator[BobCli]:
     try:
         yield world
     finally:
@@ -46,14 +45,29 @@ def cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
             world("destroy", *names, "--yes")
 
 
+@pytest.fixture
+def cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
+    yield from cleaned_up(bob_cli(overlay, tmp_path, bootstrap=["sleep", "1"]))
+
+
+@pytest.fixture
+def failing_cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
+    """Every Bob's bootstrap fails after a second: the job is undone."""
+    yield from cleaned_up(bob_cli(overlay, tmp_path, bootstrap=["sh", "-c", "sleep 1; exit 1"]))
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    os.kill(process.pid, signal.SIGKILL)
+    assert -signal.SIGKILL == process.wait(timeout=10)
+
+
 def test_bob_killed_mid_create_of_five_is_resumed_and_leaves_a_fleet_that_reconciles(
     cli: BobCli, overlay: SandboxInfo
 ) -> None:
     creating = cli.start("create", "5")
     try:
         cli.wait_for("SELECT 1 FROM journal WHERE step = 'bootstrap' AND event = 'started'")
-        os.kill(creating.pid, signal.SIGKILL)
-        assert -signal.SIGKILL == creating.wait(timeout=10)
+        kill(creating)
     finally:
         if creating.poll() is None:
             creating.kill()
@@ -80,3 +94,32 @@ def test_bob_killed_mid_create_of_five_is_resumed_and_leaves_a_fleet_that_reconc
     assert 0 == cli("destroy", *names, "--yes").returncode
     cli.assert_reconciled()
     assert ([], [], {}) == (containers(overlay), processes_of(cli), strays_on_hosts(overlay))
+
+
+def test_bob_killed_while_undoing_a_failed_create_is_resumed_and_the_undo_finishes(
+    failing_cli: BobCli, overlay: SandboxInfo
+) -> None:
+    cli = failing_cli
+    creating = cli.start("create", "5")
+    try:
+        cli.wait_for("SELECT 1 FROM journal WHERE event = 'undone'")  # one undo done, many to go
+        kill(creating)
+    finally:
+        if creating.poll() is None:
+            creating.kill()
+            creating.wait()
+
+    assert [] == processes_of(cli)
+    [(job_id, state)] = cli.query("SELECT id, state FROM jobs")
+    assert "undoing" == state  # killed mid-undo
+    assert [] != containers(overlay)  # some of the Bobs were still there
+
+    time.sleep(LEASE_S + 0.5)
+    resumed = cli("resume")
+
+    [(final, error)] = cli.query("SELECT state, error FROM jobs WHERE id = ?", job_id)
+    assert (1, "failed") == (resumed.returncode, final), resumed.stdout + resumed.stderr
+    assert "bootstrap" in error
+    assert ([], []) == (cli.bob_names(), containers(overlay))
+    cli.assert_reconciled()
+    assert ([], {}) == (processes_of(cli), strays_on_hosts(overlay))
