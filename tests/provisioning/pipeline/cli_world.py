@@ -19,6 +19,7 @@ import yaml
 from bot.settings import LEASE_ENV
 from provisioning.sandbox import SandboxInfo, sshd, state
 from provisioning.sandbox.layout import host_layouts
+from provisioning.sandbox.mounts import SSHD
 from provisioning.sandbox.paths import StatePaths
 from tests.provisioning.pipeline.reconciled import assert_no_differences, parse_cli_report
 
@@ -142,6 +143,6 @@ def strays_on_hosts(info: SandboxInfo) -> dict[str, list[str]]:
                 argv = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
             except OSError:
                 continue  # gone meanwhile, or a kernel thread
-            if exe != str(sshd.SSHD):
+            if exe != SSHD:
                 strays.setdefault(layout.name, []).append(f"{entry.name} {argv}")
     return strays

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from provisioning.core.models import PlannedBob
 from provisioning.jobs import Event, ProgressBus, StepFinished, StepStarted
 from provisioning.sandbox import SandboxInfo, dns_server, processes, start_sshd, state, stop_sshd
-from provisioning.sandbox.bind_config import bind_layout
+from provisioning.sandbox.bind_config import BindLayout, bind_layout
 from provisioning.sandbox.layout import BRIDGE, STORAGE_ROOT, host_layouts
 from provisioning.sandbox.paths import StatePaths
 from tests.jenkins_double import JenkinsDouble
@@ -135,12 +135,14 @@ class NoFault(Fault):
 
 @dataclass
 class Injection:
-    """``fault`` on ``bob``'s host when its lane starts ``step``; healed when a step fails."""
+    """``fault`` on ``bob``'s host when its lane (with ``any_lane``: any lane) starts ``step``;
+    healed when a step fails."""
 
     info: SandboxInfo
     bob: PlannedBob
     step: str
     fault: Fault
+    any_lane: bool = False
     injected: bool = False
     healed: bool = False
     # Other lanes go on while the fault is being injected: one may fail meanwhile.
@@ -170,14 +172,20 @@ class Injection:
 
 
 def inject_at(
-    bus: ProgressBus, info: SandboxInfo, bob: PlannedBob, step: str, fault: Fault
+    bus: ProgressBus,
+    info: SandboxInfo,
+    bob: PlannedBob,
+    step: str,
+    fault: Fault,
+    *,
+    any_lane: bool = False,
 ) -> Injection:
-    injection = Injection(info, bob, step, fault)
+    injection = Injection(info, bob, step, fault, any_lane)
     bus.subscribe(injection)
     return injection
 
 
-def _bind(info: SandboxInfo) -> dns_server.BindLayout:
+def _bind(info: SandboxInfo) -> BindLayout:
     options = state.read(StatePaths(info.state_dir))
     assert options is not None
     return bind_layout(options)

@@ -80,8 +80,11 @@ def test_bob_killed_mid_create_of_five_is_resumed_and_leaves_a_fleet_that_reconc
         "SELECT count(*) FROM journal WHERE job_id = ? AND event = 'succeeded'", job_id
     )
     assert 0 < done < 5 * STEPS_PER_BOB  # killed mid-job
+    # Until it is resumed the job still owns its Bobs: left alone, not reported as orphans.
+    before = cli.assert_reconciled()
+    assert ["bob001", "bob002", "bob003", "bob004", "bob005"] == before["in_progress"]
 
-    time.sleep(LEASE_S + 0.5)  # the dead process's lease runs out
+    time.sleep(LEASE_S)  # the dead process's lease runs out
     resumed = cli("resume")
 
     [(final,)] = cli.query("SELECT state FROM jobs WHERE id = ?", job_id)

@@ -105,7 +105,9 @@ async def test_a_fault_at_each_step_leaves_a_fleet_that_reconciles(
     async with bob_runtime(fleet, db_url(tmp_path), dns=dns) as bob:
         job, plan = await bob.submit_create(2)
         assert ["host-a", "host-b"] == [b.host for b in plan.bobs]  # premise: both hosts
-        injection = inject_at(bob.bus, overlay, plan.bobs[1], drill.step, drill.fault)
+        injection = inject_at(
+            bob.bus, overlay, plan.bobs[1], drill.step, drill.fault, any_lane=drill.shared
+        )
         try:
             final = await asyncio.wait_for(bob.runner.run(job.id), timeout=90)
         finally:
