@@ -17,10 +17,7 @@ from typing import Any
 import yaml
 
 from bot.settings import LEASE_ENV
-from provisioning.sandbox import SandboxInfo, sshd, state
-from provisioning.sandbox.layout import host_layouts
-from provisioning.sandbox.mounts import SSHD
-from provisioning.sandbox.paths import StatePaths
+from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.reconciled import assert_no_differences, parse_cli_report
 
 BOB = Path(sys.executable).parent / "bob"
@@ -118,31 +115,3 @@ def processes_of(cli: BobCli) -> list[str]:
         if str(cli.config).encode() in argv:
             found.append(b" ".join(argv).decode(errors="replace"))
     return found
-
-
-def strays_on_hosts(info: SandboxInfo) -> dict[str, list[str]]:
-    """Per host, the processes in its network namespace besides its keeper and its sshd.
-
-    With no Bob on a host this is empty: no lxc monitor, no lxc-attach, no command bob ran
-    that outlived the session that started it.
-    """
-    options = state.read(StatePaths(info.state_dir))
-    assert options is not None
-    strays: dict[str, list[str]] = {}
-    for layout in host_layouts(options):
-        keeper = sshd.keeper_pid(layout)
-        assert keeper is not None
-        namespace = os.readlink(f"/proc/{keeper}/ns/net")
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == keeper:
-                continue
-            try:
-                if os.readlink(entry / "ns" / "net") != namespace:
-                    continue
-                exe = os.readlink(entry / "exe")
-                argv = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-            except OSError:
-                continue  # gone meanwhile, or a kernel thread
-            if exe != SSHD:
-                strays.setdefault(layout.name, []).append(f"{entry.name} {argv}")
-    return strays

@@ -25,9 +25,8 @@ from tests.provisioning.pipeline.cli_world import (
     BobCli,
     bob_cli,
     processes_of,
-    strays_on_hosts,
 )
-from tests.provisioning.pipeline.observe import containers
+from tests.provisioning.pipeline.observe import containers, strays_on_hosts
 
 pytestmark = pytest.mark.slow
 

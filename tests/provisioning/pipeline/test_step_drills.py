@@ -45,7 +45,7 @@ from tests.provisioning.pipeline.faults import (
     SshdStopped,
     inject_at,
 )
-from tests.provisioning.pipeline.observe import containers
+from tests.provisioning.pipeline.observe import containers, strays_on_hosts
 from tests.provisioning.pipeline.outcome import entries, failures
 from tests.provisioning.pipeline.reconciled import assert_reconciled
 from tests.provisioning.pipeline.runtime import bob_runtime, db_url, fleet_variant
@@ -123,7 +123,7 @@ async def test_a_fault_at_each_step_leaves_a_fleet_that_reconciles(
             assert drill.fails_at == failed.step
             assert drill.shared or "host-b" == failed.host
             assert [] == entries(journal, StepEvent.UNDO_FAILED)
-            assert [] == containers(overlay)
+            assert ([], {}) == (containers(overlay), strays_on_hosts(overlay))
         await assert_reconciled(fleet, bob.store, dns=dns)
 
         if final.state is JobState.SUCCEEDED:
@@ -131,3 +131,4 @@ async def test_a_fault_at_each_step_leaves_a_fleet_that_reconciles(
             assert gone is not None
             assert JobState.SUCCEEDED == gone.state
             await assert_reconciled(fleet, bob.store, dns=dns)
+            assert ([], {}) == (containers(overlay), strays_on_hosts(overlay))
