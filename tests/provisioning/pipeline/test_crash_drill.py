@@ -2,8 +2,9 @@
 
 Nothing of it lives on; once its job's lease has run out, `bob resume` finishes (or rolls back)
 the job from its journal, and `bob reconcile --json` finds zero differences between the store,
-the hosts and the sandbox's BIND. Each Bob's bootstrap takes a second, so the kill lands while
-steps are under way: the resumed job must check what the dead process left half done.
+the hosts and the sandbox's BIND. The kill comes as soon as the journal shows a Bob starting the
+DNS registration, the clone or the bootstrap (which takes a second), so steps are under way: the
+resumed job must check what the dead process left half done.
 
 The bob processes take their jobs with a 2 s lease (``BOB_JOB_LEASE_S``) instead of 30 s.
 """
@@ -60,12 +61,13 @@ def kill(process: subprocess.Popen[str]) -> None:
     assert -signal.SIGKILL == process.wait(timeout=10)
 
 
+@pytest.mark.parametrize("step", ["dns", "clone", "bootstrap"])
 def test_bob_killed_mid_create_of_five_is_resumed_and_leaves_a_fleet_that_reconciles(
-    cli: BobCli, overlay: SandboxInfo
+    cli: BobCli, overlay: SandboxInfo, step: str
 ) -> None:
     creating = cli.start("create", "5")
-    try:
-        cli.wait_for("SELECT 1 FROM journal WHERE step = 'bootstrap' AND event = 'started'")
+    try:  # killed as soon as the journal shows a Bob starting ``step``
+        cli.wait_for("SELECT 1 FROM journal WHERE step = ? AND event = 'started'", step)
         kill(creating)
     finally:
         if creating.poll() is None:
