@@ -56,7 +56,12 @@ async def runtime(
     bus = ProgressBus()
     bus.subscribe(HostHealthMonitor(store, settings.fleet.host_health))
     runner = JobRunner(
-        store, registry, bus, owner=unique_owner(owner), per_host_limit=PER_HOST_LIMIT
+        store,
+        registry,
+        bus,
+        owner=unique_owner(owner),
+        per_host_limit=PER_HOST_LIMIT,
+        lease=settings.job_lease,
     )
     try:
         yield Runtime(settings, store, dns, bus, runner, jenkins, pool)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
 from provisioning.config import Fleet, load_fleet, parse_fleet
+from provisioning.errors import ConfigError
 from provisioning.store import database_url, default_state_dir
 
 EMBEDDED = "embedded sandbox defaults"
+LEASE_ENV = "BOB_JOB_LEASE_S"
+DEFAULT_LEASE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,9 @@ class Settings:
     config_source: str
     database_url: str
     state_dir: Path
+    # How long a job stays claimed by a process that stopped renewing it (killed, frozen)
+    # before another may resume it; renewed every third of it while the job runs.
+    job_lease: timedelta = DEFAULT_LEASE
 
 
 def load_settings(config: Path | None) -> Settings:
@@ -30,4 +37,18 @@ def load_settings(config: Path | None) -> Settings:
         text = resources.files("bot").joinpath("defaults/sandbox.yaml").read_text("utf-8")
         fleet, source = parse_fleet(text, source=EMBEDDED), EMBEDDED
     state_dir = default_state_dir()
-    return Settings(fleet, source, database_url(state_dir), state_dir)
+    return Settings(fleet, source, database_url(state_dir), state_dir, job_lease())
+
+
+def job_lease() -> timedelta:
+    """``BOB_JOB_LEASE_S`` (seconds, more than 0), else 30 s."""
+    text = os.environ.get(LEASE_ENV)
+    if text is None:
+        return DEFAULT_LEASE
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86400:
+        raise ConfigError(f"{LEASE_ENV} must be a number of seconds above 0, not {text!r}")
+    return timedelta(seconds=seconds)

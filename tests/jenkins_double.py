@@ -96,6 +96,7 @@ class JenkinsDouble:
         self.scripts: list[str] = []  # every script body received, for injection tests
         self.requests: list[Request] = []
         self.throw_next: str | None = None  # next script "throws" this exception line
+        self.fail_with: int | None = None  # every request answers this HTTP status (e.g. 500)
         self.lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -455,6 +456,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode("utf-8") if length else ""
         path = unquote(urlsplit(self.path).path).rstrip("/") or "/"
         self._user: str | None = None
+        failing = self.double.fail_with
+        if failing is not None:  # a controller in trouble: Jetty's error page, nothing done
+            self._error(failing, "Server Error")
+            return
         user, kind = self._authenticate()
         if kind == "invalid":
             self._error(

@@ -15,6 +15,7 @@ import pytest
 
 from provisioning.bases.versions import STATE_SCRIPT
 from provisioning.config import Fleet
+from provisioning.dns import DnsZoneClient
 from provisioning.pipeline import base
 from provisioning.pipeline.context import Pipeline
 from provisioning.sandbox import Backend, SandboxInfo
@@ -74,9 +75,14 @@ async def make_bob(tmp_path: Path) -> AsyncIterator[MakeBob]:
     """``await make_bob(fleet)``: bob on a fresh store of this test (``url`` to share one)."""
     async with AsyncExitStack() as stack:
 
-        async def make(fleet: Fleet, url: str | None = None, owner: str = "test") -> Bob:
+        async def make(
+            fleet: Fleet,
+            url: str | None = None,
+            owner: str = "test",
+            dns: DnsZoneClient | None = None,
+        ) -> Bob:
             return await stack.enter_async_context(
-                bob_runtime(fleet, url or db_url(tmp_path), owner)
+                bob_runtime(fleet, url or db_url(tmp_path), owner, dns)
             )
 
         yield make

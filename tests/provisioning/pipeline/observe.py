@@ -7,11 +7,14 @@ Only ``clear_bobs``, the cleanup after a failed test, goes through nsenter inste
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 from provisioning.sandbox import SandboxInfo, sshd, state
 from provisioning.sandbox.layout import DISKS, STORAGE_ROOT, host_layouts
+from provisioning.sandbox.mounts import SSHD
 from provisioning.sandbox.paths import StatePaths
 from tests.provisioning.sandbox.fixtures import host_ssh
 
@@ -158,3 +161,31 @@ def clear_bobs(info: SandboxInfo) -> None:
         nsenter = ["nsenter", "--target", str(pid), "--mount", "--net", "--uts", "--"]
         argv = [*nsenter, "sh", "-c", _CLEAR, str(STORAGE_ROOT), *DISK_NAMES]
         subprocess.run(argv, capture_output=True, timeout=60, check=False)
+
+
+def strays_on_hosts(info: SandboxInfo) -> dict[str, list[str]]:
+    """Per host, the processes in its network namespace besides its keeper and its sshd.
+
+    With no Bob on a host this is empty: no lxc monitor, no lxc-attach, no command bob ran
+    that outlived the session that started it.
+    """
+    options = state.read(StatePaths(info.state_dir))
+    assert options is not None
+    strays: dict[str, list[str]] = {}
+    for layout in host_layouts(options):
+        keeper = sshd.keeper_pid(layout)
+        assert keeper is not None
+        namespace = os.readlink(f"/proc/{keeper}/ns/net")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == keeper:
+                continue
+            try:
+                if os.readlink(entry / "ns" / "net") != namespace:
+                    continue
+                exe = os.readlink(entry / "exe")
+                argv = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except OSError:
+                continue  # gone meanwhile, or a kernel thread
+            if exe != SSHD:
+                strays.setdefault(layout.name, []).append(f"{entry.name} {argv}")
+    return strays

@@ -24,6 +24,7 @@ from provisioning.config import Fleet, load_fleet
 from provisioning.core.models import CreatePlan
 from provisioning.dns import DnsZoneClient
 from provisioning.hosts.ssh import HostPool
+from provisioning.jenkins.client import JenkinsController
 from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
 from provisioning.pipeline import kinds
 from provisioning.pipeline.context import Pipeline
@@ -70,12 +71,17 @@ class Bob:
 
 @asynccontextmanager
 async def bob_runtime(
-    fleet: Fleet, url: str, owner: str = "test", dns: DnsZoneClient | None = None
+    fleet: Fleet,
+    url: str,
+    owner: str = "test",
+    dns: DnsZoneClient | None = None,
+    jenkins: Mapping[str, JenkinsController] | None = None,
 ) -> AsyncIterator[Bob]:
     store = await SqlStore.open(url)
     pool = HostPool(fleet.hosts)
     registry = JobKinds()
-    kinds.register(registry, Pipeline(fleet=fleet, shells=pool, store=store, dns=dns))
+    pipeline = Pipeline(fleet=fleet, shells=pool, store=store, dns=dns, jenkins=jenkins or {})
+    kinds.register(registry, pipeline)
     bus = ProgressBus()
     try:
         runner = JobRunner(

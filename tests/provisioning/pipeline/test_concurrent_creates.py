@@ -14,6 +14,7 @@ from provisioning.records import JobState
 from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.observe import containers
+from tests.provisioning.pipeline.reconciled import assert_reconciled
 from tests.provisioning.pipeline.runtime import db_url, fleet_variant
 
 pytestmark = pytest.mark.slow
@@ -39,3 +40,4 @@ async def test_two_concurrent_creates_of_five_give_ten_distinct_bobs_that_all_ru
     assert sorted((b.name, b.host, b.disk, "RUNNING", str(b.ip)) for b in bobs) == [
         (f.name, f.host, f.disk, f.state, f.address) for f in containers(overlay)
     ]
+    await assert_reconciled(fleet, second.store)

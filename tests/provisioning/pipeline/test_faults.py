@@ -15,6 +15,7 @@ from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.outcome import NOTHING, entries, failures, leftovers
+from tests.provisioning.pipeline.reconciled import assert_reconciled
 from tests.provisioning.pipeline.runtime import fleet_variant
 
 pytestmark = pytest.mark.slow
@@ -37,6 +38,7 @@ async def test_a_bridge_missing_on_the_host_fails_the_start_and_leaves_nothing(
     assert 'to bridge "nosuchbr0"' in failed.detail  # … about the missing bridge
     assert [] == entries(journal, StepEvent.UNDO_FAILED)
     assert NOTHING == await leftovers(overlay, bob)
+    await assert_reconciled(bob.fleet, bob.store)
 
 
 async def test_a_bootstrap_that_exits_1_fails_the_job_with_its_stderr_and_leaves_nothing(
@@ -62,6 +64,7 @@ async def test_a_bootstrap_that_exits_1_fails_the_job_with_its_stderr_and_leaves
     assert failed.detail.endswith("exited 1: boom\nstderr: boom")
     assert [] == entries(journal, StepEvent.UNDO_FAILED)
     assert NOTHING == await leftovers(overlay, bob)
+    await assert_reconciled(bob.fleet, bob.store)
 
 
 async def test_a_request_for_a_host_without_room_is_refused_and_writes_nothing(

@@ -19,6 +19,7 @@ from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.observe import Found, containers
 from tests.provisioning.pipeline.outcome import NOTHING, entries, failures, leftovers
+from tests.provisioning.pipeline.reconciled import assert_reconciled, reconciled
 from tests.provisioning.pipeline.runtime import Bob, fleet_variant
 
 pytestmark = pytest.mark.slow
@@ -79,9 +80,10 @@ async def test_sshd_stopped_mid_job_fails_it_and_the_undo_cleans_up_once_sshd_is
     assert {"host-b"} == {e.host for e in retried}  # the undo waited for host-b …
     assert [] == entries(journal, StepEvent.UNDO_FAILED)  # … and then finished
     assert NOTHING == await leftovers(outage, bob)
+    await assert_reconciled(bob.fleet, bob.store)
 
 
-async def test_a_host_that_stays_away_keeps_its_bobs_reservation_and_the_job_says_so(
+async def test_a_host_that_stays_away_keeps_its_bobs_reservation_and_reconcile_reports_it(
     outage: SandboxInfo, make_bob: MakeBob, tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setattr(base, "UNDO_RETRY_S", 0.5)
@@ -101,3 +103,8 @@ async def test_a_host_that_stays_away_keeps_its_bobs_reservation_and_the_job_say
     assert [Found("host-b", "disk1", "bob002", "RUNNING", str(held[0].ip))] == containers(
         outage
     )  # why it stays reserved: its container is still there (host-a's is gone)
+    report = await reconciled(bob.fleet, bob.store)
+    assert [  # what the undo could not clean up is what the reconciler reports
+        ("container-without-record", "bob002", "host-b"),
+        ("stale-reservation", "bob002", "host-b"),
+    ] == sorted((f.kind.value, f.subject, f.host) for f in report.findings)

@@ -1,0 +1,117 @@
+"""The installed ``bob`` command on a sandbox, as an operator runs it: a config file, a database
+URL and a job lease in its environment, and witnesses that do not ask bob (the store's tables
+read directly, the processes in /proc).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.settings import LEASE_ENV
+from provisioning.sandbox import SandboxInfo
+from tests.provisioning.pipeline.reconciled import assert_no_differences, parse_cli_report
+
+BOB = Path(sys.executable).parent / "bob"
+LEASE_S = 2.0  # the lease the drills' bob processes take jobs with (bob's default is 30 s)
+
+
+@dataclass
+class BobCli:
+    config: Path
+    database: Path
+    env: dict[str, str]
+
+    def argv(self, *argv: str) -> list[str]:
+        return [str(BOB), *argv, "--config", str(self.config)]
+
+    def __call__(self, *argv: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.argv(*argv),
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def start(self, *argv: str) -> subprocess.Popen[str]:
+        """``bob ARGV`` in the background (its output is not read: it goes to /dev/null)."""
+        return subprocess.Popen(
+            self.argv(*argv),
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+
+    def assert_reconciled(self) -> dict[str, Any]:
+        done = self("reconcile", "--json")
+        report = parse_cli_report(done.stdout, done.stderr)
+        assert_no_differences(report)
+        assert 0 == done.returncode
+        return report
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows straight from bob's SQLite file (read-only), not through bob."""
+        connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=5)
+        try:
+            return connection.execute(sql, params).fetchall()
+        finally:
+            connection.close()
+
+    def wait_for(self, sql: str, *params: Any, timeout: float = 60) -> list[tuple[Any, ...]]:
+        """Poll ``sql`` until it returns rows; those rows."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.database.exists() and (rows := self._rows_if_ready(sql, params)):
+                return rows
+            time.sleep(0.02)
+        raise AssertionError(f"no rows for {sql!r} after {timeout:g} s")
+
+    def _rows_if_ready(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        try:
+            return self.query(sql, *params)
+        except sqlite3.OperationalError:  # not migrated yet, or busy
+            return []
+
+    def bob_names(self) -> list[str]:
+        return [name for (name,) in self.query("SELECT name FROM bobs ORDER BY name")]
+
+
+def bob_cli(info: SandboxInfo, directory: Path, **bob_defaults: Any) -> BobCli:
+    """bob for ``info``'s sandbox with a store in ``directory``; ``bob_defaults`` overridden."""
+    document = yaml.safe_load(info.config_path.read_text())
+    document["bob_defaults"].update(bob_defaults)
+    config = directory / "bob.yaml"
+    config.write_text(yaml.safe_dump(document, sort_keys=False))
+    database = directory / "bob.db"
+    env = {
+        **os.environ,
+        "BOB_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        LEASE_ENV: str(LEASE_S),
+    }
+    return BobCli(config, database, env)
+
+
+def processes_of(cli: BobCli) -> list[str]:
+    """Command lines of the live processes started with this world's config: bob and children."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if str(cli.config).encode() in argv:
+            found.append(b" ".join(argv).decode(errors="replace"))
+    return found
