@@ -9,7 +9,13 @@ import signal
 from pathlib import Path
 
 from bot.settings import load_settings
-from bot.slack.serve import ServeOptions, SlackSecrets, running_bot, secrets_from_env
+from bot.slack.serve import (
+    SWEEP_S,
+    ServeOptions,
+    SlackSecrets,
+    running_bot,
+    secrets_from_env,
+)
 from provisioning.store import SqlStore
 
 
@@ -33,6 +39,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--grace", type=float, default=30.0, metavar="S", help="seconds jobs get at shutdown"
     )
     serve.add_argument(
+        "--sweep",
+        type=float,
+        default=SWEEP_S,
+        metavar="S",
+        help=f"look for jobs a dead replica left every S seconds (default {SWEEP_S:g}; 0: only "
+        "at start-up); they are taken once their lease (BOB_JOB_LEASE_S) has run out",
+    )
+    serve.add_argument(
         "--no-board",
         action="store_true",
         help="do not serve the web board (it is on the same address, at /)",
@@ -45,7 +59,11 @@ async def _serve(args: argparse.Namespace) -> int:
     settings = load_settings(getattr(args, "config", None))
     secrets = secrets_from_env(settings)
     options = ServeOptions(
-        host=args.host, port=args.port, grace_s=args.grace, board=not args.no_board
+        host=args.host,
+        port=args.port,
+        grace_s=args.grace,
+        board=not args.no_board,
+        sweep_s=args.sweep,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

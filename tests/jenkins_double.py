@@ -409,6 +409,9 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
     ) -> None:
         data = body.encode("utf-8")
+        # Recorded before the answer goes out: a client that got it finds the request listed.
+        with self.double.lock:
+            self.double.requests.append(Request(self.command, self.path, self._user, status))
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -417,8 +420,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
-        with self.double.lock:
-            self.double.requests.append(Request(self.command, self.path, self._user, status))
 
     def _json(self, value: Any, headers: dict[str, str] | None = None) -> None:
         self._send(200, json.dumps(value), headers=headers)
