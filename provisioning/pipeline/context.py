@@ -29,6 +29,9 @@ class Pipeline:
     # The configured controllers by name (empty: no Jenkins; Bobs are then never attached).
     jenkins: Mapping[str, JenkinsController] = field(default_factory=dict)
     _layouts: dict[str, CgroupLayout] = field(default_factory=dict)
+    # (job id, Bob) → the base version Clone used, so MarkReady need not read the clone's
+    # config back over SSH; after a restart it is empty and MarkReady reads the config.
+    cloned_from: dict[tuple[str, str], int | None] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def host(self, name: str) -> Host:

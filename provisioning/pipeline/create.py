@@ -13,7 +13,7 @@ import ipaddress
 import time
 from typing import Literal
 
-from provisioning.bases.versions import base_marker, version_in_config
+from provisioning.bases.versions import base_marker, version_in_config, version_of
 from provisioning.core.models import PlannedBob
 from provisioning.errors import BobError, ConflictError
 from provisioning.hosts.errors import CommandFailed, HostError
@@ -116,6 +116,7 @@ class Clone(BobStep):
             await self.shell.run(argv, timeout=self.timeout)
         await self._tag(ctx, base)
         await self.container.unmark()
+        self.p.cloned_from[(ctx.job.id, self.bob.name)] = version_of(base)
 
     async def _current_base(self) -> str:
         """The base version new clones start from; read once, so the clone and the version
@@ -330,7 +331,11 @@ class MarkReady(BobStep):
     name = "ready"
 
     async def _apply(self, ctx: StepContext) -> None:
-        version = version_in_config(await self.container.config() or "")
+        key = (ctx.job.id, self.bob.name)
+        if key in self.p.cloned_from:
+            version = self.p.cloned_from.pop(key)
+        else:  # resumed in another process: the clone's config says which base it came from
+            version = version_in_config(await self.container.config() or "")
         await self.p.store.promote_reservation(self.bob.name, BobState.READY, base_version=version)
         if version is not None:
             await self.p.store.record_base(self.bob.host, version)

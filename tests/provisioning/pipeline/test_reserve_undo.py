@@ -98,3 +98,27 @@ async def test_a_bob_marked_ready_stays_held_until_reserve_sees_its_container_go
     await Reserve(pipeline, bob).undo(ctx)
 
     assert (None, []) == (await pipeline.store.get_bob("bob001"), await held(pipeline))
+
+
+async def test_ready_records_the_base_version_clone_used_without_asking_the_host(
+    pipeline: Pipeline, shell: FakeShell
+) -> None:
+    ctx, bob = await reserve_one(pipeline)
+    pipeline.cloned_from[(ctx.job.id, bob.name)] = 3  # what Clone left in this process
+
+    await MarkReady(pipeline, bob).apply(ctx)
+
+    record = await pipeline.store.get_bob("bob001")
+    assert (3, []) == (record and record.base_version, shell.calls)
+
+
+async def test_ready_after_a_restart_reads_the_base_version_from_the_clones_config(
+    pipeline: Pipeline, shell: FakeShell
+) -> None:
+    ctx, bob = await reserve_one(pipeline)
+    shell.on("cat", stdout="lxc.uts.name = bob001\n# bob: base base-v4 version=4\n")
+
+    await MarkReady(pipeline, bob).apply(ctx)
+
+    record = await pipeline.store.get_bob("bob001")
+    assert 4 == (record and record.base_version)
