@@ -156,20 +156,10 @@ async def _detach(inv: Invocation, request: DetachBobs) -> Reply:
 async def _rebuild(inv: Invocation, request: RebuildBase) -> Reply:
     rt = inv.service.rt
     plan = await plan_rebuild(rt.settings.fleet, rt.store, request)
-    text = render.render_rebuild_plan(plan)
     hosts = ", ".join(h.host for h in plan.hosts)
-    pending = inv.service.confirmations.add(
-        requester=inv.user,
-        channel=inv.channel,
-        command="rebuild-base",
-        text=inv.text,
-        request=request,
-        question=f"<@{inv.user}> asks to rebuild the base on {hosts}",
-    )
-    await inv.audit("awaiting-confirmation", hosts)
-    return Reply(
-        "rebuild-base waits for a confirmation: press Confirm on the plan in the channel",
-        then=ask(inv.service, pending, text),
+    what = f"rebuild the base on {hosts}"
+    return await _confirm_first(
+        inv, "rebuild-base", request, what, render.render_rebuild_plan(plan)
     )
 
 
@@ -185,38 +175,34 @@ async def _reconcile(inv: Invocation, request: Reconcile) -> Reply:
     report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
     if not request.fix or not report.findings:
         return Reply(code(render_reconcile(report)))
-    pending = inv.service.confirmations.add(
-        requester=inv.user,
-        channel=inv.channel,
-        command="reconcile",
-        text=inv.text,
-        request=request,
-        question=f"<@{inv.user}> asks to repair {len(report.findings)} difference(s)",
-    )
-    await inv.audit("awaiting-confirmation", f"{len(report.findings)} differences")
-    return Reply(
-        "reconcile --fix waits for a confirmation: press Confirm on the plan in the channel",
-        then=ask(inv.service, pending, render_reconcile(report)),
-    )
+    what = f"repair {len(report.findings)} difference(s)"
+    return await _confirm_first(inv, "reconcile --fix", request, what, render_reconcile(report))
 
 
 async def _destroy(inv: Invocation, request: DestroyBobs) -> Reply:
     plan = await dry_run_destroy(inv.service.rt.store, request)
     if not plan.doomed:
         return Reply(render_destroy_plan(plan))
-    question = f"<@{inv.user}> asks to destroy {', '.join(b.name for b in plan.doomed)}"
+    what = f"destroy {', '.join(b.name for b in plan.doomed)}"
+    return await _confirm_first(inv, "destroy", request, what, render_destroy_plan(plan))
+
+
+async def _confirm_first(
+    inv: Invocation, command: str, request: Any, what: str, plan: str
+) -> Reply:
+    """Post ``plan`` with Confirm/Cancel for the requester (or an admin); nothing runs yet."""
     pending = inv.service.confirmations.add(
         requester=inv.user,
         channel=inv.channel,
-        command="destroy",
+        command=command.split()[0],
         text=inv.text,
         request=request,
-        question=question,
+        question=f"<@{inv.user}> asks to {what}",
     )
-    await inv.audit("awaiting-confirmation", ", ".join(b.name for b in plan.doomed))
+    await inv.audit("awaiting-confirmation", what)
     return Reply(
-        "destroy waits for a confirmation: press Confirm on the plan in the channel",
-        then=ask(inv.service, pending, render_destroy_plan(plan)),
+        f"{command} waits for a confirmation: press Confirm on the plan in the channel",
+        then=ask(inv.service, pending, plan),
     )
 
 
