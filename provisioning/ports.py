@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from provisioning.core.models import CreatePlan, Occupant
@@ -116,11 +116,19 @@ class HostStates(Protocol):
         ...
 
 
+class AgentSightings(Protocol):
+    async def track_offline(
+        self, controller: str, offline: Collection[str], now: datetime
+    ) -> dict[str, datetime]:
+        """Since when each of ``offline`` has been seen offline (now, if first seen now)."""
+        ...
+
+
 class AuditLog(Protocol):
     async def audit(self, entry: AuditEntry) -> None: ...
 
     async def audit_log(self, limit: int = 50) -> list[AuditEntry]: ...
 
 
-class StateStore(JobStore, FleetStore, HostStates, AuditLog, Protocol):
+class StateStore(JobStore, FleetStore, HostStates, AgentSightings, AuditLog, Protocol):
     async def close(self) -> None: ...

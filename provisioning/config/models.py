@@ -337,6 +337,8 @@ class JenkinsController(_Model):
     heavy_labels: tuple[JenkinsLabel, ...] = ()
     timeout: float = Field(default=10.0, gt=0, le=300)
     launcher: AgentLauncher = Field(default_factory=AgentLauncher)
+    # Reconcile reports a bob-managed agent offline for longer than this (seconds).
+    offline_after_s: float = Field(default=3600.0, ge=0, le=30 * 86400)
     remote_fs: RemoteFsPath = "/home/jenkins"
 
     @model_validator(mode="after")

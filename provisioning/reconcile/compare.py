@@ -7,6 +7,7 @@ orphan. Everything else that is not exactly as the records say is a finding.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from provisioning.bases.versions import referenced_bases
@@ -44,6 +45,7 @@ def compare(fleet: Fleet, truth: Truth) -> list[Finding]:
     findings += _reservations(truth, busy)
     findings += _dns(fleet, truth, bobs, busy)
     findings += _jenkins(truth, bobs, busy)
+    findings += _offline_agents(fleet, truth, bobs, busy)
     findings += _bases(fleet, truth)
     return findings
 
@@ -305,6 +307,32 @@ def _jenkins(truth: Truth, bobs: list[BobRecord], busy: set[str]) -> list[Findin
                     bob.disk,
                     Repair.CLEAR_ATTACHMENT,
                     {"controller": bob.controller},
+                )
+            )
+    return found
+
+
+def _offline_agents(
+    fleet: Fleet, truth: Truth, bobs: list[BobRecord], busy: set[str]
+) -> list[Finding]:
+    """Agents of existing Bobs that have stayed offline longer than their controller allows."""
+    found: list[Finding] = []
+    where = {b.name: b for b in bobs}
+    for config in fleet.jenkins:
+        limit = timedelta(seconds=config.offline_after_s)
+        for name, since in sorted(truth.offline_since.get(config.name, {}).items()):
+            bob = where.get(name)
+            if bob is None or name in busy or truth.read_at - since < limit:
+                continue
+            minutes = int((truth.read_at - since).total_seconds() // 60)
+            found.append(
+                Finding(
+                    Kind.AGENT_OFFLINE,
+                    name,
+                    f"agent of {config.name} offline since {since:%Y-%m-%d %H:%M} UTC "
+                    f"({minutes} min, more than {config.offline_after_s:g} s)",
+                    bob.host,
+                    bob.disk,
                 )
             )
     return found

@@ -61,6 +61,11 @@ async def gather(
     truth.hosts, host_errors = scans
     truth.zones, zone_errors = transfers
     truth.nodes, node_errors = lists
+    for controller, listed in truth.nodes.items():
+        offline = {n.name for n in listed if n.managed and n.offline}
+        truth.offline_since[controller] = await store.track_offline(
+            controller, offline, truth.read_at
+        )
     truth.errors = {
         **{f"host:{k}": v for k, v in host_errors.items()},
         **{f"dns:{k}": v for k, v in zone_errors.items()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -42,6 +43,9 @@ class Truth:
     zones: dict[str, list[ZoneRecord]] = field(default_factory=dict)
     nodes: dict[str, list[JenkinsNode]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Controller → node → since when bob has seen that managed agent offline; and when read.
+    offline_since: dict[str, dict[str, datetime]] = field(default_factory=dict)
+    read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class Kind(StrEnum):
@@ -58,6 +62,7 @@ class Kind(StrEnum):
     ATTACHMENT_NOT_RECORDED = "attachment-not-recorded"
     RECORDED_ATTACHMENT_GONE = "recorded-attachment-gone"
     BASE_UNREFERENCED = "base-unreferenced"
+    AGENT_OFFLINE = "agent-offline"
     UNREADABLE = "unreadable"
 
 

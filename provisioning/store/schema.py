@@ -82,6 +82,16 @@ bobs = Table(
     UniqueConstraint("host", "disk", "slot", name="uq_bobs_slot"),
 )
 
+# Since when the reconciler has seen each bob-managed agent offline (Jenkins keeps no such
+# time for an agent that never connected).
+offline_agents = Table(
+    "offline_agents",
+    metadata,
+    Column("controller", String(63), primary_key=True),
+    Column("node", String(63), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+)
+
 host_states = Table(
     "host_states",
     metadata,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import secrets
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -428,6 +428,27 @@ class SqlStore:
             else:
                 await conn.execute(update(table).where(table.c.host == host).values(**values))
         return after
+
+    async def track_offline(
+        self, controller: str, offline: Collection[str], now: datetime
+    ) -> dict[str, datetime]:
+        """Node → since when it has been seen offline, for the nodes offline now; nodes seen
+        online again are forgotten, so a flapping agent starts over."""
+        table = schema.offline_agents
+        mine = table.c.controller == controller
+        async with self._tx() as conn:
+            rows = (await conn.execute(select(table.c.node, table.c.since).where(mine))).all()
+            known = {r.node: r.since for r in rows}
+            gone = [node for node in known if node not in offline]
+            if gone:
+                await conn.execute(delete(table).where(mine, table.c.node.in_(gone)))
+            new = [node for node in offline if node not in known]
+            if new:
+                await conn.execute(
+                    insert(table),
+                    [{"controller": controller, "node": n, "since": now} for n in new],
+                )
+        return {node: known.get(node, now) for node in offline}
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self._tx() as conn:

@@ -86,7 +86,12 @@ class World:
 
 
 @pytest.fixture
-def world(overlay: SandboxInfo, tmp_path: Path) -> Iterator[World]:
+def offline_after_s() -> float:
+    return 3600.0
+
+
+@pytest.fixture
+def world(overlay: SandboxInfo, tmp_path: Path, offline_after_s: float) -> Iterator[World]:
     double = JenkinsDouble().start()
     try:
         document = yaml.safe_load(overlay.config_path.read_text())
@@ -98,6 +103,7 @@ def world(overlay: SandboxInfo, tmp_path: Path) -> Iterator[World]:
                 "token_env": TOKEN_ENV,
                 "labels": {"light": 2},
                 "timeout": 5,
+                "offline_after_s": offline_after_s,
             }
         ]
         config = tmp_path / "bob.yaml"
@@ -274,3 +280,17 @@ def test_a_base_version_left_behind_is_reported_and_removed(
             ["lxc-destroy", "-P", "/var/lib/bob/base", "-n", "base-v9"],
             check=False,
         )
+
+
+@pytest.mark.parametrize("offline_after_s", [0.0])
+def test_an_agent_offline_too_long_is_reported(world: World) -> None:
+    assert 0 == world.bob("create", "1").returncode
+    assert 0 == world.bob("attach", "1", "to", "ci-main", "light").returncode
+    try:
+        # The double's agents never connect: offline since the first pass saw them.
+        code, report = world.reconcile()
+
+        assert (1, [("agent-offline", "bob001")]) == (code, kinds(report))
+        assert "agent of ci-main offline since" in report["findings"][0]["detail"]
+    finally:
+        world.bob("destroy", "bob001", "--yes")

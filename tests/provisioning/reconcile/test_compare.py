@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from provisioning.bases.versions import BaseState
+from provisioning.config.models import JenkinsController
 from provisioning.dns.port import ZoneRecord
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.reconcile.compare import compare
@@ -247,3 +248,27 @@ def test_a_base_an_overlay_bob_came_from_is_in_use_even_without_its_config_line(
     found = overlay_fleet_scan([], [bob("bob001", base_version=1), bob("bob002", base_version=2)])
 
     assert [] == found
+
+
+def test_an_agent_offline_longer_than_its_controller_allows_is_reported():
+    controller = JenkinsController(
+        name="ci-main", url="http://127.0.0.1:1", user="u", token_env="T", offline_after_s=600
+    )
+    fleet = FLEET.model_copy(update={"jenkins": (controller,)})
+    bobs = [
+        bob("bob001", controller="ci-main", label="x"),
+        bob("bob002", controller="ci-main", label="x"),
+    ]
+    t = truth(
+        bobs,
+        {"host-a": running("bob001", "bob002")},
+        nodes={"ci-main": [node("bob001", "x"), node("bob002", "x")]},
+        offline_since={"ci-main": {"bob001": NOW - timedelta(minutes=11), "bob002": NOW}},
+        read_at=NOW,
+    )
+
+    findings = compare(fleet, t)
+    assert [("agent-offline", "bob001", None)] == [
+        (f.kind.value, f.subject, f.repair) for f in findings
+    ]
+    assert "offline since 2026-11-21 23:49 UTC (11 min, more than 600 s)" in findings[0].detail
