@@ -7,6 +7,7 @@ import shlex
 from dataclasses import dataclass
 
 from provisioning.config.models import Host
+from provisioning.hosts.errors import CommandFailed
 from provisioning.hosts.shell import HostShell
 from provisioning.lxc import commands, layout
 from provisioning.pipeline import remote
@@ -17,6 +18,17 @@ from provisioning.pipeline.errors import ContainerRemains
 REMOVE_PASSES = 3
 REMOVE_PAUSE_S = 0.2
 STOP_WAIT_S = 5
+
+
+# Fixed scripts: paths and the job id arrive as arguments, the tag on stdin; nothing is parsed.
+_EXISTS = 3
+MARK_IF_ABSENT = (
+    'if [ -e "$1" ]; then exit 3; fi; printf "%s\\n" "$3" > "$2.bob-tmp" && mv -f "$2.bob-tmp" "$2"'
+)
+TAG_AND_UNMARK = (
+    'grep -q "^# bob: managed by bob:" "$1" || '
+    '{ cat "$1" - > "$1.bob-tmp" && mv -f "$1.bob-tmp" "$1"; } && rm -f "$2" && cat "$1"'
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,32 @@ class Container:
 
     async def mark(self, job_id: str) -> None:
         await remote.write_file(self.shell, self.mark_path, f"{job_id}\n")
+
+    async def mark_if_absent(self, job_id: str) -> bool:
+        """Write the clone mark unless the container's directory exists; False if it does.
+
+        One round trip for what a fresh clone needs first (exists? then mark).
+        """
+        argv = ["sh", "-c", MARK_IF_ABSENT, "sh", self.directory, self.mark_path, job_id]
+        result = await self.shell.run(argv, check=False, timeout=self.timeout)
+        if result.exit_status == _EXISTS:
+            return False
+        if result.exit_status != 0:
+            raise CommandFailed(
+                host=self.shell.name,
+                argv=argv,
+                exit_status=result.exit_status,
+                stderr=result.stderr,
+                stdout=result.stdout,
+            )
+        return True
+
+    async def tag_and_unmark(self, lines: str) -> str:
+        """Append ``lines`` (bob's tag) to the config unless it has a tag, then remove the clone
+        mark; the config as it is then. In that order, in one round trip."""
+        argv = ["sh", "-c", TAG_AND_UNMARK, "sh", self.config_path, self.mark_path]
+        result = await self.shell.run(argv, input=lines, timeout=self.timeout)
+        return result.stdout
 
     async def unmark(self) -> None:
         await self.shell.run(["rm", "-f", self.mark_path])

@@ -32,6 +32,11 @@ class Pipeline:
     # (job id, Bob) → the base version Clone used, so MarkReady need not read the clone's
     # config back over SSH; after a restart it is empty and MarkReady reads the config.
     cloned_from: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    # (job id, Bob) → the config Clone left, for Configure to start from without a read.
+    clone_configs: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (job id, host) → the base version this job clones from on that host.
+    current_bases: dict[tuple[str, str], str] = field(default_factory=dict)
+    bases_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def host(self, name: str) -> Host:

@@ -100,7 +100,8 @@ class Clone(BobStep):
     name = "clone"
 
     async def _apply(self, ctx: StepContext) -> None:
-        if await self.container.exists():
+        # The usual case, a free name, costs one round trip for "exists? if not, mark".
+        if not await self.container.mark_if_absent(ctx.job.id):
             owner = await self._owner(ctx)
             if owner is None:
                 raise ConflictError(
@@ -110,24 +111,31 @@ class Clone(BobStep):
                 await self.container.unmark()
                 return
             await self.container.remove()  # our own clone, cut off before its tag: start over
-        await self.container.mark(ctx.job.id)
-        base = await self._current_base()
+            await self.container.mark(ctx.job.id)
+        base = await self._current_base(ctx)
         for argv in commands.clone(self.hostcfg, self.bob.disk, self.bob.name, base):
             await self.shell.run(argv, timeout=self.timeout)
-        await self._tag(ctx, base)
-        await self.container.unmark()
-        self.p.cloned_from[(ctx.job.id, self.bob.name)] = version_of(base)
+        tag = f"{base_marker(base)}\n# bob: managed by bob: name={self.bob.name} job={ctx.job.id}\n"
+        config = await self.container.tag_and_unmark(tag)
+        key = (ctx.job.id, self.bob.name)
+        self.p.cloned_from[key] = version_of(base)
+        self.p.clone_configs[key] = config  # Configure starts from it instead of reading it back
 
-    async def _current_base(self) -> str:
-        """The base version new clones start from; read once, so the clone and the version
-        it records are the same even if a rebuild swaps the pointer meanwhile."""
-        state = await HostBases(self.shell, self.hostcfg).state()
-        if state.current is None:
-            raise HostError(
-                f"{self.host_name}: no base to clone from in {base_path(self.hostcfg)}",
-                host=self.host_name,
-            )
-        return state.current
+    async def _current_base(self, ctx: StepContext) -> str:
+        """The base version new clones start from, read once per job and host: the clone and
+        the version it records are the same even if a rebuild swaps the pointer meanwhile (an
+        old version stays while this job's reservations exist, so cloning from it is fine)."""
+        key = (ctx.job.id, self.host_name)
+        async with self.p.bases_lock:
+            if key not in self.p.current_bases:
+                state = await HostBases(self.shell, self.hostcfg).state()
+                if state.current is None:
+                    raise HostError(
+                        f"{self.host_name}: no base to clone from in {base_path(self.hostcfg)}",
+                        host=self.host_name,
+                    )
+                self.p.current_bases[key] = state.current
+            return self.p.current_bases[key]
 
     async def _owner(self, ctx: StepContext) -> Literal["tagged", "marked"] | None:
         """How the existing container is this job's, or None when it is not."""
@@ -137,13 +145,6 @@ class Clone(BobStep):
         if owner is None and await self.container.marked_by() == ctx.job.id:
             return "marked"
         return None
-
-    async def _tag(self, ctx: StepContext, base: str) -> None:
-        text = await self.container.config() or ""
-        if owner_of(text) is None:
-            marker = f"# bob: managed by bob: name={self.bob.name} job={ctx.job.id}\n"
-            origin = base_marker(base) + "\n"
-            await remote.write_file(self.shell, self.container.config_path, text + origin + marker)
 
     async def _undo(self, ctx: StepContext) -> None:
         if await self.container.exists():
@@ -170,7 +171,9 @@ class Configure(BobStep):
     name = "configure"
 
     async def _apply(self, ctx: StepContext) -> None:
-        base = await self.container.config()
+        base = self.p.clone_configs.pop((ctx.job.id, self.bob.name), None)
+        if base is None:  # resumed in another process, or applied again: read it back
+            base = await self.container.config()
         if base is None:
             raise HostError(
                 f"{self.host_name}: {self.container.config_path} is missing", host=self.host_name

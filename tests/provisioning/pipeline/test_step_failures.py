@@ -8,6 +8,7 @@ from provisioning.config.models import BobDefaults
 from provisioning.hosts.errors import CommandFailed, HostUnreachable
 from provisioning.jobs.failures import describe_error
 from provisioning.pipeline import remote
+from provisioning.pipeline.containers import MARK_IF_ABSENT
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import Bootstrap, Clone, Start
 from provisioning.pipeline.errors import StepFailed
@@ -93,6 +94,7 @@ async def test_clone_undo_leaves_a_container_that_was_there_before_alone(
 ) -> None:
     ctx, bob = await reserve_one(pipeline)
     shell.on("test", "-e", exit_status=0)
+    shell.on("sh", "-c", MARK_IF_ABSENT, exit_status=3)  # its directory is there
     shell.on("cat", CONFIG, stdout="lxc.uts.name = bob001\n")  # made by hand: no bob tag …
     shell.on("cat", CLONE_MARK, exit_status=1)  # … and no clone of ours under way
     clone = Clone(pipeline, bob)
