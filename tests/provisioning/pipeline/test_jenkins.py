@@ -7,68 +7,42 @@ sandbox's own ssh (lxc-ls on the hosts) for containers.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 from provisioning.sandbox import SandboxInfo
 from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.pipeline.observe import containers
-
-BOB = Path(sys.executable).parent / "bob"
-TOKEN_ENV = "BOB_TEST_CI_MAIN_TOKEN"
+from tests.provisioning.pipeline.with_jenkins import BobWithJenkins, with_jenkins
 
 
 @dataclass
 class Cli:
-    config: Path
-    env: dict[str, str]
-    double: JenkinsDouble
+    """``bob(...)`` runs the installed command; ``bob.nodes()`` reads the controller."""
+
+    world: BobWithJenkins
 
     def __call__(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(BOB), *argv, "--config", str(self.config)],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        return self.world.run(*argv, timeout=180)
 
     def nodes(self) -> dict[str, str]:
-        return {n.name: n.label for n in self.double.nodes.values()}
+        return self.world.nodes()
+
+    @property
+    def double(self) -> JenkinsDouble:
+        return self.world.double
 
 
 @pytest.fixture
 def bob(overlay: SandboxInfo, tmp_path: Path) -> Iterator[Cli]:
     double = JenkinsDouble().start()
     try:
-        document = yaml.safe_load(overlay.config_path.read_text())
-        document["jenkins"] = [
-            {
-                "name": "ci-main",
-                "url": double.url,
-                "user": "admin",
-                "token_env": TOKEN_ENV,
-                "labels": {"heavy": 1, "light": 4},
-                "heavy_labels": ["heavy"],
-                "timeout": 5,
-            }
-        ]
-        config = tmp_path / "bob.yaml"
-        config.write_text(yaml.safe_dump(document))
-        env = {
-            **os.environ,
-            "BOB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/bob.db",
-            TOKEN_ENV: double.tokens["admin"],
-        }
-        yield Cli(config, env, double)
+        labels = {"labels": {"heavy": 1, "light": 4}, "heavy_labels": ["heavy"]}
+        yield Cli(with_jenkins(overlay, tmp_path, double, **labels))
     finally:
         double.stop()
 

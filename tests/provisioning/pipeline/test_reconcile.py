@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from provisioning.config import Fleet, load_fleet
 from provisioning.core.plan import plan_create
@@ -33,10 +30,8 @@ from provisioning.sandbox import SandboxInfo
 from provisioning.store import SqlStore
 from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.pipeline.observe import containers
+from tests.provisioning.pipeline.with_jenkins import BobWithJenkins, with_jenkins
 from tests.provisioning.sandbox.fixtures import host_ssh
-
-BOB = Path(sys.executable).parent / "bob"
-TOKEN_ENV = "BOB_TEST_CI_MAIN_TOKEN"
 
 
 @dataclass
@@ -46,16 +41,10 @@ class World:
     url: str
     env: dict[str, str]
     double: JenkinsDouble
+    cli: BobWithJenkins
 
     def bob(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(BOB), *argv, "--config", str(self.config)],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return self.cli.run(*argv)
 
     def reconcile(self, *flags: str) -> tuple[int, dict[str, Any]]:
         done = self.bob("reconcile", "--json", *flags)
@@ -94,23 +83,10 @@ def offline_after_s() -> float:
 def world(overlay: SandboxInfo, tmp_path: Path, offline_after_s: float) -> Iterator[World]:
     double = JenkinsDouble().start()
     try:
-        document = yaml.safe_load(overlay.config_path.read_text())
-        document["jenkins"] = [
-            {
-                "name": "ci-main",
-                "url": double.url,
-                "user": "admin",
-                "token_env": TOKEN_ENV,
-                "labels": {"light": 2},
-                "timeout": 5,
-                "offline_after_s": offline_after_s,
-            }
-        ]
-        config = tmp_path / "bob.yaml"
-        config.write_text(yaml.safe_dump(document))
-        url = f"sqlite+aiosqlite:///{tmp_path}/bob.db"
-        env = {**os.environ, "BOB_DATABASE_URL": url, TOKEN_ENV: double.tokens["admin"]}
-        yield World(config, load_fleet(config), url, env, double)
+        cli = with_jenkins(
+            overlay, tmp_path, double, labels={"light": 2}, offline_after_s=offline_after_s
+        )
+        yield World(cli.config, load_fleet(cli.config), cli.url, cli.env, double, cli)
     finally:
         double.stop()
 
