@@ -13,14 +13,16 @@ from provisioning.core.models import CreatePlan
 from provisioning.records import BobRecord, BobState, JobState
 from provisioning.store import SqlStore
 
-from .outcomes import JobOutcome
+from .outcomes import HalfDestroyed, JobOutcome
 from .witness import HostsView
 
 FINISHED = (JobState.SUCCEEDED, JobState.FAILED)
 
 
 class Checks:
-    def __init__(self, store: SqlStore, violations: list[str], half_destroyed: list[str]) -> None:
+    def __init__(
+        self, store: SqlStore, violations: list[str], half_destroyed: list[HalfDestroyed]
+    ) -> None:
         self._store, self.violations, self.half_destroyed = store, violations, half_destroyed
 
     def _fail(self, phase: str, text: str) -> None:
@@ -89,16 +91,17 @@ class Checks:
         findings: Sequence[tuple[str, str]],
         victim: str | None,
     ) -> None:
-        """One line per half-destroyed Bob: its host, what is left of it, what reconcile says."""
-        containers = {c.name: c for c in view.containers}
+        """Each half-destroyed Bob: its host, what is left of it, what reconcile says."""
+        containers = {c.name: c.state for c in view.containers}
         for bob in sorted((b for b in bobs if b.name in half), key=lambda b: b.name):
-            host = "the host that went away" if bob.host == victim else "its host stayed up"
-            left = containers.get(bob.name)
-            container = f"container {left.state}" if left else "container gone"
-            said = [line for subject, line in findings if subject == bob.name]
             self.half_destroyed.append(
-                f"{bob.name} on {bob.host} ({host}): record kept, {container}; "
-                f"reconcile: {'; '.join(said) or 'nothing'}"
+                HalfDestroyed(
+                    name=bob.name,
+                    host=bob.host,
+                    host_went_away=bob.host == victim,
+                    container=containers.get(bob.name),
+                    findings=tuple(line for subject, line in findings if subject == bob.name),
+                )
             )
 
     def _finished(self, phase: str, job: str, outcome: JobOutcome, victim: str | None) -> None:

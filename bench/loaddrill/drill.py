@@ -28,7 +28,7 @@ from provisioning.sandbox import SandboxInfo
 
 from .checks import Checks
 from .outage import Outage, OutageRecord
-from .outcomes import JobOutcome
+from .outcomes import HalfDestroyed, JobOutcome
 from .replica import Replica, replica
 from .witness import read_hosts, strays
 
@@ -60,7 +60,7 @@ class DrillResult:
     phases: list[Phase] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     # Bobs failed destroys left recorded as destroying, one line each (see Checks.destroys).
-    half_destroyed: list[str] = field(default_factory=list)
+    half_destroyed: list[HalfDestroyed] = field(default_factory=list)
     made: list[str] = field(default_factory=list)  # Bobs that existed after the creates
     wall_s: float = 0.0
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from provisioning.records import JobState
 
 from .drill import DrillResult, Phase
-from .outcomes import JobOutcome
+from .outcomes import HalfDestroyed, JobOutcome
 
 Print = Callable[[str], None]
 
@@ -44,12 +44,7 @@ def report(result: DrillResult, out: Print = print) -> None:
         + (f"; {made / create_run * 60:.0f} Bobs/min in the create phase" if create_run else "")
     )
     if result.half_destroyed:
-        out(
-            f"\nHALF-DESTROYED by failed destroys ({len(result.half_destroyed)} Bobs, recorded as"
-            " destroying until the clean-up's re-run):"
-        )
-        for line in result.half_destroyed:
-            out(f"  {line}")
+        _half_destroyed(result.half_destroyed, out)
     if result.violations:
         out(f"\nINVARIANTS BROKEN ({len(result.violations)}):")
         for line in result.violations:
@@ -60,6 +55,18 @@ def report(result: DrillResult, out: Print = print) -> None:
             " leaving nothing; hosts = store after each phase; reconcile 0 differences; nothing"
             " left at the end"
         )
+
+
+def _half_destroyed(half: list[HalfDestroyed], out: Print) -> None:
+    stayed = sum(not h.host_went_away for h in half)
+    left = Counter(h.container or "gone" for h in half)
+    out(
+        f"\nHALF-DESTROYED by failed destroys: {len(half)} Bobs recorded as destroying until the"
+        f" clean-up's re-run; {stayed} of them on hosts that stayed up; containers: "
+        + ", ".join(f"{n} {state}" for state, n in sorted(left.items()))
+    )
+    for bob in half:
+        out(f"  {bob}")
 
 
 def _outage(phase: Phase, out: Print) -> None:

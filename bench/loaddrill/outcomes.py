@@ -52,6 +52,23 @@ class JobOutcome:
         return steps
 
 
+@dataclass(frozen=True)
+class HalfDestroyed:
+    """A Bob a failed destroy left recorded as destroying, and what is left of it."""
+
+    name: str
+    host: str
+    host_went_away: bool  # False: its host stayed up (its lane was cancelled, say)
+    container: str | None  # its container's state, None if the container is gone
+    findings: tuple[str, ...]  # what the reconciler said about it
+
+    def __str__(self) -> str:
+        host = "the host that went away" if self.host_went_away else "its host stayed up"
+        container = f"container {self.container}" if self.container else "container gone"
+        said = "; ".join(self.findings) or "nothing"
+        return f"{self.name} on {self.host} ({host}): record kept, {container}; reconcile: {said}"
+
+
 def first_line(text: str | None) -> str:
     lines = (text or "").strip().splitlines()
     return lines[0] if lines else ""
