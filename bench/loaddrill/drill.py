@@ -6,6 +6,8 @@ at once, and runs it; then the Bobs that exist are dealt round-robin to as many 
 all at once; whatever a failed destroy left is destroyed once more at the end. After each phase
 the hosts, the store and the reconciler are compared (see ``checks``); every broken invariant
 is collected in ``DrillResult.violations``, never raised, so the figures are always complete.
+Bobs a failed destroy left recorded as destroying are collected apart, in ``half_destroyed``:
+destroy's own rule allows them (a re-run finishes them), the drill's promise does not.
 """
 
 from __future__ import annotations
