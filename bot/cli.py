@@ -48,8 +48,8 @@ onto hosts with room, gives them names, addresses and DNS records, and attaches 
 Jenkins controllers.
 
 Configuration comes from --config, else $BOB_CONFIG, else the embedded sandbox fleet.
-State lives in $BOB_DATABASE_URL, else a SQLite file in $BOB_STATE_DIR
-(default ~/.local/state/bob).
+State lives in $BOB_DATABASE_URL, else a SQLite file in $BOB_STATE_DIR, else in the
+config's state_dir (the sandbox's directory for a sandbox fleet), else ~/.local/state/bob.
 """
 
 
