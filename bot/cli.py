@@ -16,6 +16,8 @@ from bot import (
     board_cli,
     hosts_cli,
     jenkins_cli,
+    logs,
+    output,
     reconcile_cli,
     sandbox_cli,
     serve_cli,
@@ -58,11 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bob", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--config", type=Path, metavar="PATH", help="fleet config (YAML)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log to stderr at info level too (-vv: debug); by default only warnings",
+    )
     # Accept --config after the command too (`bob plan create 5 --config x.yaml`); SUPPRESS
     # keeps a subcommand's missing flag from overwriting one given before the command.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    common.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -262,7 +274,9 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    output.quiet_when_closed()
     args = build_parser().parse_args(argv)
+    logs.configure(args.verbose)
     try:
         return asyncio.run(_run(args))
     except (UsageError, ConfigError) as exc:
