@@ -29,6 +29,7 @@ from bot.settings import Settings, load_settings
 from handlers import queries, render
 from handlers.cancel import cancel_job
 from handlers.jenkins import agents_of
+from handlers.plans import dry_run_destroy
 from handlers.provision import submit_create, submit_destroy
 from handlers.requests import (
     CancelJob,
@@ -232,10 +233,13 @@ async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("destroy asks for confirmation: pass --yes when not at a terminal")
-        answer = await asyncio.to_thread(input, f"destroy {', '.join(request.names)}? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("nothing destroyed")
-            return EXIT_OK
+        # names are checked before asking; what is gone already needs no confirming
+        doomed = [b.name for b in (await dry_run_destroy(store, request)).doomed]
+        if doomed:
+            answer = await asyncio.to_thread(input, f"destroy {', '.join(doomed)}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("nothing destroyed")
+                return EXIT_OK
     caller = cli_caller("destroy " + " ".join(request.names))
     agents = await agents_of(store, jenkins_controllers(settings), request.names)
     job, gone = await submit_destroy(
