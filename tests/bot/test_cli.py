@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import main
 from provisioning.core.plan import plan_create
@@ -227,17 +228,23 @@ def test_ensure_creates_nothing_when_enough_bobs_exist(capsys, isolated_state):
     assert (0, "3 Bobs exist already: nothing to create\n") == (code, out)
 
 
-def test_rebuild_base_dry_run_shows_each_host_and_submits_nothing(capsys, isolated_state):
-    code, out, _ = run(capsys, "rebuild-base", "--dry-run")
+def test_rebuild_base_dry_run_shows_each_host_and_submits_nothing(capsys, isolated_state, tmp_path):
+    config = _unreadable_sandbox(tmp_path)
+    code, out, _ = run(capsys, "rebuild-base", "--dry-run", "--config", str(config))
     lines = out.splitlines()
     assert (0, 3) == (code, len(lines))
     assert lines[0].startswith("would rebuild the base on 2 host(s), one host at a time")
-    assert lines[1].startswith("  host-a: v? → the next version from template busybox (overlay)")
+    # the plan is read from each host, as the job reads it; none can be read here
+    assert lines[1].startswith("  host-a: cannot read its bases (")
+    assert lines[1].endswith("); the job would stop here")
     assert ([], []) == asyncio.run(_store_contents(isolated_state))
 
 
-def test_rebuild_base_all_with_parallel_dry_run(capsys):
-    code, out, _ = run(capsys, "rebuild-base", "all", "--parallel", "2", "--dry-run")
+def test_rebuild_base_all_with_parallel_dry_run(capsys, tmp_path):
+    config = str(_unreadable_sandbox(tmp_path))
+    code, out, _ = run(
+        capsys, "rebuild-base", "all", "--parallel", "2", "--dry-run", "--config", config
+    )
     assert (0, "2 hosts at a time") == (code, out.splitlines()[0].split(", ")[1])
 
 
@@ -259,3 +266,14 @@ def test_rebuild_base_without_a_terminal_needs_yes(capsys, monkeypatch):
         code,
         err,
     )
+
+
+def _unreadable_sandbox(tmp_path):
+    """The embedded sandbox fleet with no known_hosts file: no host can be read, whatever runs
+    on this machine."""
+    document = yaml.safe_load((ROOT / "bot" / "defaults" / "sandbox.yaml").read_text())
+    for host in document["hosts"]:
+        host["ssh"]["known_hosts"] = str(tmp_path / "known_hosts")
+    config = tmp_path / "bob.yaml"
+    config.write_text(yaml.safe_dump(document))
+    return config
