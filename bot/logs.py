@@ -14,18 +14,23 @@ import sys
 FORMAT = "bob: %(levelname)s %(name)s: %(message)s"
 
 
-class _AfterStdout(logging.StreamHandler):  # type: ignore[type-arg]
-    """A stderr handler that lets whatever stdout holds out first."""
+class _AfterStdout(logging.Handler):
+    """Records to whatever ``sys.stderr`` is when they are emitted, after flushing stdout."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        with contextlib.suppress(OSError, ValueError):  # stdout gone: stderr still works
-            sys.stdout.flush()
-        super().emit(record)
+        try:
+            line = self.format(record)
+            with contextlib.suppress(OSError, ValueError):  # stdout gone: stderr still works
+                sys.stdout.flush()
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
 
 
 def configure(verbosity: int) -> None:
     """0: warnings and errors; 1 (``-v``): info too; 2 or more (``-vv``): debug."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    handler = _AfterStdout(sys.stderr)
+    handler = _AfterStdout()
     handler.setFormatter(logging.Formatter(FORMAT))
     logging.basicConfig(level=level, handlers=[handler], force=True)
