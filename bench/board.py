@@ -36,6 +36,7 @@ from handlers import queries, render
 from handlers.requests import ListBobs
 from provisioning.config import Fleet
 from provisioning.core.plan import plan_create
+from provisioning.hosts.ssh import HostPool
 from provisioning.jobs import ProgressBus
 from provisioning.records import BobState, NewJob
 from provisioning.store import SqlStore
@@ -107,6 +108,7 @@ async def bench(hosts: int, rounds: int) -> int:
                 bus=ProgressBus(),
                 launcher=NoJobs(),  # type: ignore[arg-type]
                 access=Access(login_required=False),
+                shells=HostPool(fleet.hosts),  # never used: the bench renders the board only
             )
             csrf = context.access.csrf_token("bench-session")
             nodes = NodeCache({}, context.bus)

@@ -17,6 +17,7 @@ from handlers.rebuild import plan_rebuild, submit_rebuild
 from handlers.render import render_rebuild_plan
 from handlers.requests import RebuildBase, build
 from provisioning.errors import UsageError
+from provisioning.hosts.ssh import HostPool
 from provisioning.records import JobState
 from provisioning.store import SqlStore
 
@@ -60,15 +61,18 @@ def request_from(args: argparse.Namespace) -> RebuildBase:
 
 async def _rebuild(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = request_from(args)
-    plan = await plan_rebuild(settings.fleet, store, request)
+    asks = not (args.dry_run or args.yes)
+    if asks and not sys.stdin.isatty():
+        raise UsageError("rebuild-base asks for confirmation: pass --yes when not at a terminal")
+    hosts = HostPool(settings.fleet.hosts)
+    try:
+        plan = await plan_rebuild(settings.fleet, store, request, hosts)
+    finally:
+        await hosts.close_all()
     if args.dry_run:
         print(render_rebuild_plan(plan))
         return EXIT_OK
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "rebuild-base asks for confirmation: pass --yes when not at a terminal"
-            )
+    if asks:
         print(render_rebuild_plan(plan).replace("would rebuild", "will rebuild", 1))
         answer = await asyncio.to_thread(input, "go ahead? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):

@@ -16,6 +16,8 @@ from bot import (
     board_cli,
     hosts_cli,
     jenkins_cli,
+    logs,
+    output,
     reconcile_cli,
     sandbox_cli,
     serve_cli,
@@ -27,6 +29,7 @@ from bot.settings import Settings, load_settings
 from handlers import queries, render
 from handlers.cancel import cancel_job
 from handlers.jenkins import agents_of
+from handlers.plans import dry_run_destroy
 from handlers.provision import submit_create, submit_destroy
 from handlers.requests import (
     CancelJob,
@@ -48,8 +51,8 @@ onto hosts with room, gives them names, addresses and DNS records, and attaches 
 Jenkins controllers.
 
 Configuration comes from --config, else $BOB_CONFIG, else the embedded sandbox fleet.
-State lives in $BOB_DATABASE_URL, else a SQLite file in $BOB_STATE_DIR
-(default ~/.local/state/bob).
+State lives in $BOB_DATABASE_URL, else a SQLite file in $BOB_STATE_DIR, else in the
+config's state_dir (the sandbox's directory for a sandbox fleet), else ~/.local/state/bob.
 """
 
 
@@ -58,11 +61,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bob", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--config", type=Path, metavar="PATH", help="fleet config (YAML)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log to stderr at info level too (-vv: debug); by default only warnings",
+    )
     # Accept --config after the command too (`bob plan create 5 --config x.yaml`); SUPPRESS
     # keeps a subcommand's missing flag from overwriting one given before the command.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    common.add_argument(
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -220,10 +233,13 @@ async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError("destroy asks for confirmation: pass --yes when not at a terminal")
-        answer = await asyncio.to_thread(input, f"destroy {', '.join(request.names)}? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("nothing destroyed")
-            return EXIT_OK
+        # names are checked before asking; what is gone already needs no confirming
+        doomed = [b.name for b in (await dry_run_destroy(store, request)).doomed]
+        if doomed:
+            answer = await asyncio.to_thread(input, f"destroy {', '.join(doomed)}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("nothing destroyed")
+                return EXIT_OK
     caller = cli_caller("destroy " + " ".join(request.names))
     agents = await agents_of(store, jenkins_controllers(settings), request.names)
     job, gone = await submit_destroy(
@@ -262,7 +278,9 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    output.quiet_when_closed()
     args = build_parser().parse_args(argv)
+    logs.configure(args.verbose)
     try:
         return asyncio.run(_run(args))
     except (UsageError, ConfigError) as exc:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from provisioning.errors import UsageError
 from provisioning.sandbox import (
     DEFAULT_DNS_PORT,
     DEFAULT_STATE_DIR,
@@ -32,8 +35,16 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DIR",
         help=f"where the sandbox keeps keys, configs and host state (default {DEFAULT_STATE_DIR})",
     )
+    # --state-dir after the action too (`bob sandbox down --state-dir DIR`); SUPPRESS keeps
+    # an action's missing flag from overwriting one given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--state-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     actions = sandbox.add_subparsers(dest="sandbox_action", required=True, metavar="ACTION")
-    up = actions.add_parser("up", help="build the sandbox (a quick health check if it is up)")
+    up = actions.add_parser(
+        "up", parents=[common], help="build the sandbox (a quick health check if it is up)"
+    )
     up.add_argument("--hosts", type=int, default=2, metavar="N", help="how many hosts (1-8)")
     up.add_argument("--backend", choices=["overlay", "btrfs", "dir"], default="overlay")
     up.add_argument(
@@ -46,21 +57,44 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PORT",
         help=f"the sandbox BIND's port on 127.0.0.1 (default {DEFAULT_DNS_PORT})",
     )
+    # Another sandbox beside the default one (the tests' run in their own slots).
+    up.add_argument(
+        "--prefix",
+        default=SandboxOptions().prefix,
+        metavar="NAME",
+        help="namespace name prefix, for a second sandbox on this machine (default bobhost)",
+    )
+    up.add_argument(
+        "--net-index",
+        type=int,
+        default=SandboxOptions().net_index,
+        metavar="X",
+        help="first third octet of its addresses in 10.250.0.0/16 (default 0)",
+    )
     up.set_defaults(bare_handler=_up)
-    down = actions.add_parser("down", help="remove everything up made; safe to run twice")
+    down = actions.add_parser(
+        "down", parents=[common], help="remove everything up made, bob's records of it too"
+    )
     down.set_defaults(bare_handler=_down)
-    status = actions.add_parser("status", help="hosts, their sshd and containers")
+    status = actions.add_parser("status", parents=[common], help="hosts, their sshd and containers")
     status.set_defaults(bare_handler=_status)
 
 
 async def _up(args: argparse.Namespace) -> int:
-    options = SandboxOptions(
-        hosts=args.hosts,
-        backend=args.backend,
-        base=args.base,
-        state_dir=args.state_dir,
-        dns_port=args.dns_port,
-    )
+    try:
+        options = SandboxOptions(
+            hosts=args.hosts,
+            backend=args.backend,
+            base=args.base,
+            state_dir=args.state_dir,
+            dns_port=args.dns_port,
+            prefix=args.prefix,
+            net_index=args.net_index,
+        )
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "options"
+        raise UsageError(f"sandbox up: {where}: {problem['msg']}") from exc
     info = await sandbox_up(options)
     for host in info.hosts:
         print(f"{host.name}: namespace {host.namespace}, ssh root@{host.address}")
@@ -68,6 +102,7 @@ async def _up(args: argparse.Namespace) -> int:
         f"DNS: BIND on 127.0.0.1:{options.dns_port} (zones bob.test and the hosts' reverse zones)"
     )
     print(f"fleet config: {info.config_path}")
+    print(f"bob's records: {info.state_dir / 'bob.db'} (removed by `bob sandbox down`)")
     if options != SandboxOptions(state_dir=options.state_dir) or (
         args.state_dir != DEFAULT_STATE_DIR
     ):

@@ -29,14 +29,22 @@ class Settings:
 
 
 def load_settings(config: Path | None) -> Settings:
-    """``--config``, else ``BOB_CONFIG``, else the embedded sandbox fleet."""
+    """``--config``, else ``BOB_CONFIG``, else the embedded sandbox fleet.
+
+    State: ``BOB_DATABASE_URL``, else ``BOB_STATE_DIR``, else the fleet's ``state_dir`` (the
+    sandbox's directory for a sandbox fleet), else ``~/.local/state/bob``.
+    """
     path = config or (Path(env) if (env := os.environ.get("BOB_CONFIG")) else None)
     if path is not None:
         fleet, source = load_fleet(path), str(path)
     else:
         text = resources.files("bot").joinpath("defaults/sandbox.yaml").read_text("utf-8")
         fleet, source = parse_fleet(text, source=EMBEDDED), EMBEDDED
-    state_dir = default_state_dir()
+    state_dir = (
+        fleet.state_dir
+        if fleet.state_dir is not None and not os.environ.get("BOB_STATE_DIR")
+        else default_state_dir()
+    )
     return Settings(fleet, source, database_url(state_dir), state_dir, job_lease())
 
 

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from handlers.plans import dry_run_destroy
 from handlers.requests import CreateBobs, DestroyBobs
 from provisioning.config.models import Fleet
 from provisioning.core.health import unavailable
@@ -113,14 +114,14 @@ async def submit_destroy(
     agents = agents or {}
     known_hosts = {h.name for h in fleet.hosts}
     doomed: list[Doomed] = []
-    gone: list[str] = []
-    for name in dict.fromkeys(request.names):
-        bob = await store.get_bob(name)
-        if bob is None:
-            if any(r.name == name for r in await store.list_reservations()):
-                raise UsageError(f"{name} is still being created; cancel its job instead")
-            gone.append(name)
-            continue
+    try:
+        plan = await dry_run_destroy(store, request)
+    except UsageError as exc:
+        await store.audit(caller.entry("refused", str(exc)))
+        raise
+    gone = plan.gone
+    for bob in plan.doomed:
+        name = bob.name
         if bob.host not in known_hosts:
             raise UsageError(f"{name} is on host {bob.host}, which is no longer in the config")
         if bob.state is BobState.CREATING:

@@ -6,6 +6,7 @@ and what a confirmation asks about) and then call :func:`submit_rebuild`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -13,8 +14,12 @@ from handlers.provision import Caller
 from handlers.requests import RebuildBase
 from provisioning.bases.sources import describe
 from provisioning.config.models import Fleet
-from provisioning.errors import BobError, UsageError
+from provisioning.errors import BobError, ConflictError, UsageError
+from provisioning.hosts.errors import HostError
+from provisioning.pipeline.context import Shells
+from provisioning.pipeline.host_bases import HostBases
 from provisioning.pipeline.kinds import REBUILD_BASE, rebuild_lanes
+from provisioning.pipeline.rebuild import version_to_build
 from provisioning.ports import StateStore
 from provisioning.records import JobRecord, NewJob
 
@@ -25,13 +30,16 @@ class HostRebuild:
     lane: str
     backend: str
     source: str
-    current: int | None  # as the store last saw it; the host's own state decides
+    current: int | None  # the version new clones start from now, read on the host
+    builds: int | None  # the version the job builds there; None: it would stop at this host
+    problem: str | None = None  # why it would stop (the host unreadable, another rebuild)
 
     def describe(self) -> str:
-        now = f"v{self.current}" if self.current is not None else "v?"
-        after = f"v{self.current + 1}" if self.current is not None else "the next version"
+        if self.builds is None:
+            return f"{self.host}: {self.problem}; the job would stop here"
+        now = f"v{self.current}" if self.current is not None else "no base"
         return (
-            f"{self.host}: {now} → {after} from {self.source} ({self.backend}), verify, "
+            f"{self.host}: {now} → v{self.builds} from {self.source} ({self.backend}), verify, "
             "swap, collect unused old versions"
         )
 
@@ -65,23 +73,42 @@ def select_hosts(
     return chosen, skipped
 
 
-async def plan_rebuild(fleet: Fleet, store: StateStore, request: RebuildBase) -> RebuildPlan:
+async def plan_rebuild(
+    fleet: Fleet, store: StateStore, request: RebuildBase, shells: Shells
+) -> RebuildPlan:
+    """What the job would do on each host, from the host's bases as they are now: the version
+    comes from the function the job's ``lock`` step uses, read from the same place."""
     hosts, skipped = select_hosts(fleet, request, await _drained(store))
     lanes = rebuild_lanes(hosts, request.parallel)
-    versions = await store.base_versions()
     return RebuildPlan(
-        hosts=[
-            HostRebuild(
-                host=name,
-                lane=lanes[name],
-                backend=fleet.host(name).storage.backend,
-                source=describe(fleet.host(name).base.source),
-                current=versions.get(name),
-            )
-            for name in hosts
-        ],
+        hosts=list(await asyncio.gather(*(_host_plan(fleet, shells, h, lanes[h]) for h in hosts))),
         skipped=skipped,
         parallel=min(request.parallel, len(hosts)),
+    )
+
+
+async def _host_plan(fleet: Fleet, shells: Shells, name: str, lane: str) -> HostRebuild:
+    host = fleet.host(name)
+    bases = HostBases(shells.get(name), host)
+    current: int | None = None
+    builds: int | None = None
+    problem: str | None = None
+    try:
+        state = await bases.state()
+        current = state.current_version
+        builds = version_to_build(state, name, bases.lock_path)
+    except HostError as exc:
+        problem = f"cannot read its bases ({str(exc).removeprefix(f'{name}: ')})"
+    except ConflictError as exc:
+        problem = str(exc).removeprefix(f"{name}: ")
+    return HostRebuild(
+        host=name,
+        lane=lane,
+        backend=host.storage.backend,
+        source=describe(host.base.source),
+        current=current,
+        builds=builds,
+        problem=problem,
     )
 
 

@@ -68,6 +68,10 @@ class FleetStore(Protocol):
 
     async def list_reservations(self, job_id: str | None = None) -> list[ReservationRecord]: ...
 
+    async def worked_on(self, kind: str, lanes: Collection[str]) -> set[str]:
+        """Which of ``lanes`` (Bob names, for creates) a job of ``kind`` ever journaled."""
+        ...
+
     async def promote_reservation(
         self, name: str, state: BobState, *, base_version: int | None = None
     ) -> BobRecord:

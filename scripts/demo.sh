@@ -9,10 +9,24 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "demo.sh needs root (network namespaces, LXC)" >&2
   exit 2
 fi
+# bob's records of the sandbox live in the sandbox's own directory (its config says so), where
+# every later command finds them and `sandbox down` removes them. A variable pointing bob
+# elsewhere would make the commands printed below read other records than the demo wrote.
+for var in BOB_CONFIG BOB_STATE_DIR BOB_DATABASE_URL; do
+  if [ -n "${!var:-}" ]; then
+    echo "demo.sh runs bob on the sandbox's own config and records; $var is set: unset it first" >&2
+    exit 2
+  fi
+done
 bash scripts/install.sh
-export BOB_STATE_DIR="${BOB_STATE_DIR:-$PWD/.state}"
 .venv/bin/bob sandbox up
 .venv/bin/bob create 3 --ensure
 .venv/bin/bob list
-echo
-echo "Next: .venv/bin/bob jobs | .venv/bin/bob destroy NAME... --yes | .venv/bin/bob sandbox down"
+cat <<'NEXT'
+
+Next, each command as printed:
+  .venv/bin/bob jobs
+  .venv/bin/bob reconcile
+  .venv/bin/bob destroy bob001 --yes
+  .venv/bin/bob sandbox down
+NEXT

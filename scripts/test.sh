@@ -20,14 +20,20 @@ if [ "$status" -eq 5 ]; then status=0; fi
 if [ "$status" -ne 0 ]; then exit "$status"; fi
 
 if [ "${CI:-}" = "true" ]; then
-  # CI also runs the README's main-job command, exactly as written, twice (it must be
-  # idempotent), then removes what it made.
+  # CI also runs the README's main-job command and follow-ups exactly as written (no state
+  # variables: the sandbox keeps its own records), twice (it must be idempotent), then after a
+  # `sandbox down` once more (which must make 3 real Bobs again), then removes what it made.
   echo "== smoke: bash scripts/demo.sh"
-  export BOB_STATE_DIR="$PWD/.state"
+  unset BOB_CONFIG BOB_STATE_DIR BOB_DATABASE_URL
   cleanup() { .venv/bin/bob sandbox down >/dev/null || true; }
   trap cleanup EXIT
   bash scripts/demo.sh
   bash scripts/demo.sh | grep "3 Bobs exist already: nothing to create" >/dev/null
   test "$(.venv/bin/bob list | grep -c ' ready ')" -eq 3
-  echo "smoke: 3 Bobs ready, second run created nothing"
+  .venv/bin/bob reconcile >/dev/null
+  .venv/bin/bob sandbox down >/dev/null
+  bash scripts/demo.sh | grep "job .*: reserved bob001" >/dev/null
+  test "$(.venv/bin/bob list | grep -c ' ready ')" -eq 3
+  .venv/bin/bob reconcile >/dev/null
+  echo "smoke: 3 Bobs ready, second run created nothing, after down 3 new ones, reconciled"
 fi

@@ -155,7 +155,7 @@ async def _detach(inv: Invocation, request: DetachBobs) -> Reply:
 
 async def _rebuild(inv: Invocation, request: RebuildBase) -> Reply:
     rt = inv.service.rt
-    plan = await plan_rebuild(rt.settings.fleet, rt.store, request)
+    plan = await plan_rebuild(rt.settings.fleet, rt.store, request, rt.shells)
     hosts = ", ".join(h.host for h in plan.hosts)
     what = f"rebuild the base on {hosts}"
     return await _confirm_first(
@@ -166,7 +166,11 @@ async def _rebuild(inv: Invocation, request: RebuildBase) -> Reply:
 async def _plan_rebuild(inv: Invocation, request: PlanRebuild) -> Reply:
     rt = inv.service.rt
     return Reply(
-        code(render.render_rebuild_plan(await plan_rebuild(rt.settings.fleet, rt.store, request)))
+        code(
+            render.render_rebuild_plan(
+                await plan_rebuild(rt.settings.fleet, rt.store, request, rt.shells)
+            )
+        )
     )
 
 

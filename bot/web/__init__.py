@@ -1,6 +1,6 @@
 """The Bob board: the fleet as a web page, Make it and Attach forms, live job pages.
 
-    context = BoardContext(fleet, store, controllers, bus, launcher, access)
+    context = BoardContext(fleet, store, controllers, bus, launcher, access, shells)
     add_board(app, context)        # onto any aiohttp web.Application
 
 ``bot.web.launcher.board_context(runtime, access)`` builds the context (and its job launcher)

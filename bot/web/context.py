@@ -12,6 +12,7 @@ from handlers.provision import Caller
 from handlers.requests import AttachBobs, CreateBobs, RebuildBase
 from provisioning.config.models import Fleet
 from provisioning.jobs import ProgressBus
+from provisioning.pipeline.context import Shells
 from provisioning.store import SqlStore
 
 
@@ -34,3 +35,4 @@ class BoardContext:
     bus: ProgressBus  # the runner's bus: job pages and the board listen to it
     launcher: JobLauncher
     access: Access
+    shells: Shells  # the hosts, read for what a rebuild would do there

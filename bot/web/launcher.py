@@ -80,5 +80,6 @@ def board_context(rt: Runtime, access: Access) -> tuple[BoardContext, Background
         bus=rt.bus,
         launcher=jobs,
         access=access,
+        shells=rt.shells,
     )
     return context, jobs

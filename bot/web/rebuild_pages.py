@@ -31,7 +31,7 @@ async def confirm(request: web.Request) -> web.StreamResponse:
     context = request.app[CONTEXT]
     try:
         wanted = build(RebuildBase, hosts=_hosts(request.query.getall("hosts", [])))
-        plan = await plan_rebuild(context.fleet, context.store, wanted)
+        plan = await plan_rebuild(context.fleet, context.store, wanted, context.shells)
     except BobError as exc:
         body = html('<p class="problem" id="rebuild-problem">{}</p>', str(exc))
         return _page(request, body, status=400 if isinstance(exc, UsageError) else 409)

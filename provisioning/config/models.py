@@ -443,6 +443,10 @@ class Fleet(_Model):
     host_health: HostHealth = Field(default_factory=HostHealth)
     reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    # Where bob keeps its records of this fleet (a SQLite file) unless BOB_DATABASE_URL or
+    # BOB_STATE_DIR say otherwise: a sandbox's config names the sandbox's own directory, so
+    # its records live and die with it.
+    state_dir: Path | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Fleet:

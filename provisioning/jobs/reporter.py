@@ -111,9 +111,10 @@ class Reporter:
         step = self._steps[index]
         await self.journal(index, _OUTCOME_EVENT[outcome], began=began, detail=detail)
         duration = time.monotonic() - began
-        level = logging.WARNING if outcome == "failed" else logging.INFO
-        log.log(
-            level,
+        # INFO whatever the outcome: a failed step is the job's news, which its progress, its
+        # journal and its outcome report; the log (stderr, warnings only by default) is not
+        # where a user should read it twice.
+        log.info(
             "step.finished job=%s step=%s lane=%s host=%s outcome=%s duration_s=%.3f detail=%s",
             self._job.id,
             step.name,

@@ -14,13 +14,25 @@ current even when a later host of the same job fails.
 
 from __future__ import annotations
 
-from provisioning.bases.versions import LOCK_FILE, Lock, version_name
+from provisioning.bases.versions import LOCK_FILE, BaseState, Lock, version_name
 from provisioning.errors import ConflictError
 from provisioning.jobs.steps import Step, StepContext
 from provisioning.pipeline.base_step import BaseStep
 from provisioning.pipeline.build import BUILD_STEPS
 from provisioning.pipeline.collect import collect_unused
 from provisioning.pipeline.context import Pipeline
+
+
+def version_to_build(state: BaseState, host: str, lock_path: str) -> int:
+    """The version a rebuild of a host with these bases builds (the dry run shows it too);
+    ConflictError while another rebuild holds the host."""
+    if state.lock is not None or state.lock_text is not None:
+        holder = f"job {state.lock.job_id}" if state.lock else "an unknown job"
+        raise ConflictError(
+            f"{host}: {holder} is rebuilding the base already; if it is not "
+            f"running, remove {lock_path}"
+        )
+    return state.next_version()
 
 
 class TakeLock(BaseStep):
@@ -30,13 +42,7 @@ class TakeLock(BaseStep):
         state = await self.bases.state()
         if state.lock is not None and state.lock.job_id == ctx.job.id:
             return
-        if state.lock is not None or state.lock_text is not None:
-            holder = f"job {state.lock.job_id}" if state.lock else "an unknown job"
-            raise ConflictError(
-                f"{self.host_name}: {holder} is rebuilding the base already; if it is not "
-                f"running, remove {self.bases.lock_path}"
-            )
-        lock = Lock(ctx.job.id, state.next_version())
+        lock = Lock(ctx.job.id, version_to_build(state, self.host_name, self.bases.lock_path))
         if not await self.bases.take_lock(lock):
             raise ConflictError(f"{self.host_name}: another rebuild took {LOCK_FILE} just now")
         await ctx.log(

@@ -60,6 +60,8 @@ def fleet_document(options: SandboxOptions) -> dict[str, Any]:
             "allocation": "axfr",
             "timeout": DNS_TIMEOUT,
         },
+        # bob's records of this fleet belong to the sandbox: `down` removes them with it
+        "state_dir": str(paths.state_dir),
     }
 
 

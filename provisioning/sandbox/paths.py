@@ -58,6 +58,12 @@ class StatePaths:
         """The sandbox's BIND: named.conf, zone files and journals, pid file, log."""
         return self.state_dir / "bind"
 
+    @property
+    def store_files(self) -> tuple[Path, ...]:
+        """bob's SQLite records of the sandbox fleet (its config names this directory)."""
+        db = self.state_dir / "bob.db"
+        return (db, *(db.with_name(f"bob.db{suffix}") for suffix in ("-wal", "-shm", "-journal")))
+
     def files(self) -> tuple[Path, ...]:
         """The plain files of ours in the state directory (host and bind directories aside)."""
         return (
@@ -68,5 +74,6 @@ class StatePaths:
             self.fleet_config,
             self.base_lxc_config,
             self.tsig_key,
+            *self.store_files,
             self.state_file,
         )

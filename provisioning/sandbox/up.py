@@ -41,6 +41,9 @@ async def sandbox_up(options: SandboxOptions) -> SandboxInfo:
     if not paths.state_dir.exists():
         paths.state_dir.mkdir(parents=True)
         paths.state_dir.chmod(0o700)  # it will hold the private key that opens every host
+    # A new sandbox has no Bobs: records left in its directory describe a fleet that is gone.
+    for stale in paths.store_files:
+        stale.unlink(missing_ok=True)
     state.write(options)
     try:
         await _build(options, paths, layouts)

@@ -142,6 +142,19 @@ class SqlStore:
             ).first()
         return _bob(row) if row else None
 
+    async def worked_on(self, kind: str, lanes: Collection[str]) -> set[str]:
+        lanes = set(lanes)
+        if not lanes:
+            return set()
+        query = (
+            select(schema.journal.c.lane)
+            .distinct()
+            .join(schema.jobs, schema.jobs.c.id == schema.journal.c.job_id)
+            .where(schema.jobs.c.kind == kind, schema.journal.c.lane.in_(lanes))
+        )
+        async with self._tx() as conn:
+            return {lane for (lane,) in (await conn.execute(query)).all()}
+
     async def list_reservations(self, job_id: str | None = None) -> list[ReservationRecord]:
         query = select(schema.reservations).order_by(schema.reservations.c.name)
         if job_id is not None:

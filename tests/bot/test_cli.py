@@ -3,13 +3,15 @@
 import asyncio
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.cli import main
 from provisioning.core.plan import plan_create
-from provisioning.records import NewJob
+from provisioning.records import BobState, JournalEntry, NewJob, StepEvent
 from provisioning.store import SqlStore
 from tests.fleets import make_fleet
 
@@ -154,6 +156,33 @@ async def _reserve(state_dir, fleet, count):
         await store.close()
 
 
+async def _made(state_dir, count, gone=()):
+    """``count`` Bobs made by a create job (its journal names them), ``gone`` ones removed."""
+    store = await SqlStore.open(f"sqlite+aiosqlite:///{state_dir / 'bob.db'}")
+    try:
+        job, plan = await store.reserve(
+            NewJob(kind="create"), lambda held: plan_create(make_fleet(), held, count)
+        )
+        for index, bob in enumerate(plan.bobs):
+            await store.append_journal(
+                JournalEntry(
+                    job_id=job.id,
+                    step_index=index,
+                    step="reserve",
+                    lane=bob.name,
+                    host=bob.host,
+                    event=StepEvent.SUCCEEDED,
+                    at=datetime.now(UTC),
+                )
+            )
+            if bob.name in gone:
+                await store.release_reservations(job.id, [bob.name])
+            else:
+                await store.promote_reservation(bob.name, BobState.READY)
+    finally:
+        await store.close()
+
+
 def test_create_dry_run_shows_the_plan_and_reserves_nothing(capsys, isolated_state):
     code, out, _ = run(capsys, "create", "2", "--dry-run")
     assert (0, "would create 2 Bobs:") == (code, out.splitlines()[0])
@@ -169,9 +198,28 @@ def test_destroy_without_a_terminal_needs_yes(capsys, monkeypatch):
     )
 
 
-def test_destroying_what_is_not_there_is_a_no_op(capsys):
-    code, out, _ = run(capsys, "destroy", "bob042", "--yes")
-    assert (0, "already gone: bob042\n") == (code, out)
+def test_destroying_a_name_bob_never_knew_is_refused(capsys, isolated_state):
+    code, out, err = run(capsys, "destroy", "nosuch", "--yes")
+    assert (2, "", "bob: no Bob named nosuch; there are no Bobs\n") == (code, out, err)
+    assert [] == asyncio.run(_store_contents(isolated_state))[0]
+
+
+def test_a_mistyped_name_among_real_ones_destroys_nothing_and_says_what_was_meant(
+    capsys, isolated_state
+):
+    asyncio.run(_made(isolated_state, 3))
+    jobs_before = asyncio.run(_store_contents(isolated_state))[0]
+
+    code, out, err = run(capsys, "destroy", "bob01", "bob999", "--yes")
+
+    assert (2, "", "bob: no Bob named bob01, bob999; did you mean bob001?\n") == (code, out, err)
+    assert jobs_before == asyncio.run(_store_contents(isolated_state))[0]
+
+
+def test_destroying_a_bob_that_bob_made_and_is_gone_is_a_no_op(capsys, isolated_state):
+    asyncio.run(_made(isolated_state, 2, gone=("bob002",)))
+    code, out, _ = run(capsys, "destroy", "bob002", "--yes")
+    assert (0, "already gone: bob002\n") == (code, out)
 
 
 def test_ensure_creates_nothing_when_enough_bobs_exist(capsys, isolated_state):
@@ -180,17 +228,23 @@ def test_ensure_creates_nothing_when_enough_bobs_exist(capsys, isolated_state):
     assert (0, "3 Bobs exist already: nothing to create\n") == (code, out)
 
 
-def test_rebuild_base_dry_run_shows_each_host_and_submits_nothing(capsys, isolated_state):
-    code, out, _ = run(capsys, "rebuild-base", "--dry-run")
+def test_rebuild_base_dry_run_shows_each_host_and_submits_nothing(capsys, isolated_state, tmp_path):
+    config = _unreadable_sandbox(tmp_path)
+    code, out, _ = run(capsys, "rebuild-base", "--dry-run", "--config", str(config))
     lines = out.splitlines()
     assert (0, 3) == (code, len(lines))
     assert lines[0].startswith("would rebuild the base on 2 host(s), one host at a time")
-    assert lines[1].startswith("  host-a: v? → the next version from template busybox (overlay)")
+    # the plan is read from each host, as the job reads it; none can be read here
+    assert lines[1].startswith("  host-a: cannot read its bases (")
+    assert lines[1].endswith("); the job would stop here")
     assert ([], []) == asyncio.run(_store_contents(isolated_state))
 
 
-def test_rebuild_base_all_with_parallel_dry_run(capsys):
-    code, out, _ = run(capsys, "rebuild-base", "all", "--parallel", "2", "--dry-run")
+def test_rebuild_base_all_with_parallel_dry_run(capsys, tmp_path):
+    config = str(_unreadable_sandbox(tmp_path))
+    code, out, _ = run(
+        capsys, "rebuild-base", "all", "--parallel", "2", "--dry-run", "--config", config
+    )
     assert (0, "2 hosts at a time") == (code, out.splitlines()[0].split(", ")[1])
 
 
@@ -212,3 +266,14 @@ def test_rebuild_base_without_a_terminal_needs_yes(capsys, monkeypatch):
         code,
         err,
     )
+
+
+def _unreadable_sandbox(tmp_path):
+    """The embedded sandbox fleet with no known_hosts file: no host can be read, whatever runs
+    on this machine."""
+    document = yaml.safe_load((ROOT / "bot" / "defaults" / "sandbox.yaml").read_text())
+    for host in document["hosts"]:
+        host["ssh"]["known_hosts"] = str(tmp_path / "known_hosts")
+    config = tmp_path / "bob.yaml"
+    config.write_text(yaml.safe_dump(document))
+    return config

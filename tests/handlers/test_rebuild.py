@@ -9,10 +9,13 @@ from handlers.provision import Caller
 from handlers.rebuild import plan_rebuild, select_hosts, submit_rebuild
 from handlers.render import render_rebuild_plan
 from handlers.requests import RebuildBase, build
+from provisioning.bases.versions import STATE_SCRIPT
 from provisioning.errors import UsageError
+from provisioning.hosts.errors import HostError, HostUnreachable
 from provisioning.pipeline.kinds import REBUILD_BASE, rebuild_lanes
 from provisioning.store import SqlStore
 from tests.fleets import make_fleet
+from tests.provisioning.hosts.fakes import FakeShell
 
 FLEET = make_fleet([(4,), (4,), (4,)], drained=["host-b"])
 CALLER = Caller(actor="tester", source="test", origin="pytest", command="rebuild-base")
@@ -62,23 +65,64 @@ def test_hosts_are_dealt_into_parallel_lanes_each_taking_its_hosts_one_by_one(pa
     assert lanes == list(rebuild_lanes(["h1", "h2", "h3"], parallel).values())
 
 
-async def test_the_dry_run_says_what_would_happen_on_each_host(store):
-    await store.record_base("host-a", 4)
+class Hosts:
+    """Each host's shell, answering the bases script with what its base lxcpath holds."""
 
-    plan = await plan_rebuild(FLEET, store, RebuildBase())
+    def __init__(self, **listings: str | HostError) -> None:
+        self.shells: dict[str, FakeShell] = {}
+        for host, listing in listings.items():
+            shell = FakeShell(host)
+            if isinstance(listing, HostError):
+                shell.on("sh", "-c", STATE_SCRIPT, raises=listing)
+            else:
+                shell.on("sh", "-c", STATE_SCRIPT, stdout=listing)
+            self.shells[host] = shell
+
+    def get(self, host: str) -> FakeShell:
+        return self.shells[host]
+
+
+async def test_the_dry_run_says_what_the_job_would_build_on_each_host_as_the_host_is(store):
+    await store.record_base("host-a", 4)  # the records may be behind or ahead: the host decides
+    hosts = Hosts(
+        # the legacy base, and a v2 a failed rebuild left: numbers are never reused
+        **{"host-a": "version base\nversion base-v2\n", "host-c": "version base\n"}
+    )
+
+    plan = await plan_rebuild(FLEET, store, RebuildBase(), hosts)
 
     assert [
         "would rebuild the base on 2 host(s), one host at a time, stopping at the first failure:",
-        "  host-a: v4 → v5 from rootfs / (rsync, 13 excludes) (overlay), verify, swap, "
+        "  host-a: v1 → v3 from rootfs / (rsync, 13 excludes) (overlay), verify, swap, "
         "collect unused old versions",
-        "  host-c: v? → the next version from rootfs / (rsync, 13 excludes) (overlay), verify, "
-        "swap, collect unused old versions",
+        "  host-c: v1 → v2 from rootfs / (rsync, 13 excludes) (overlay), verify, swap, "
+        "collect unused old versions",
         "  skipped (drained; name them to include): host-b",
     ] == render_rebuild_plan(plan).splitlines()
 
 
+async def test_the_dry_run_says_where_the_job_would_stop(store):
+    hosts = Hosts(
+        **{
+            "host-a": "version base-v2\ncurrent base-v2\nlock job=0123abcd version=3\n",
+            "host-b": HostUnreachable(
+                host="host-b", address="10.0.0.2", port=22, reason="connection refused"
+            ),
+        }
+    )
+
+    plan = await plan_rebuild(FLEET, store, RebuildBase(hosts=("host-a", "host-b")), hosts)
+
+    assert [
+        "  host-a: job 0123abcd is rebuilding the base already; if it is not running, remove "
+        "/var/lib/bob/base/.bob-rebuild; the job would stop here",
+        "  host-b: cannot read its bases (cannot reach 10.0.0.2:22: connection "
+        "refused); the job would stop here",
+    ] == render_rebuild_plan(plan).splitlines()[1:]
+
+
 async def test_the_dry_run_changes_nothing(store):
-    await plan_rebuild(FLEET, store, RebuildBase())
+    await plan_rebuild(FLEET, store, RebuildBase(), Hosts(**{h: "" for h in ("host-a", "host-c")}))
 
     assert ([], []) == (await store.list_jobs(), await store.audit_log())
 

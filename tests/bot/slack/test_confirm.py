@@ -124,10 +124,10 @@ async def test_an_unanswered_confirmation_expires(tmp_path):
         assert ["awaiting-confirmation", "expired"] == [e.outcome for e in await bob.audit()]
 
 
-async def test_destroying_bobs_that_do_not_exist_needs_no_confirmation(bob):
-    _, ack = await bob.command("destroy bob404")
+async def test_destroying_a_bob_bob_never_knew_is_refused_without_confirmation(bob):
+    _, ack = await bob.command("destroy bob404 bob01")
 
-    assert "nothing to destroy: bob404 do not exist" == ack["text"]
+    assert ":warning: no Bob named bob404, bob01; did you mean bob001?" == ack["text"]
     assert [] == bob.fake.top_level("CBOBS")
 
 

@@ -201,3 +201,16 @@ async def test_jobs_are_listed_newest_first_up_to_the_limit(store: SqlStore) -> 
     created = [await store.create_job(job(kind=f"k{i}")) for i in range(4)]
 
     assert [c.id for c in reversed(created)][:3] == [j.id for j in await store.list_jobs(3)]
+
+
+async def test_worked_on_names_the_lanes_a_job_of_that_kind_journaled(store: SqlStore) -> None:
+    at = datetime.now(UTC)
+    created = await store.create_job(job("create"))
+    destroyed = await store.create_job(job("destroy"))
+    for job_id, lane in ((created.id, "bob001"), (created.id, "bob002"), (destroyed.id, "bob003")):
+        await store.append_journal(
+            entry(job_id, 0, StepEvent.SUCCEEDED, at).model_copy(update={"lane": lane})
+        )
+
+    assert {"bob002"} == await store.worked_on("create", ["bob002", "bob003", "bob004"])
+    assert set() == await store.worked_on("create", [])
