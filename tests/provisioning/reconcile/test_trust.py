@@ -74,11 +74,12 @@ def test_reservations_on_a_host_that_cannot_be_read_are_unknown_and_never_releas
         ("unknown", "bob009", None),
     ] == found(t)
     detail = compare(FLEET, t)[1].detail
-    assert "host:host-b cannot be read" in detail and "stale" not in detail
+    assert "host:host-b cannot be read" in detail
+    assert "stale" not in detail
 
 
 @pytest.mark.parametrize(
-    "unreadable, case",
+    ("unreadable", "case"),
     [
         # A record stuck mid-create on a host that is away: destroying it would go there.
         (DOWN, truth([bob("bob001", host="host-b", state=BobState.CREATING, job_id="gone")])),
@@ -99,9 +100,7 @@ def test_reservations_on_a_host_that_cannot_be_read_are_unknown_and_never_releas
         # would detach it there.
         (
             {"jenkins:ci-main": "503"},
-            truth(
-                [bob("bob001", controller="ci-main", label="light")], {"host-a": running()}
-            ),
+            truth([bob("bob001", controller="ci-main", label="light")], {"host-a": running()}),
         ),
     ],
     ids=["record-stuck", "dns-without-bob", "bob-without-dns", "record-without-container"],
@@ -197,7 +196,8 @@ def test_a_job_whose_lease_ran_out_is_reported_interrupted_with_both_ways_on():
 
     assert [("job-interrupted", "j7", None)] == found(t)
     assert "holds bob001" in findings[0].detail
-    assert "`bob resume j7`" in findings[0].detail and "`bob cancel j7`" in findings[0].detail
+    assert "`bob resume j7`" in findings[0].detail
+    assert "`bob cancel j7`" in findings[0].detail
     assert set() == in_progress(t)
 
 
