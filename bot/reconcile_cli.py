@@ -72,7 +72,7 @@ async def _reconcile(args: argparse.Namespace, settings: Settings, store: SqlSto
                 fixed.held,
             )
     print(json.dumps(report.as_json(), indent=2) if args.json else render(report))
-    return EXIT_FAILED if report.findings or report.unfixed else EXIT_OK
+    return EXIT_OK if report.clean else EXIT_FAILED
 
 
 async def _pass(rt: Runtime, hosts: list[str] | None) -> Report:

@@ -34,6 +34,12 @@ class Report:
         """A repair was asked for and did not happen (failed, not confirmed, or held back)."""
         return bool(self.failed or self.skipped or self.held)
 
+    @property
+    def clean(self) -> bool:
+        """Nothing disagrees, and no repair was left undone: what exit code 0 promises. A
+        destructive repair not confirmed counts even if the pass after it saw nothing."""
+        return not self.findings and not self.unfixed
+
     def as_json(self) -> dict[str, Any]:
         return {
             "differences": len(self.findings),

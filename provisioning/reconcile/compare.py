@@ -52,8 +52,8 @@ def _interrupted(ctx: Context) -> list[Finding]:
             Finding(
                 Kind.JOB_INTERRUPTED,
                 job.id,
-                f"{job.kind} job {job.state.value} but interrupted: no runner has held it since "
-                f"{since:%Y-%m-%d %H:%M:%S} UTC"
+                f"{job.kind} job interrupted (recorded as {job.state.value}): no runner has "
+                f"held its lease since {since:%Y-%m-%d %H:%M:%S} UTC"
                 + (f"; it holds {', '.join(names)}" if names else "")
                 + f". `bob resume {job.id}` finishes it, `bob cancel {job.id}` rolls it back",
             )

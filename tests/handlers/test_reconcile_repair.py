@@ -96,3 +96,13 @@ async def test_the_fix_header_counts_what_was_found_fixed_and_what_remains():
 
     assert text.splitlines()[0].endswith(": 2 differences found, 0 fixed, 2 remain")
     assert "  not fixed (destructive, not confirmed): container-without-record bob008" in text
+
+
+async def test_fix_is_clean_only_when_nothing_remains_and_nothing_was_left_undone():
+    first = await repair(
+        Report(leftovers(), [], READ), Repairs(), Audit(), CALLER, destructive=False
+    )
+    # Whatever the pass after the fix saw, a destructive repair not confirmed is not "ok".
+    after = Report([], [], READ, skipped=first.skipped, held=first.held, found=2)
+
+    assert (False, True) == (after.clean, Report([], [], READ, found=0).clean)
