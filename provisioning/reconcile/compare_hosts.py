@@ -151,10 +151,9 @@ def after_containers(finding: Finding, ctx: Context, found: Sequence[Finding]) -
 
     A Bob's own container does not count: its record holds the name and address itself.
     """
-    own = {(b.host, b.disk, b.name) for b in ctx.truth.bobs}
     waits: list[str] = []
     for host, c in ctx.seen.get(finding.subject, []):
-        if (host, c.disk, c.name) in own:
+        if (host, c.disk, c.name) in ctx.places:
             continue
         removal = next(
             (

@@ -23,6 +23,11 @@ class Context:
     held: dict[str, str] = field(default_factory=dict)  # name → the interrupted job holding it
     unread: dict[str, str] = field(default_factory=dict)  # system → why it was not read
     seen: dict[str, list[tuple[str, SeenContainer]]] = field(default_factory=dict)
+    # Names a job owns, running or interrupted (its resume or cancel deals with them), and the
+    # Bobs that are not among them: the ones compared.
+    busy: set[str] = field(default_factory=set)
+    bobs: list[BobRecord] = field(default_factory=list)
+    places: set[tuple[str, str, str]] = field(default_factory=set)  # (host, disk, name) of Bobs
 
     @classmethod
     def of(cls, truth: Truth) -> Context:
@@ -33,6 +38,9 @@ class Context:
         for job in ctx.stopped:
             for name in sorted(_names(truth, [job]) - ctx.working):
                 ctx.held.setdefault(name, job.id)
+        ctx.busy = ctx.working | set(ctx.held)
+        ctx.bobs = [b for b in truth.bobs if b.name not in ctx.busy]
+        ctx.places = {(b.host, b.disk, b.name) for b in truth.bobs}
         ctx.unread = dict(truth.errors)
         for host in sorted(truth.skipped_hosts):
             ctx.unread.setdefault(f"host:{host}", "left out of this pass (--host)")
@@ -40,15 +48,6 @@ class Context:
             for container in scan.containers:
                 ctx.seen.setdefault(container.name, []).append((host, container))
         return ctx
-
-    @property
-    def busy(self) -> set[str]:
-        """Names a job owns, running or interrupted: its resume or cancel deals with them."""
-        return self.working | set(self.held)
-
-    @property
-    def bobs(self) -> list[BobRecord]:
-        return [b for b in self.truth.bobs if b.name not in self.busy]
 
     def stale(self) -> list[ReservationRecord]:
         """Reservations held by a job that is over."""
