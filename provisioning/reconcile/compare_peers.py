@@ -53,7 +53,7 @@ def dns(fleet: Fleet, ctx: Context, found: Sequence[Finding]) -> list[Finding]:
                 depends=every_host | read_from[name],
             )
             result.append(after_containers(finding, ctx, found))
-    every_record = [r for rs in truth.zones.values() for r in rs]
+    present = _present(truth.zones)
     for bob in ctx.bobs:
         if bob.ip is None or bob.state is not BobState.READY:
             continue
@@ -62,7 +62,7 @@ def dns(fleet: Fleet, ctx: Context, found: Sequence[Finding]) -> list[Finding]:
             continue
         if ctx.container_seen(bob) is False:
             continue  # not a whole Bob: its records are completed only if it is there
-        missing = _missing_records(bob, subnet, every_record, ctx)
+        missing = _missing_records(bob, subnet, present, ctx)
         if missing:
             result.append(
                 Finding(
@@ -83,18 +83,28 @@ def dns(fleet: Fleet, ctx: Context, found: Sequence[Finding]) -> list[Finding]:
 
 
 def _missing_records(
-    bob: BobRecord, subnet: Subnet, records: list[ZoneRecord], ctx: Context
+    bob: BobRecord, subnet: Subnet, present: set[tuple[str, str, str]], ctx: Context
 ) -> list[str]:
     fqdn = f"{bob.name}.{subnet.forward_zone}"
     missing = []
-    if not any(r.name == fqdn and r.type == "A" and r.data == str(bob.ip) for r in records):
+    if (fqdn, "A", str(bob.ip)) not in present:
         missing.append("A")
-    if reverse_zone(subnet) in ctx.truth.zones and not any(
-        r.type == "PTR" and address_of(r.name) == bob.ip and r.data.rstrip(".") == fqdn
-        for r in records
-    ):
+    if reverse_zone(subnet) in ctx.truth.zones and (str(bob.ip), "PTR", fqdn) not in present:
         missing.append("PTR")
     return missing
+
+
+def _present(zones: dict[str, list[ZoneRecord]]) -> set[tuple[str, str, str]]:
+    """Every A as (name, "A", address) and every PTR as (address, "PTR", name): looked up once
+    per Bob instead of scanning every record for each."""
+    present: set[tuple[str, str, str]] = set()
+    for records in zones.values():
+        for r in records:
+            if r.type == "A":
+                present.add((r.name, "A", r.data))
+            elif r.type == "PTR" and (ip := address_of(r.name)) is not None:
+                present.add((str(ip), "PTR", r.data.rstrip(".")))
+    return present
 
 
 def jenkins(fleet: Fleet, ctx: Context) -> list[Finding]:
