@@ -31,8 +31,11 @@ def add_parser(
             "Reads every host's containers (one SSH round trip each), every zone (AXFR) and "
             "every controller's agents, and reports each disagreement with bob's records: "
             "containers, DNS records or agents without a Bob, Bobs without a container or DNS, "
-            "reservations held by finished jobs. Names a running job works on are left alone. "
-            "Exit code 0 when nothing disagrees (after --fix: nothing is left), 1 otherwise."
+            "reservations held by finished jobs, interrupted jobs. Names a running job works on "
+            "are left alone; anything that depends on a system that could not be read is "
+            "reported as unknown and never repaired. Exit code 0 when nothing disagrees; 1 when "
+            "something does (after --fix: when anything is left, including destructive repairs "
+            "not confirmed with --yes); 2 on bad usage."
         ),
     )
     parser.add_argument("--fix", action="store_true", help="repair what can be repaired")
@@ -61,13 +64,15 @@ async def _reconcile(args: argparse.Namespace, settings: Settings, store: SqlSto
             fixed = await repair(report, repairer, store, caller, destructive=destructive)
             # What is left is read again, not assumed: the exit code is about the systems.
             report = await _pass(rt, args.host)
-            report.repaired, report.failed, report.skipped = (
+            report.found = len(fixed.findings)
+            report.repaired, report.failed, report.skipped, report.held = (
                 fixed.repaired,
                 fixed.failed,
                 fixed.skipped,
+                fixed.held,
             )
     print(json.dumps(report.as_json(), indent=2) if args.json else render(report))
-    return EXIT_OK if not report.findings else EXIT_FAILED
+    return EXIT_OK if report.clean else EXIT_FAILED
 
 
 async def _pass(rt: Runtime, hosts: list[str] | None) -> Report:

@@ -66,6 +66,7 @@ async def gather(
         truth.offline_since[controller] = await store.track_offline(
             controller, offline, truth.read_at
         )
+    truth.skipped_hosts = {h.name for h in fleet.hosts} - set(names)
     truth.errors = {
         **{f"host:{k}": v for k, v in host_errors.items()},
         **{f"dns:{k}": v for k, v in zone_errors.items()},

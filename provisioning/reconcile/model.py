@@ -43,6 +43,8 @@ class Truth:
     zones: dict[str, list[ZoneRecord]] = field(default_factory=dict)
     nodes: dict[str, list[JenkinsNode]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Hosts left out of this pass (``--host``): not read either, so nothing about them is known.
+    skipped_hosts: set[str] = field(default_factory=set)
     # Controller → node → since when bob has seen that managed agent offline; and when read.
     offline_since: dict[str, dict[str, datetime]] = field(default_factory=dict)
     read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -63,7 +65,11 @@ class Kind(StrEnum):
     RECORDED_ATTACHMENT_GONE = "recorded-attachment-gone"
     BASE_UNREFERENCED = "base-unreferenced"
     AGENT_OFFLINE = "agent-offline"
+    FOREIGN_NODE = "foreign-node"
+    JOB_INTERRUPTED = "job-interrupted"
+    BASE_HALF_BUILT = "base-half-built"
     UNREADABLE = "unreadable"
+    UNKNOWN = "unknown"
 
 
 class Repair(StrEnum):
@@ -93,6 +99,16 @@ class Finding:
     repair: Repair | None = None
     # What the repair needs: an address, zones, a controller, a job id …
     args: dict[str, str] = field(default_factory=dict)
+    # The systems this finding was read from or its repair touches ("host:NAME", "dns:ZONE",
+    # "jenkins:NAME"): if one of them could not be read, the finding cannot be told.
+    depends: frozenset[str] = frozenset()
+    # Findings (their ``key``) whose repair must succeed before this one may be repaired.
+    waits_for: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        where = f" on {self.host}" + (f"/{self.disk}" if self.disk else "") if self.host else ""
+        return f"{self.kind.value} {self.subject}{where}"
 
     @property
     def destructive(self) -> bool:
@@ -107,6 +123,7 @@ class Finding:
             "detail": self.detail,
             "repair": self.repair.value if self.repair else None,
             "destructive": self.destructive,
+            "waits_for": list(self.waits_for),
         }
 
     def line(self) -> str:

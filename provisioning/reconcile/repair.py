@@ -90,7 +90,9 @@ class Repairer:
     async def _remove_container(self, finding: Finding) -> str:
         bob = await self.store.get_bob(finding.subject)
         held = [r for r in await self.store.list_reservations() if r.name == finding.subject]
-        if (bob is not None and (bob.host, bob.disk) == (finding.host, finding.disk)) or held:
+        # A reservation of a job that is over holds the name for nothing but this container.
+        live = [r for r in held if not (await self.store.get_job(r.job_id)).state.finished]
+        if (bob is not None and (bob.host, bob.disk) == (finding.host, finding.disk)) or live:
             raise ConflictError(f"{finding.subject} is in bob's records now: left alone")
         container = self._container(finding)
         await container.remove()

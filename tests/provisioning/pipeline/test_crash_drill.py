@@ -28,6 +28,7 @@ from tests.provisioning.pipeline.cli_world import (
     processes_of,
 )
 from tests.provisioning.pipeline.observe import containers, strays_on_hosts
+from tests.provisioning.pipeline.reconciled import parse_cli_report
 
 pytestmark = pytest.mark.slow
 
@@ -81,11 +82,18 @@ def test_bob_killed_mid_create_of_five_is_resumed_and_leaves_a_fleet_that_reconc
         "SELECT count(*) FROM journal WHERE job_id = ? AND event = 'succeeded'", job_id
     )
     assert 0 < done < 5 * STEPS_PER_BOB  # killed mid-job
-    # Until it is resumed the job still owns its Bobs: left alone, not reported as orphans.
-    before = cli.assert_reconciled()
-    assert ["bob001", "bob002", "bob003", "bob004", "bob005"] == before["in_progress"]
-
     time.sleep(LEASE_S)  # the dead process's lease runs out
+    # Until it is resumed the job still owns its Bobs: left alone, not reported as orphans,
+    # and not said to be worked on either: the job itself is reported, interrupted.
+    done = cli("reconcile", "--json")
+    before = parse_cli_report(done.stdout, done.stderr)
+    assert (1, [], [("job-interrupted", job_id)]) == (
+        done.returncode,
+        before["in_progress"],
+        [(f["kind"], f["subject"]) for f in before["findings"]],
+    )
+    assert "it holds bob001, bob002, bob003, bob004, bob005" in before["findings"][0]["detail"]
+
     resumed = cli("resume")
 
     [(final,)] = cli.query("SELECT state FROM jobs WHERE id = ?", job_id)

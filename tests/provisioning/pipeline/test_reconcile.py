@@ -11,26 +11,31 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.settings import LEASE_ENV
 from provisioning.config import Fleet, load_fleet
+from provisioning.core.models import CreatePlan, PlannedBob
 from provisioning.core.plan import plan_create
 from provisioning.dns import DnsClient, secret_from_env
 from provisioning.dns.zone import reverse_zone
 from provisioning.jenkins.client import ScriptConsoleController
 from provisioning.jenkins.specs import attach_spec
 from provisioning.records import JobState, NewJob
-from provisioning.sandbox import SandboxInfo
+from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
 from provisioning.store import SqlStore
 from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.pipeline.observe import containers
-from tests.provisioning.pipeline.with_jenkins import BobWithJenkins, with_jenkins
+from tests.provisioning.pipeline.with_jenkins import BOB, BobWithJenkins, with_jenkins
 from tests.provisioning.sandbox.fixtures import host_ssh
 
 
@@ -219,11 +224,13 @@ def test_destructive_repairs_wait_for_confirmation(world: World, overlay: Sandbo
 
     code, report = world.reconcile("--fix")  # no terminal, no --yes: nothing destructive
 
-    assert 1 == code
-    assert [("dns-without-bob", "bob001")] == sorted(
-        (f["kind"], f["subject"]) for f in report["repaired"]
-    )
-    assert [("container-without-record", "bob001")] == kinds(report)
+    # Its DNS records stay too: the container that still runs uses that address.
+    assert (1, []) == (code, report["repaired"])
+    assert [("container-without-record", "bob001")] == [
+        (f["kind"], f["subject"]) for f in report["skipped"]
+    ]
+    assert [("dns-without-bob", "bob001")] == [(f["kind"], f["subject"]) for f in report["held"]]
+    assert [("container-without-record", "bob001"), ("dns-without-bob", "bob001")] == kinds(report)
     assert ["bob001"] == [c.name for c in containers(overlay)]
     code, _ = world.reconcile("--fix", "--yes")
     assert (0, []) == (code, containers(overlay))
@@ -270,3 +277,251 @@ def test_an_agent_offline_too_long_is_reported(world: World) -> None:
         assert "agent of ci-main offline since" in report["findings"][0]["detail"]
     finally:
         world.bob("destroy", "bob001", "--yes")
+
+
+# What reconcile may say and repair when it cannot see everything (issue 13, points 1, 5, 6).
+
+
+def leftovers_of_a_failed_job(world: World, names: list[str]) -> str:
+    """Turn ``names``'s Bob records into what a create that failed while their host was away
+    leaves: its containers running, its DNS records, the names still reserved by the job."""
+
+    async def turn() -> str:
+        store = await SqlStore.open(world.url)
+        try:
+            records = [b for b in await store.list_bobs() if b.name in names]
+            for record in records:
+                assert await store.delete_bob(record.name)
+            subnet = world.fleet.subnets[0]
+            plan = CreatePlan(
+                bobs=tuple(
+                    PlannedBob(
+                        name=b.name,
+                        host=b.host,
+                        disk=b.disk,
+                        slot=b.slot,
+                        ip=b.ip or subnet.gateway,
+                        gateway=subnet.gateway,
+                        prefix_length=subnet.cidr.prefixlen,
+                    )
+                    for b in records
+                )
+            )
+            job, _ = await store.reserve(
+                NewJob(kind="create", params={}, requested_by="t", source="test"),
+                lambda held: plan,
+            )
+            await store.set_job_state(job.id, JobState.FAILED, error="host-b went away")
+            return job.id
+        finally:
+            await store.close()
+
+    return asyncio.run(turn())
+
+
+def reserved(world: World) -> list[str]:
+    async def read() -> list[str]:
+        store = await SqlStore.open(world.url)
+        try:
+            return sorted(r.name for r in await store.list_reservations())
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_nothing_on_a_host_that_cannot_be_read_is_released_and_its_names_are_not_offered_again(
+    world: World, overlay: SandboxInfo
+) -> None:
+    assert 0 == world.bob("create", "2", "--host", "host-b").returncode
+    leftovers_of_a_failed_job(world, ["bob001", "bob002"])
+    asyncio.run(stop_sshd(overlay.state_dir, "host-b"))
+    try:
+        code, report = world.reconcile()
+
+        assert 1 == code
+        assert [
+            ("unknown", "bob001"),  # its DNS records: the container may be there
+            ("unknown", "bob001"),  # its reservation
+            ("unknown", "bob002"),
+            ("unknown", "bob002"),
+            ("unreadable", "host:host-b"),
+        ] == kinds(report)
+        assert all(f["repair"] is None for f in report["findings"])
+
+        code, fixed = world.reconcile("--fix", "--yes")
+
+        assert (1, [], ["bob001", "bob002"]) == (code, fixed["repaired"], reserved(world))
+        plan = world.bob("create", "1", "--dry-run")
+        assert "bob003" in plan.stdout
+        assert "bob001" not in plan.stdout
+    finally:
+        asyncio.run(start_sshd(overlay.state_dir, "host-b"))
+
+    # Back: the containers go first, then the names and addresses they used.
+    code, fixed = world.reconcile("--fix", "--yes")
+    assert (0, [], []) == (code, fixed["findings"], containers(overlay))
+    assert [] == reserved(world)
+    assert not {n for n in world.zone_names() if n.startswith("bob0")}
+
+
+def lose_containers_and_dns(world: World, overlay: SandboxInfo, names: list[str]) -> None:
+    """What `sandbox down` and `up` did to a store kept across them: its Bobs' containers and
+    DNS records are gone, their records stay."""
+
+    async def forget_dns() -> None:
+        store = await SqlStore.open(world.url)
+        try:
+            subnet = world.fleet.subnets[0]
+            for b in [b for b in await store.list_bobs() if b.name in names]:
+                assert b.ip is not None
+                await world.dns().release(b.name, b.ip, "bob.test", reverse_zone(subnet))
+        finally:
+            await store.close()
+
+    asyncio.run(forget_dns())
+    for found in containers(overlay):
+        if found.name in names:
+            lxcpath = f"/var/lib/bob/{found.disk}"
+            host_ssh(overlay, found.host, ["lxc-stop", "-k", "-P", lxcpath, "-n", found.name])
+            host_ssh(overlay, found.host, ["lxc-destroy", "-P", lxcpath, "-n", found.name])
+
+
+def test_fix_never_gives_dns_to_bobs_whose_containers_are_gone_and_counts_what_remains(
+    world: World, overlay: SandboxInfo
+) -> None:
+    assert 0 == world.bob("create", "2").returncode
+    lose_containers_and_dns(world, overlay, ["bob001", "bob002"])
+
+    fixing = world.bob("reconcile", "--fix")  # no terminal, no --yes
+
+    assert 1 == fixing.returncode
+    assert fixing.stdout.splitlines()[0].endswith(": 2 differences found, 0 fixed, 2 remain"), (
+        fixing.stdout
+    )
+    assert not {n for n in world.zone_names() if n.startswith("bob0")}
+    code, report = world.reconcile()
+    assert [
+        ("record-without-container", "bob001"),
+        ("record-without-container", "bob002"),
+    ] == kinds(report)
+
+    code, fixed = world.reconcile("--fix", "--yes")
+    assert (0, 2, 2, 0) == (code, fixed["found"], len(fixed["repaired"]), fixed["differences"])
+
+
+def test_a_job_no_runner_holds_is_reported_interrupted_not_being_worked_on(
+    world: World, overlay: SandboxInfo, tmp_path: Path
+) -> None:
+    env = {**world.env, LEASE_ENV: "2"}
+    argv = [str(BOB), "create", "2", "--config", str(world.config)]
+    creating = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    database = tmp_path / "bob.db"
+    try:
+        wait_for_row(database, "SELECT 1 FROM journal WHERE step = 'clone' AND event = 'started'")
+    finally:
+        creating.kill()  # SIGKILL: what a killed terminal or a crash leaves
+        creating.wait()
+    [(job_id,)] = query(database, "SELECT id FROM jobs")
+    time.sleep(2.5)  # its lease runs out
+
+    code, report = world.reconcile()
+
+    assert (1, []) == (code, report["in_progress"])
+    [finding] = report["findings"]
+    assert ("job-interrupted", job_id) == (finding["kind"], finding["subject"])
+    assert f"`bob resume {job_id}`" in finding["detail"]
+    assert f"`bob cancel {job_id}`" in finding["detail"]
+    assert "bob001" in finding["detail"]
+
+    resumed = world.bob("resume")  # one of the two ways on
+    assert 0 == resumed.returncode, resumed.stdout + resumed.stderr
+    code, report = world.reconcile()
+    assert (0, []) == (code, report["findings"])
+    assert 0 == world.bob("destroy", "bob001", "bob002", "--yes").returncode
+
+
+def test_a_base_an_interrupted_rebuild_left_half_built_is_reported(
+    world: World, overlay: SandboxInfo
+) -> None:
+    async def interrupted_rebuild() -> str:
+        store = await SqlStore.open(world.url)
+        try:
+            job = await store.create_job(
+                NewJob(kind="rebuild-base", params={"hosts": ["host-b"]}, source="test")
+            )
+            await store.claim_job(job.id, "bob@gone:1:abc", timedelta(0))  # a lease run out
+            await store.set_job_state(job.id, JobState.RUNNING)
+            return job.id
+        finally:
+            await store.close()
+
+    job_id = asyncio.run(interrupted_rebuild())
+    base = "/var/lib/bob/base"
+    host_ssh(overlay, "host-b", ["lxc-copy", "-P", base, "-n", "base", "-N", "base-v9"])
+    lock = f"job={job_id} version=9"
+    host_ssh(
+        overlay, "host-b", ["sh", "-c", 'printf %s "$1" > "$2"', "-", lock, f"{base}/.bob-rebuild"]
+    )
+    try:
+        code, report = world.reconcile()
+
+        assert (1, [("base-half-built", "base-v9"), ("job-interrupted", job_id)]) == (
+            code,
+            kinds(report),
+        )
+        [half] = [f for f in report["findings"] if f["kind"] == "base-half-built"]
+        assert ("host-b", None) == (half["host"], half["repair"])
+        assert f"`bob cancel {job_id}`" in half["detail"]
+    finally:
+        host_ssh(overlay, "host-b", ["rm", "-f", f"{base}/.bob-rebuild"], check=False)
+        host_ssh(overlay, "host-b", ["lxc-destroy", "-P", base, "-n", "base-v9"], check=False)
+
+        async def end() -> None:
+            store = await SqlStore.open(world.url)
+            try:
+                await store.set_job_state(job_id, JobState.CANCELLED)
+            finally:
+                await store.close()
+
+        asyncio.run(end())
+
+
+def test_a_hand_made_node_named_like_a_bob_is_reported_and_never_touched(world: World) -> None:
+    assert 0 == world.bob("create", "1").returncode
+    world.double.add_node("bob001", "light")  # made by hand: no "managed by bob" description
+    world.double.add_node("bob009", "light")
+    try:
+        code, report = world.reconcile()
+        assert (1, [("foreign-node", "bob001"), ("foreign-node", "bob009")]) == (
+            code,
+            kinds(report),
+        )
+
+        code, fixed = world.reconcile("--fix", "--yes")
+
+        assert (1, []) == (code, fixed["repaired"])
+        assert {"bob001", "bob009"} == set(world.double.nodes)
+    finally:
+        world.double.nodes.clear()
+        world.bob("destroy", "bob001", "--yes")
+
+
+def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def wait_for_row(database: Path, sql: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if database.exists() and query(database, sql):
+                return
+        except sqlite3.OperationalError:
+            pass  # not migrated yet, or busy
+        time.sleep(0.02)
+    raise AssertionError(f"no rows for {sql!r} after {timeout:g} s")

@@ -93,11 +93,14 @@ def test_names_a_running_job_works_on_are_left_alone():
         requested_by="t",
         source="test",
         created_at=NOW,
+        owner="runner-1",
+        lease_expires_at=NOW + timedelta(seconds=20),
     )
     t = truth(
         [bob("bob001", state=BobState.CREATING, job_id="j1")],
         {"host-a": running("bob002")},
         unfinished=[job],
+        read_at=NOW,
     )
 
     assert [] == found(t)
