@@ -132,6 +132,7 @@ async def running_bot(
             Gate(settings.fleet.access, SlackGroups(client)),
             Confirmations(options.confirm_ttl_s),
             update_interval_s=options.update_interval_s,
+            retry_backoff_s=options.retry_backoff_s,
         )
 
         async def audit_rejection(user: str, channel: str, text: str, why: str) -> None:
@@ -167,6 +168,8 @@ async def running_bot(
         # Without Slack, jobs (resumed ones too) report nowhere but the journal and the board.
         channel = settings.fleet.slack.channel if secrets is not None else None
         try:
+            if secrets is not None:
+                service.deliver_outbox()
             resumed = await service.resume(channel)
             if resumed:
                 log.info("serve.resumed jobs=%s", ",".join(resumed))
