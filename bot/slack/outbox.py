@@ -117,17 +117,18 @@ class Courier:
 
     async def _deliver(self, row: OutboxRow) -> float | None:
         m = row.message
+        thread_ts = row.thread_ts
         if m.thread_key is not None:
-            if row.thread_ts is None:
-                return None  # its parent is not posted yet; it comes after
-            if row.thread_ts == "":
+            if thread_ts == "":
                 log.error("slack.reply_dropped key=%s reason=parent never posted", m.key)
                 await self._sent_as(m.key, row.version, None)
                 return None
+            # Its parent may have been posted earlier in this very pass.
+            thread_ts = thread_ts or self._ts.get(m.thread_key)
+            if thread_ts is None:
+                return None  # its parent is not posted yet; it comes after
         if row.ts is None:
-            attempt = await self._poster.post_once(
-                m.channel, m.text, m.blocks, thread_ts=row.thread_ts or None
-            )
+            attempt = await self._poster.post_once(m.channel, m.text, m.blocks, thread_ts=thread_ts)
             self._last_edit[m.key] = time.monotonic()
         else:
             due = self._last_edit.get(m.key, float("-inf")) + self.interval_s
