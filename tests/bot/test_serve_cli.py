@@ -4,7 +4,6 @@ unfinished jobs when it starts, and stops cleanly on SIGTERM. Slack is the local
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import sys
 from pathlib import Path
@@ -78,14 +77,15 @@ async def test_serve_answers_resumes_and_stops_on_sigterm(tmp_path, fake):
     )  # fmt: skip
     try:
         banner = await started(process)
-        body = slash_body("help list")
+        body = slash_body("help list", response_url=fake.response_url("help"))
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=3)) as session,
             session.post(
                 f"http://127.0.0.1:{port}/slack/events", data=body, headers=sign(body)
             ) as response,
         ):
-            answer = json.loads(await response.text())
+            ack_status = response.status
+        answer = await fake.wait_for(lambda: fake.answers.get("help"))
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=3)) as session,
             session.get(f"http://127.0.0.1:{port}/") as board,
@@ -99,6 +99,7 @@ async def test_serve_answers_resumes_and_stops_on_sigterm(tmp_path, fake):
     assert (
         f"bob serve: HTTP on 127.0.0.1:{port}, board on http://127.0.0.1:{port}/, config {EXAMPLE}"
     ) == banner
+    assert 200 == ack_status
     assert "```list [HOST]\n  Bobs by host and disk, with free room```" == answer["text"]
     assert 200 == board_status
     assert "#bob" == resumed[0].params["channel"]
