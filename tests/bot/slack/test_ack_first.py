@@ -110,13 +110,13 @@ async def test_commands_are_acked_while_a_peer_holds_them_and_answered_after(bob
     held_while_acked = peer.held
     answered_early = [bob.fake.answers.get(token) for _, _, token in sent]
     peer.released.set()
+    assert [200] * 4 == [status for status, _, _ in sent]
     answers = [
         await bob.fake.wait_for(lambda token=token: bob.fake.answers.get(token), timeout=30)
         for _, _, token in sent
     ]
     await bob.idle()
 
-    assert [200] * 4 == [status for status, _, _ in sent]
     assert held_while_acked >= 1  # Jenkins was being asked while the acks went out
     assert [None, None, None] == [answered_early[0], answered_early[1], answered_early[2]]
     assert answers[0]["text"].endswith(": attaching bob001, bob002 to ci-main as light")
