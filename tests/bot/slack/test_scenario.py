@@ -3,8 +3,8 @@
 One scenario runs once for the module — a signed /bob create 3 over HTTP, then a destroy of
 the three through its confirmation (another user's click refused first) — and each test
 checks one thing it left behind: the ack and the answer at the command's response_url, the
-Slack calls, the thread, the hosts (seen over
-the sandbox's own SSH with lxc-info, never through bob).
+Slack calls, the thread, the hosts (seen over the sandbox's own SSH with lxc-info, never
+through bob).
 """
 
 from __future__ import annotations
