@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
 
 from bot.settings import Settings
@@ -105,18 +104,3 @@ async def test_the_last_state_wins_over_edits_that_were_held_back(tmp_path):
 
     assert "succeeded 100%" == fake.messages[posted[0].ts].text
     assert ["succeeded 100%"] == [c.params["text"] for c in fake.calls_to("chat.update")]
-
-
-async def test_a_replica_leaves_messages_another_live_replica_holds(tmp_path):
-    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/bob.db")
-    try:
-        message = OutboxMessage("job:j1:t", CHANNEL, "queued", [])
-        await store.outbox_put([message], "replica-1", timedelta(minutes=1))
-
-        held = await store.outbox_claim("replica-2", timedelta(minutes=1))
-        await store.outbox_release("replica-1")
-        free = await store.outbox_claim("replica-2", timedelta(minutes=1))
-    finally:
-        await store.close()
-
-    assert ([], ["job:j1:t"]) == (held, [r.message.key for r in free])
