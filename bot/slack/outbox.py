@@ -88,14 +88,17 @@ class Courier:
             self._wake.clear()
             try:
                 pause = await self._deliver_due()
-                backoff = self._first
             except _Retry as retry:
-                pause = max(retry.after_s, backoff)
+                # New writes do not cut a backoff short: Slack is not hammered while away.
+                await asyncio.sleep(max(retry.after_s, backoff))
                 backoff = min(backoff * 2, self._max)
+                continue
             except BobError as exc:  # the store is away: same as Slack being away
                 log.warning("slack.outbox_unreadable error=%s", exc)
-                pause = backoff
+                await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max)
+                continue
+            backoff = self._first
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
 
