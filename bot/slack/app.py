@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks, buttons
 from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION
 from bot.slack.commands import RESTARTING, SLASH, Invocation, Reply, handle
+from bot.slack.identity import SlackIdentity
 from bot.slack.service import BobService
 
 log = logging.getLogger("bob.slack")
@@ -29,7 +30,10 @@ SEEN_FOR = timedelta(hours=1)
 
 def build_app(service: BobService, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
     """Request verification stays on (Bolt's default): a bad signature never reaches us."""
-    app = AsyncApp(client=client, signing_secret=signing_secret, name="bob")
+    identity = SlackIdentity(client)
+    app = AsyncApp(
+        client=client, signing_secret=signing_secret, name="bob", authorize=identity.authorizer()
+    )
 
     @app.command(SLASH)
     async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:

@@ -223,3 +223,12 @@ async def test_a_forged_mention_is_audited_with_the_user_and_text_it_claimed(bob
         entry.command,
         entry.outcome,
     )
+
+
+async def test_a_command_is_answered_while_slacks_web_api_is_away_from_bob(bob):
+    bob.fake.down = True  # from the first request on: bob never learnt who it is in Slack
+
+    status, answer = await bob.command("help list")
+
+    assert 200 == status
+    assert "```list [HOST]\n  Bobs by host and disk, with free room```" == answer["text"]
