@@ -31,8 +31,15 @@ SEEN_FOR = timedelta(hours=1)
 def build_app(service: BobService, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
     """Request verification stays on (Bolt's default): a bad signature never reaches us."""
     identity = SlackIdentity(client)
+    # The token comes from ``authorize`` for each request; Bolt warns when given both.
+    tokenless = AsyncWebClient(
+        base_url=client.base_url, timeout=client.timeout, retry_handlers=client.retry_handlers
+    )
     app = AsyncApp(
-        client=client, signing_secret=signing_secret, name="bob", authorize=identity.authorizer()
+        client=tokenless,
+        signing_secret=signing_secret,
+        name="bob",
+        authorize=identity.authorizer(),
     )
 
     @app.command(SLASH)
