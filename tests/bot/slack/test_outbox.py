@@ -94,8 +94,8 @@ async def test_the_last_state_wins_over_edits_that_were_held_back(tmp_path):
         fake.down = False
         second = courier("replica-2")
         delivering = asyncio.create_task(second.run())
+        # The outbox kept only the newest state, so the first edit is also the last.
         await fake.wait_for(lambda: fake.calls_to("chat.update"))
-        await asyncio.sleep(0.3)  # time for any stale edit to follow
         delivering.cancel()
         await asyncio.gather(delivering, return_exceptions=True)
     finally:
