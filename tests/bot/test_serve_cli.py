@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -158,3 +160,36 @@ async def test_serve_needs_socket_mode_or_a_signing_secret(tmp_path, fake):
 
     assert 2 == process.returncode
     assert "set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP" in err.decode()
+
+
+@asynccontextmanager
+async def serving(env: dict[str, str]) -> AsyncIterator[None]:
+    """One ``bob serve`` process (HTTP, no board) until the block ends with SIGTERM."""
+    process = await asyncio.create_subprocess_exec(
+        BOB, "serve", "--port", str(free_port()), "--grace", "1", "--no-board", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await started(process)
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+
+
+async def test_a_thread_slack_missed_is_delivered_by_the_next_serve(tmp_path, fake):
+    state_dir = tmp_path / "state"
+    job_id = await unfinished_job(state_dir)
+    env = serve_env(state_dir, fake, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+
+    fake.down = True
+    async with serving(env), asyncio.timeout(20):  # resumes the job, which ends unreported
+        while await job_state(state_dir, job_id) is not JobState.SUCCEEDED:
+            await asyncio.sleep(0.1)
+    fake.down = False
+    async with serving(env):
+        parent = (await fake.wait_for(lambda: fake.top_level("#bob"), timeout=20))[0]
+        replies = await fake.wait_for(lambda: fake.thread(parent.ts), timeout=20)
+
+    assert parent.text.startswith(f"job {job_id}: destroy, succeeded")
+    assert replies[-1].text.startswith(f"job {job_id}: destroy, succeeded in")
