@@ -134,6 +134,8 @@ async def measure(fleet: Fleet, work: Path, text: str, requests: int) -> list[fl
 
 def _gist(answer: str) -> str:
     """An ack without its ids and names, so equal outcomes count together."""
+    if not answer:
+        return "(empty: the answer follows the ack)"
     text = str(json.loads(answer).get("text", ""))
     return re.sub(r"\b(job [0-9a-f]+|bob\d+)\b", "…", text.splitlines()[0])[:80]
 

@@ -68,6 +68,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, Message] = field(default_factory=dict)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    # What arrived at each response_url, by the token in its path.
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     down: bool = False
     port: int = 0
     _failures: dict[str, _Failure] = field(default_factory=dict)
@@ -202,8 +204,14 @@ class FakeSlack:
             return {"ok": True, "users": self.groups.get(params.get("usergroup", ""), [])}
         return {"ok": True}  # chat.postEphemeral, views.open, …
 
+    def response_url(self, token: str) -> str:
+        """Where a command's delayed answer goes (see ``answers``)."""
+        return f"http://127.0.0.1:{self.port}/response/{token}"
+
     async def _response_url(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
+        body = await request.json()
+        self.responses.append(body)
+        self.answers[request.match_info["token"]] = body
         await self._notify()
         return web.json_response({"ok": True})
 

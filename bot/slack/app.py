@@ -1,7 +1,16 @@
-"""The Bolt app: thin listeners that ack within Slack's 3 seconds and leave work for later."""
+"""The Bolt app: listeners that ack at once and leave all work for after the ack.
+
+Slack waits 3 seconds for an ack, and an ack that comes later is a failure the user sees
+while the work goes on regardless. So an ack depends on nothing but bob itself: no store, no
+host, no DNS, Jenkins or Slack call comes before it. The command's answer follows privately
+through its ``response_url``. Slack delivers an event again when it thinks the first try
+failed; each event id is acted on once, whichever replica gets the retry.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -9,31 +18,47 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import blocks, buttons
 from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION
-from bot.slack.commands import SLASH, Invocation, Reply, handle
+from bot.slack.commands import RESTARTING, SLASH, Invocation, Reply, handle
+from bot.slack.identity import SlackIdentity
 from bot.slack.service import BobService
+
+log = logging.getLogger("bob.slack")
+
+# Slack retries an event for about five minutes; an id is remembered well beyond that.
+SEEN_FOR = timedelta(hours=1)
 
 
 def build_app(service: BobService, client: AsyncWebClient, signing_secret: str) -> AsyncApp:
     """Request verification stays on (Bolt's default): a bad signature never reaches us."""
-    app = AsyncApp(client=client, signing_secret=signing_secret, name="bob")
+    identity = SlackIdentity(client)
+    # The token comes from ``authorize`` for each request; Bolt warns when given both.
+    tokenless = AsyncWebClient(
+        base_url=client.base_url, timeout=client.timeout, retry_handlers=client.retry_handlers
+    )
+    app = AsyncApp(
+        client=tokenless,
+        signing_secret=signing_secret,
+        name="bob",
+        authorize=identity.authorizer(),
+    )
 
     @app.command(SLASH)
     async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+        if not service.accepting:
+            await ack(text=RESTARTING, response_type="ephemeral")
+            return
+        await ack()
         inv = Invocation(
             service, command["user_id"], command["channel_id"], command.get("text", "")
         )
-        reply = await handle(inv)
-        try:
-            await ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-        finally:
-            # A job already reserved must run even if the ack got lost on the way.
-            _then(service, reply)
+        service.spawn(_answer_command(service, inv, command.get("response_url") or None))
 
     @app.event("app_mention")
-    async def on_mention(ack: AsyncAck, event: dict[str, Any]) -> None:
+    async def on_mention(ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
         inv = Invocation(service, event.get("user", ""), event["channel"], event.get("text", ""))
-        service.spawn(_answer_mention(service, inv, event.get("thread_ts") or event["ts"]))
+        thread_ts = event.get("thread_ts") or event["ts"]
+        service.spawn(_answer_mention(service, inv, thread_ts, body.get("event_id")))
 
     @app.action(CONFIRM_ACTION)
     @app.action(CANCEL_ACTION)
@@ -51,15 +76,33 @@ def _then(service: BobService, reply: Reply) -> None:
         service.spawn(reply.then)
 
 
-async def _answer_mention(service: BobService, inv: Invocation, thread_ts: str) -> None:
+async def _answer_command(service: BobService, inv: Invocation, response_url: str | None) -> None:
+    try:
+        reply = await handle(inv)
+    except Exception:
+        # The ack promised an answer: an error is one too.
+        log.exception("slack.command_failed text=%r user=%s", inv.text, inv.user)
+        reply = Reply(":x: bob failed on an internal error; it is in bob's log", ok=False)
+    _then(service, reply)
+    await service.poster.respond(
+        response_url, inv.channel, inv.user, reply.text, reply.blocks or blocks.reply(reply.text)
+    )
+
+
+async def _answer_mention(
+    service: BobService, inv: Invocation, thread_ts: str, event_id: str | None
+) -> None:
+    if event_id and not await service.rt.store.first_delivery(f"event:{event_id}", SEEN_FOR):
+        log.info("slack.retry_ignored event=%s", event_id)
+        return
     reply = await handle(inv)
+    _then(service, reply)
     if reply.ok:
         await service.poster.post(
             inv.channel, reply.text, reply.blocks or blocks.reply(reply.text), thread_ts=thread_ts
         )
     else:
         await service.poster.ephemeral(inv.channel, inv.user, reply.text)
-    _then(service, reply)
 
 
 async def _answer_button(

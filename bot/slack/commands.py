@@ -1,8 +1,8 @@
 """From command text to a reply: parse, check access, then one handler per request type.
 
 Every refusal and every invalid command leaves an audit row with the user, the channel and
-the text. Handlers return what to say in the ack; slow work goes in ``Reply.then``, which
-runs only after the ack is sent.
+the text. All of it runs after Slack's ack (see app.py); handlers return the answer, and work
+that must not wait for the answer to reach Slack goes in ``Reply.then``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from handlers.requests import (
 from provisioning.errors import BobError, UsageError
 
 SLASH = "/bob"
+RESTARTING = "bob is restarting; try again in a minute"
 log = logging.getLogger("bob.slack")
 
 
@@ -73,7 +74,7 @@ Handler = Callable[[Invocation, Any], Awaitable[Reply]]
 
 async def handle(inv: Invocation) -> Reply:
     if not inv.service.accepting:
-        return Reply("bob is restarting; try again in a minute", ok=False)
+        return Reply(RESTARTING, ok=False)
     try:
         parsed = parse(inv.text)
     except CommandError as exc:

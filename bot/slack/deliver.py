@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack.blocks import Block
 
@@ -24,6 +26,8 @@ log = logging.getLogger("bob.slack")
 
 FIRST_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 30.0
+# A command's response_url answers at once or not at all; the private message is the fallback.
+RESPONSE_URL_TIMEOUT_S = 10
 
 
 class Poster:
@@ -64,24 +68,74 @@ class Poster:
         )
         return response is not None
 
+    async def respond(
+        self, response_url: str | None, channel: str, user: str, text: str, blocks: list[Block]
+    ) -> bool:
+        """Answer a command privately after its ack: through its ``response_url`` (Slack's
+        way, valid for 30 minutes), else a private message in the channel."""
+        if response_url:
+            webhook = AsyncWebhookClient(response_url, timeout=RESPONSE_URL_TIMEOUT_S)
+            try:
+                sent = await webhook.send(text=text, blocks=blocks, response_type="ephemeral")
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                log.warning("slack.response_url_failed error=%r", exc)
+            else:
+                if sent.status_code == 200:
+                    return True
+                log.warning("slack.response_url_refused status=%s", sent.status_code)
+        return await self.ephemeral(channel, user, text)
+
+    async def post_once(
+        self, channel: str, text: str, blocks: list[Block], thread_ts: str | None = None
+    ) -> Attempt:
+        return await self._once(
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+            ),
+        )
+
+    async def update_once(self, channel: str, ts: str, text: str, blocks: list[Block]) -> Attempt:
+        return await self._once(
+            "chat.update",
+            lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+        )
+
     async def _until_answered(
         self, method: str, call: Callable[[], Awaitable[AsyncSlackResponse]]
     ) -> AsyncSlackResponse | None:
         backoff = self._first
         while True:
-            try:
-                return await call()
-            except SlackApiError as exc:
-                wait = _retry_wait(exc.response)
-                if wait is None:
-                    log.error("slack.refused method=%s error=%s", method, api_error(exc))
-                    return None
-                log.warning("slack.retry method=%s status=%s", method, exc.response.status_code)
-                await asyncio.sleep(max(wait, backoff))
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                log.warning("slack.unreachable method=%s error=%r", method, exc)
-                await asyncio.sleep(backoff)
+            attempt = await self._once(method, call)
+            if attempt.retry_after is None:
+                return attempt.response
+            await asyncio.sleep(max(attempt.retry_after, backoff))
             backoff = min(backoff * 2, self._max)
+
+    async def _once(
+        self, method: str, call: Callable[[], Awaitable[AsyncSlackResponse]]
+    ) -> Attempt:
+        try:
+            return Attempt(await call())
+        except SlackApiError as exc:
+            wait = _retry_wait(exc.response)
+            if wait is None:
+                log.error("slack.refused method=%s error=%s", method, api_error(exc))
+                return Attempt()
+            log.warning("slack.retry method=%s status=%s", method, exc.response.status_code)
+            return Attempt(retry_after=wait)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("slack.unreachable method=%s error=%r", method, exc)
+            return Attempt(retry_after=0.0)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One call's outcome: Slack's answer, or how long to wait before trying again, or
+    neither when Slack refused for good (``channel_not_found``…)."""
+
+    response: AsyncSlackResponse | None = None
+    retry_after: float | None = None
 
 
 def api_error(exc: SlackApiError) -> str:

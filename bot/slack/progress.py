@@ -1,30 +1,38 @@
-"""One job's Slack thread: a parent message edited in place, replies for what matters.
+"""One job's thread: a parent message edited in place, replies for what matters.
 
 The runner's bus awaits subscribers, so ``__call__`` only updates the view and wakes the
-delivery task; Slack's speed (or absence) never slows a job. The delivery task posts the
-parent, then thread replies in order, and edits the parent with the newest summary at most
-once per ``interval_s`` — intermediate states are skipped, the last one never is.
+writer; Slack's speed (or absence) never slows a job. The writer puts the parent's newest
+summary and each reply, in order, in the outbox (see outbox.py), which delivers them even
+after a restart. The summary is written at most once per ``interval_s`` — intermediate states
+are skipped, the last one never is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections import deque
+import uuid
 
 from bot.slack import blocks
-from bot.slack.deliver import Poster
+from bot.slack.outbox import Courier
 from bot.slack.view import JobView
+from provisioning.errors import BobError
 from provisioning.jobs.events import Event, JobFinished
+from provisioning.store.outbox import OutboxMessage
+
+log = logging.getLogger("bob.slack")
 
 UPDATE_INTERVAL_S = 1.0
+# The store refused a write (busy, away): try again after this long.
+STORE_RETRY_S = 1.0
 _FINAL = object()
 
 
 class JobThread:
     def __init__(
         self,
-        poster: Poster,
+        courier: Courier,
         channel: str,
         job_id: str,
         *,
@@ -32,10 +40,12 @@ class JobThread:
     ) -> None:
         self.view = JobView(job_id)
         self.channel = channel
-        self.ts: str | None = None
-        self._poster = poster
+        # Each thread is its own conversation: a resumed job starts a new one.
+        self.key = f"job:{job_id}:{uuid.uuid4().hex[:8]}"
+        self._courier = courier
         self._interval = interval_s
-        self._replies: deque[str | object] = deque()
+        self._replies: list[str | object] = []
+        self._written_replies = 0
         self._version = 0
         self._summary = self.view.summary()
         self._wake = asyncio.Event()
@@ -44,6 +54,11 @@ class JobThread:
     @property
     def job_id(self) -> str:
         return self.view.job_id
+
+    @property
+    def ts(self) -> str | None:
+        """The parent message's Slack ts, once posted."""
+        return self._courier.ts(self.key)
 
     async def __call__(self, event: Event) -> None:
         if event.job_id != self.job_id or self._finished:
@@ -70,37 +85,44 @@ class JobThread:
             self._wake.set()
 
     async def deliver(self) -> None:
-        """Run until the job's last state is in Slack."""
-        self.ts = await self._poster.post(
-            self.channel, self.view.summary(), blocks.job_summary(self.view)
-        )
-        if self.ts is None:
-            return
-        sent, last_edit = self._version, time.monotonic()
+        """Write the thread to the outbox as it changes; return once its end is in Slack."""
+        written, last_write = -1, float("-inf")
         while True:
-            while self._replies:
-                await self._reply(self._replies.popleft())
-            if sent != self._version:
-                wait = last_edit + self._interval - time.monotonic()
-                if wait > 0:
+            new_replies = len(self._replies) > self._written_replies
+            if written != self._version or new_replies:
+                wait = last_write + self._interval - time.monotonic()
+                if not new_replies and not self._finished and wait > 0:
                     await asyncio.sleep(wait)
-                    continue  # replies that came meanwhile go first; then the newest state
-                version = self._version
-                await self._poster.update(
-                    self.channel, self.ts, self.view.summary(), blocks.job_summary(self.view)
-                )
-                sent, last_edit = version, time.monotonic()
+                    continue  # replies that came meanwhile go with the newest state
+                version, replies = self._version, len(self._replies)
+                try:
+                    await self._courier.put(self._messages(written != version, replies))
+                except BobError as exc:
+                    log.warning("slack.thread_unsaved job=%s error=%s", self.job_id, exc)
+                    await asyncio.sleep(STORE_RETRY_S)
+                    continue
+                written, last_write = version, time.monotonic()
+                self._written_replies = replies
                 continue
             if self._finished:
-                return
+                break
             self._wake.clear()
             await self._wake.wait()
+        last = f"{self.key}:r{self._written_replies - 1}" if self._written_replies else self.key
+        await self._courier.delivered([self.key, last])
 
-    async def _reply(self, reply: str | object) -> None:
-        assert self.ts is not None
-        if reply is _FINAL:
-            text, body = self.view.final_summary(), blocks.final_summary(self.view)
-        else:
-            text = str(reply)
-            body = blocks.reply(text)
-        await self._poster.post(self.channel, text, body, thread_ts=self.ts)
+    def _messages(self, parent: bool, replies: int) -> list[OutboxMessage]:
+        """The parent's newest state (when it changed), then the replies not written yet."""
+        messages = []
+        if parent:
+            summary = blocks.job_summary(self.view)
+            messages.append(OutboxMessage(self.key, self.channel, self.view.summary(), summary))
+        for n in range(self._written_replies, replies):
+            reply = self._replies[n]
+            if reply is _FINAL:
+                text, body = self.view.final_summary(), blocks.final_summary(self.view)
+            else:
+                text, body = str(reply), blocks.reply(str(reply))
+            key = f"{self.key}:r{n}"
+            messages.append(OutboxMessage(key, self.channel, text, body, thread_key=self.key))
+        return messages

@@ -27,7 +27,7 @@ from bot.slack.app import build_app
 from bot.slack.confirm import CONFIRM_TTL_S, Confirmations
 from bot.slack.deliver import FIRST_BACKOFF_S, Poster
 from bot.slack.progress import UPDATE_INTERVAL_S
-from bot.slack.server import FrontDoor, HttpDoor, SocketModeDoor
+from bot.slack.server import FrontDoor, HttpDoor, SlackEndpoint, SocketModeDoor
 from bot.slack.service import SHUTDOWN_GRACE_S, BobService
 from bot.web import Access, BackgroundJobs, add_board, board_context
 from handlers.provision import Caller
@@ -132,6 +132,7 @@ async def running_bot(
             Gate(settings.fleet.access, SlackGroups(client)),
             Confirmations(options.confirm_ttl_s),
             update_interval_s=options.update_interval_s,
+            retry_backoff_s=options.retry_backoff_s,
         )
 
         async def audit_rejection(user: str, channel: str, text: str, why: str) -> None:
@@ -156,7 +157,8 @@ async def running_bot(
         else:
             slack = None
             if secrets is not None:
-                slack = (build_app(service, client, secrets.signing_secret), audit_rejection)
+                app = build_app(service, client, secrets.signing_secret)
+                slack = SlackEndpoint(app, secrets.signing_secret, audit_rejection)
             http = HttpDoor(options.host, options.port, slack=slack, mount=mount)
         if http is not None:
             doors.append(http)
@@ -166,6 +168,8 @@ async def running_bot(
         # Without Slack, jobs (resumed ones too) report nowhere but the journal and the board.
         channel = settings.fleet.slack.channel if secrets is not None else None
         try:
+            if secrets is not None:
+                service.deliver_outbox()
             resumed = await service.resume(channel)
             if resumed:
                 log.info("serve.resumed jobs=%s", ",".join(resumed))

@@ -1,14 +1,17 @@
 """How Slack reaches the app: Socket Mode (a websocket bob opens) or HTTP (Slack posts to bob).
 
-In HTTP mode every request Bolt rejects for its signature or timestamp (401) is audited with
-what it claimed to be, so a forged command shows up in the audit log, not just in a log file.
+In HTTP mode a request reaches Bolt only once its signature and timestamp verify; anything
+else, a malformed header included, is refused with 401 and audited with what it claimed to
+be (user, channel, command or event text), so a forged command shows up in the audit log,
+not just in a log file.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import parse_qs
 
@@ -16,6 +19,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger("bob.slack")
 
@@ -43,6 +47,13 @@ class SocketModeDoor:
         await self._handler.close_async()  # type: ignore[no-untyped-call]
 
 
+@dataclass(frozen=True)
+class SlackEndpoint:
+    app: AsyncApp
+    signing_secret: str
+    audit: RejectionAudit
+
+
 class HttpDoor:
     """One aiohttp server: Slack's events, slash commands and interactivity on one endpoint
     (when ``slack`` is given), and whatever ``mount`` adds (the web board)."""
@@ -52,7 +63,7 @@ class HttpDoor:
         host: str,
         port: int,
         *,
-        slack: tuple[AsyncApp, RejectionAudit] | None = None,
+        slack: SlackEndpoint | None = None,
         mount: Callable[[web.Application], None] | None = None,
         path: str = EVENTS_PATH,
     ) -> None:
@@ -78,17 +89,33 @@ class HttpDoor:
 
     async def _handle(self, request: web.Request) -> web.Response:
         assert self._slack is not None
-        app, audit = self._slack
-        bolt_request = await to_bolt_request(request)
-        bolt_response = await app.async_dispatch(bolt_request)
-        if bolt_response.status == 401:
-            user, channel, text = _claims(bolt_request.raw_body)
-            await audit(user, channel, text, "bad signature or stale timestamp")
+        slack = self._slack
+        body = await request.text()
+        if not _verified(slack.signing_secret, body, request.headers):
+            user, channel, text = _claims(body, request.content_type)
+            await slack.audit(user, channel, text, "bad signature or stale timestamp")
+            return web.Response(status=401, text="invalid request")
+        bolt_response = await slack.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
 
-def _claims(raw_body: str) -> tuple[str, str, str]:
+def _verified(secret: str, body: str, headers: Mapping[str, str]) -> bool:
+    """Slack's v0 signature over the body, with a timestamp within five minutes.
+
+    A header that cannot even be read (a timestamp that is not a number) is a failed check,
+    never an error: whoever sent it gets the same 401 as any forger.
+    """
+    timestamp = headers.get("X-Slack-Request-Timestamp")
+    signature = headers.get("X-Slack-Signature")
+    if timestamp is None or signature is None or not timestamp.isdigit():
+        return False
+    return SignatureVerifier(secret).is_valid(body, timestamp, signature)
+
+
+def _claims(raw_body: str, content_type: str) -> tuple[str, str, str]:
     """Who an unverified request says it is from; only ever written to the audit log."""
+    if content_type == "application/json":
+        return _event_claims(raw_body)
     form = {k: v[0] for k, v in parse_qs(raw_body).items()}
     if "payload" in form:
         try:
@@ -100,3 +127,18 @@ def _claims(raw_body: str) -> tuple[str, str, str]:
         return user, channel, f"{payload.get('type', 'payload')}"
     text = f"{form.get('command', '')} {form.get('text', '')}".strip()
     return form.get("user_id", "?"), form.get("channel_id", "?"), text[:500]
+
+
+def _event_claims(raw_body: str) -> tuple[str, str, str]:
+    """An Events API body: the event's user, channel, type and text."""
+    try:
+        body = json.loads(raw_body)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return "?", "?", "unreadable body"
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return "?", "?", str(body.get("type", "event"))[:500]
+    text = f"{event.get('type', 'event')}: {event.get('text', '')}".rstrip(": ")
+    return str(event.get("user", "?")), str(event.get("channel", "?")), text[:500]

@@ -17,7 +17,8 @@ from typing import Any
 from bot.runtime import Runtime
 from bot.slack.access import Gate
 from bot.slack.confirm import Confirmations
-from bot.slack.deliver import Poster
+from bot.slack.deliver import FIRST_BACKOFF_S, Poster
+from bot.slack.outbox import Courier
 from bot.slack.progress import UPDATE_INTERVAL_S, JobThread
 from bot.slack.transfers import SharedTransfers
 from handlers.provision import Caller, record_outcome
@@ -40,12 +41,21 @@ class BobService:
         confirmations: Confirmations,
         *,
         update_interval_s: float = UPDATE_INTERVAL_S,
+        retry_backoff_s: float = FIRST_BACKOFF_S,
     ) -> None:
         self.rt = rt
         self.poster = poster
         self.gate = gate
         self.confirmations = confirmations
         self._interval = update_interval_s
+        self.courier = Courier(
+            rt.store,
+            poster,
+            rt.runner.owner,
+            interval_s=update_interval_s,
+            first_backoff_s=retry_backoff_s,
+        )
+        self._courier_task: asyncio.Task[None] | None = None
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._threads: dict[str, JobThread] = {}
         self._deliveries: set[asyncio.Task[None]] = set()
@@ -54,6 +64,12 @@ class BobService:
         self.accepting = True
         # What submitting a create reads the zones through (see transfers.py).
         self.submit_dns = SharedTransfers(rt.dns) if rt.dns is not None else None
+
+    def deliver_outbox(self) -> None:
+        """Start delivering the outbox: what this process writes, and what an earlier run or
+        a replica that died left undelivered."""
+        if self._courier_task is None:
+            self._courier_task = asyncio.create_task(self.courier.run())
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run ``work`` after the ack; its failure is logged, never lost."""
@@ -81,7 +97,8 @@ class BobService:
         """Run the job now, reporting to ``channel`` (no thread when None)."""
         thread = None
         if channel is not None:
-            thread = JobThread(self.poster, channel, job_id, interval_s=self._interval)
+            self.deliver_outbox()
+            thread = JobThread(self.courier, channel, job_id, interval_s=self._interval)
             self._threads[job_id] = thread
             # Subscribed before the runner starts, so JobStarted is never missed.
             self.rt.bus.subscribe(thread)
@@ -155,6 +172,11 @@ class BobService:
         await _settle(list(self._background), grace_s)
         await _settle(list(self._jobs.values()), grace_s)
         await _settle(list(self._deliveries), DELIVERY_GRACE_S)
+        if self._courier_task is not None:
+            await _settle([self._courier_task], 0)
+            self._courier_task = None
+        # What Slack has not taken yet stays in the outbox for the next start or replica.
+        await self.courier.release()
 
 
 # A job nobody has claimed yet may be one a replica submitted a moment ago and is about to

@@ -146,6 +146,33 @@ audit = Table(
     Column("detail", Text),
 )
 
+# The latest state of each message a job's Slack thread has to show, until Slack has it
+# (``sent_version`` catches up with ``version``); claimed by the replica delivering it.
+slack_outbox = Table(
+    "slack_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(128), nullable=False, unique=True),
+    Column("channel", String(64), nullable=False),
+    Column("thread_key", String(128)),
+    Column("text", Text, nullable=False),
+    Column("blocks", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("sent_version", Integer, nullable=False),
+    Column("ts", String(32)),
+    Column("claimed_by", String(128)),
+    Column("claimed_until", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Slack events already acted on (a retried delivery carries the same event id).
+slack_deliveries = Table(
+    "slack_deliveries",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("seen_at", UtcDateTime, nullable=False, index=True),
+)
+
 # The version of each host's current base, as the last rebuild (or clone) saw it: what
 # `bob list` compares each Bob's base_version with.
 bases = Table(

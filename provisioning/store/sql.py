@@ -28,8 +28,9 @@ from provisioning.records import (
     NewJob,
     ReservationRecord,
 )
-from provisioning.store import schema
+from provisioning.store import outbox, schema
 from provisioning.store.engine import create_engine, migrate
+from provisioning.store.outbox import OutboxMessage, OutboxRow
 
 UNFINISHED = (JobState.PENDING, JobState.RUNNING, JobState.UNDOING)
 
@@ -462,6 +463,36 @@ class SqlStore:
                     [{"controller": controller, "node": n, "since": now} for n in new],
                 )
         return {node: known.get(node, now) for node in offline}
+
+    # -- Slack outbox (see outbox.py) --------------------------------------------------------
+
+    async def outbox_put(
+        self, messages: Sequence[OutboxMessage], owner: str, lease: timedelta
+    ) -> None:
+        now = _now()
+        async with self._tx() as conn:
+            await outbox.put(conn, messages, owner, now + lease, now)
+
+    async def outbox_claim(self, owner: str, lease: timedelta) -> list[OutboxRow]:
+        now = _now()
+        async with self._tx() as conn:
+            return await outbox.claim(conn, owner, now + lease, now)
+
+    async def outbox_sent(self, key: str, version: int, ts: str | None) -> None:
+        async with self._tx() as conn:
+            await outbox.sent(conn, key, version, ts)
+
+    async def outbox_release(self, owner: str) -> None:
+        async with self._tx() as conn:
+            await outbox.release(conn, owner, _now())
+
+    async def first_delivery(self, delivery_id: str, keep: timedelta) -> bool:
+        """True the first time ``delivery_id`` is seen (within ``keep``), False after."""
+        try:
+            async with self._tx() as conn:
+                return await outbox.first_delivery(conn, delivery_id, _now(), keep)
+        except ConflictError:
+            return False  # another replica took it at the same moment
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self._tx() as conn:

@@ -4,9 +4,10 @@ unfinished jobs when it starts, and stops cleanly on SIGTERM. Slack is the local
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -78,14 +79,15 @@ async def test_serve_answers_resumes_and_stops_on_sigterm(tmp_path, fake):
     )  # fmt: skip
     try:
         banner = await started(process)
-        body = slash_body("help list")
+        body = slash_body("help list", response_url=fake.response_url("help"))
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=3)) as session,
             session.post(
                 f"http://127.0.0.1:{port}/slack/events", data=body, headers=sign(body)
             ) as response,
         ):
-            answer = json.loads(await response.text())
+            ack_status = response.status
+        answer = await fake.wait_for(lambda: fake.answers.get("help"))
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10, connect=3)) as session,
             session.get(f"http://127.0.0.1:{port}/") as board,
@@ -99,6 +101,7 @@ async def test_serve_answers_resumes_and_stops_on_sigterm(tmp_path, fake):
     assert (
         f"bob serve: HTTP on 127.0.0.1:{port}, board on http://127.0.0.1:{port}/, config {EXAMPLE}"
     ) == banner
+    assert 200 == ack_status
     assert "```list [HOST]\n  Bobs by host and disk, with free room```" == answer["text"]
     assert 200 == board_status
     assert "#bob" == resumed[0].params["channel"]
@@ -157,3 +160,36 @@ async def test_serve_needs_socket_mode_or_a_signing_secret(tmp_path, fake):
 
     assert 2 == process.returncode
     assert "set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP" in err.decode()
+
+
+@asynccontextmanager
+async def serving(env: dict[str, str]) -> AsyncIterator[None]:
+    """One ``bob serve`` process (HTTP, no board) until the block ends with SIGTERM."""
+    process = await asyncio.create_subprocess_exec(
+        BOB, "serve", "--port", str(free_port()), "--grace", "1", "--no-board", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await started(process)
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+
+
+async def test_a_thread_slack_missed_is_delivered_by_the_next_serve(tmp_path, fake):
+    state_dir = tmp_path / "state"
+    job_id = await unfinished_job(state_dir)
+    env = serve_env(state_dir, fake, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+
+    fake.down = True
+    async with serving(env), asyncio.timeout(20):  # resumes the job, which ends unreported
+        while await job_state(state_dir, job_id) is not JobState.SUCCEEDED:
+            await asyncio.sleep(0.1)
+    fake.down = False
+    async with serving(env):
+        parent = (await fake.wait_for(lambda: fake.top_level("#bob"), timeout=20))[0]
+        replies = await fake.wait_for(lambda: fake.thread(parent.ts), timeout=20)
+
+    assert parent.text.startswith(f"job {job_id}: destroy, succeeded")
+    assert replies[-1].text.startswith(f"job {job_id}: destroy, succeeded in")

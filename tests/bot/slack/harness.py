@@ -6,7 +6,7 @@ async with slack_bot(fleet, tmp_path) as bob:
 
 from __future__ import annotations
 
-import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -63,11 +63,21 @@ class SlackBot:
         async with self.session.post(self.url, data=body, headers=headers) as response:
             return response.status, await response.text()
 
+    async def send(self, text: str, *, user: str = "UALICE") -> tuple[int, str, str]:
+        """A signed /bob command; the ack's HTTP status and body, and the token of the
+        command's response_url (its answer comes there, in ``fake.answers``)."""
+        token = uuid.uuid4().hex
+        body = slash_body(text, user=user, response_url=self.fake.response_url(token))
+        status, ack = await self.post(body, sign(body))
+        return status, ack, token
+
     async def command(self, text: str, *, user: str = "UALICE") -> tuple[int, dict[str, Any]]:
-        """A signed /bob command; the HTTP status and the ack's JSON body."""
-        body = slash_body(text, user=user)
-        status, answer = await self.post(body, sign(body))
-        return status, (json.loads(answer) if answer else {})
+        """A signed /bob command; the ack's HTTP status and the answer that follows it."""
+        status, _, token = await self.send(text, user=user)
+        if status != 200:
+            return status, {}
+        answer = await self.fake.wait_for(lambda: self.fake.answers.get(token))
+        return status, answer
 
     async def click(self, action_id: str, token: str, *, user: str) -> int:
         body = button_body(action_id, token, user=user)

@@ -192,3 +192,43 @@ async def test_a_forged_button_click_is_refused_and_audited_with_what_it_claimed
         entry.command,
         entry.outcome,
     )
+
+
+async def test_a_timestamp_that_is_not_a_number_is_refused_and_audited(bob):
+    body = slash_body("create 3", user="UALICE")
+    headers = sign(body) | {"X-Slack-Request-Timestamp": "soon"}
+
+    status, _ = await bob.post(body, headers)
+
+    assert (401, True) == (status, await nothing_ran(bob))
+    entry = (await bob.audit())[-1]
+    assert ("unverified:UALICE", "/bob create 3", "rejected") == (
+        entry.actor,
+        entry.command,
+        entry.outcome,
+    )
+
+
+async def test_a_forged_mention_is_audited_with_the_user_and_text_it_claimed(bob):
+    body = json.dumps(mention_event("make 5 bobs", user="UMALLORY"))
+    headers = sign(body, secret="guessed") | {"Content-Type": "application/json"}
+
+    status, _ = await bob.post(body, headers)
+
+    assert (401, True) == (status, await nothing_ran(bob))
+    entry = (await bob.audit())[-1]
+    assert ("unverified:UMALLORY", "CBOBS", "app_mention: <@UBOB> make 5 bobs", "rejected") == (
+        entry.actor,
+        entry.origin,
+        entry.command,
+        entry.outcome,
+    )
+
+
+async def test_a_command_is_answered_while_slacks_web_api_is_away_from_bob(bob):
+    bob.fake.down = True  # from the first request on: bob never learnt who it is in Slack
+
+    status, answer = await bob.command("help list")
+
+    assert 200 == status
+    assert "```list [HOST]\n  Bobs by host and disk, with free room```" == answer["text"]

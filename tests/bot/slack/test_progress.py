@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.slack.deliver import Poster
+from bot.slack.outbox import Courier
 from bot.slack.progress import JobThread
 from bot.slack.serve import RATE_LIMIT_RETRIES, SlackSecrets, web_client
 from provisioning.jobs import JobRunner, ProgressBus
@@ -32,7 +33,11 @@ class Rig:
     store: SqlStore
     runner: JobRunner
     bus: ProgressBus
-    poster: Poster
+    courier: Courier
+
+    def thread(self, job_id: str, interval_s: float) -> JobThread:
+        self.courier.interval_s = interval_s
+        return JobThread(self.courier, CHANNEL, job_id, interval_s=interval_s)
 
     async def run(
         self, *steps: dict[str, Any], interval_s: float = 0.2
@@ -40,7 +45,7 @@ class Rig:
         """Run a scripted job with a thread; the job's final record once it has finished
         (its thread may still be delivering)."""
         job = await self.store.create_job(NewJob(kind=KIND, params=params(*steps)))
-        thread = JobThread(self.poster, CHANNEL, job.id, interval_s=interval_s)
+        thread = self.thread(job.id, interval_s)
         self.bus.subscribe(thread)
         delivery = asyncio.create_task(thread.deliver())
         return await self.runner.run(job.id), thread, delivery
@@ -61,9 +66,14 @@ async def rig(tmp_path) -> AsyncIterator[Rig]:
     client = web_client(SlackSecrets(BOT_TOKEN, "", None, fake.api_url))
     bus = ProgressBus()
     runner = JobRunner(store, scripted_kinds(World()), bus, owner="test")
+    poster = Poster(client, first_backoff_s=0.05)
+    courier = Courier(store, poster, "test", interval_s=0.2, first_backoff_s=0.05)
+    delivering = asyncio.create_task(courier.run())
     try:
-        yield Rig(fake, store, runner, bus, Poster(client, first_backoff_s=0.05))
+        yield Rig(fake, store, runner, bus, courier)
     finally:
+        delivering.cancel()
+        await asyncio.gather(delivering, return_exceptions=True)
         await store.close()
         await fake.stop()
 
@@ -176,7 +186,7 @@ async def test_a_failure_names_host_step_and_stderr_and_the_summary_says_what_wa
 async def test_slack_down_mid_job_does_not_stop_the_job_and_the_summary_comes_later(rig):
     job_steps = three_bobs(delay=0.1)
     job_record = await rig.store.create_job(NewJob(kind=KIND, params=params(*job_steps)))
-    thread = JobThread(rig.poster, CHANNEL, job_record.id, interval_s=0.2)
+    thread = rig.thread(job_record.id, 0.2)
     rig.bus.subscribe(thread)
     delivery = asyncio.create_task(thread.deliver())
     await rig.fake.wait_for(lambda: thread.ts)

@@ -25,16 +25,24 @@ async def test_bob_opens_the_connection_with_the_app_token(bob):
     assert [APP_TOKEN] == [c.params["token"] for c in opened]
 
 
-async def test_a_slash_command_is_acked_on_the_websocket(bob):
-    ack = await bob.fake.socket_send("slash_commands", slash_payload("create 1 --dry-run"))
+async def answered(bob, text: str, user: str = "UALICE") -> tuple[dict, dict]:
+    """Send /bob ``text`` down the websocket: bob's ack, then the answer at the response_url."""
+    payload = slash_payload(text, user=user, response_url=bob.fake.response_url(text))
+    ack = await bob.fake.socket_send("slash_commands", payload)
+    return ack, await bob.fake.wait_for(lambda: bob.fake.answers.get(text))
 
-    assert ack["payload"]["text"].startswith("```would create 1 Bob:\n  bob001  host-a/disk1")
+
+async def test_a_slash_command_is_acked_on_the_websocket_and_answered_after(bob):
+    ack, answer = await answered(bob, "create 1 --dry-run")
+
+    assert "payload" not in ack  # an empty ack: nothing to wait for before it
+    assert answer["text"].startswith("```would create 1 Bob:\n  bob001  host-a/disk1")
 
 
 async def test_an_unauthorized_user_is_refused_and_audited_over_the_socket_too(bob):
-    ack = await bob.fake.socket_send("slash_commands", slash_payload("create 2", user="UEVE"))
+    _, answer = await answered(bob, "create 2", user="UEVE")
 
-    assert ack["payload"]["text"].startswith(":no_entry: you may not run `create`")
+    assert answer["text"].startswith(":no_entry: you may not run `create`")
     entry = (await bob.audit())[-1]
     assert ("UEVE", "create 2", "refused") == (entry.actor, entry.command, entry.outcome)
     assert [] == await bob.store.list_jobs()
