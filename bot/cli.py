@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import (
@@ -174,13 +175,13 @@ async def _list(args: argparse.Namespace, settings: Settings, store: SqlStore) -
 
 async def _jobs(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(ListJobs, limit=args.limit)
-    print(render.render_jobs(await queries.recent_jobs(store, request)))
+    print(render.render_jobs(await queries.recent_jobs(store, request), datetime.now(UTC)))
     return EXIT_OK
 
 
 async def _job(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(ShowJob, job_id=args.job_id)
-    print(render.render_job(*await queries.job_detail(store, request)))
+    print(render.render_job(*await queries.job_detail(store, request), datetime.now(UTC)))
     return EXIT_OK
 
 

@@ -12,6 +12,7 @@ from provisioning.core.health import unavailable
 from provisioning.core.models import CreatePlan
 from provisioning.core.plan import plan_create
 from provisioning.errors import UsageError
+from provisioning.jobs.liveness import interrupted
 from provisioning.ports import FleetStore, HostStates, JobStore, StateStore
 from provisioning.records import JobRecord, JournalEntry
 
@@ -43,7 +44,8 @@ async def fleet_overview(
     if controllers:
         lists = await read_nodes(controllers)
         truth = compare(bobs, lists, known=[r.name for r in reservations])
-    skip = unavailable(await store.host_states(), datetime.now(UTC))
+    now = datetime.now(UTC)
+    skip = unavailable(await store.host_states(), now)
     return build_overview(
         fleet,
         bobs,
@@ -52,7 +54,13 @@ async def fleet_overview(
         jenkins=truth,
         unavailable=skip,
         base_versions=await store.base_versions(),
+        interrupted=await interrupted_jobs(store, now),
     )
+
+
+async def interrupted_jobs(store: JobStore, now: datetime) -> set[str]:
+    """Ids of the unfinished jobs no runner holds (see provisioning.jobs.liveness)."""
+    return {j.id for j in await store.unfinished_jobs() if interrupted(j, now)}
 
 
 async def recent_jobs(store: JobStore, request: ListJobs) -> list[JobRecord]:

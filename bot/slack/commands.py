@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.slack.blocks import Block, code
@@ -213,12 +214,13 @@ async def _list(inv: Invocation, request: ListBobs) -> Reply:
 
 
 async def _jobs(inv: Invocation, request: ListJobs) -> Reply:
-    return Reply(code(render.render_jobs(await queries.recent_jobs(inv.service.rt.store, request))))
+    jobs = await queries.recent_jobs(inv.service.rt.store, request)
+    return Reply(code(render.render_jobs(jobs, datetime.now(UTC))))
 
 
 async def _job(inv: Invocation, request: ShowJob) -> Reply:
     job, journal = await queries.job_detail(inv.service.rt.store, request)
-    return Reply(code(render.render_job(job, journal)))
+    return Reply(code(render.render_job(job, journal, datetime.now(UTC))))
 
 
 async def _cancel(inv: Invocation, request: CancelJob) -> Reply:
