@@ -17,7 +17,7 @@ from bot.slack.blocks import Block, code
 from bot.slack.buttons import ask
 from bot.slack.service import BobService
 from handlers import queries, render
-from handlers.cancel import cancel_job
+from handlers.cancel import Next, cancel_job
 from handlers.jenkins import plan_attach, submit_attach, submit_detach
 from handlers.parse import CommandError, Help, help_text, parse
 from handlers.plans import dry_run_destroy, render_destroy_plan
@@ -224,12 +224,14 @@ async def _job(inv: Invocation, request: ShowJob) -> Reply:
 
 
 async def _cancel(inv: Invocation, request: CancelJob) -> Reply:
-    job, accepted = await cancel_job(inv.service.rt.store, request, inv.caller)
-    if not accepted:
-        return Reply(f"job {job.id} is already {job.state.value}; nothing to cancel")
-    # Stops a running step at once when the job runs in this process.
-    await inv.service.rt.runner.cancel(job.id)
-    return Reply(f"job {job.id}: cancel requested; it stops and undoes what it did")
+    cancel = await cancel_job(inv.service.rt.store, request, inv.caller, datetime.now(UTC))
+    if cancel.next is Next.CALLER:
+        # No runner will see the request: this replica takes the job and undoes it.
+        return Reply(cancel.text(), then=_start(inv, cancel.job.id))
+    if cancel.accepted:
+        # Stops a running step at once when the job runs in this process.
+        await inv.service.rt.runner.cancel(cancel.job.id)
+    return Reply(cancel.text())
 
 
 async def _help(inv: Invocation, request: Help) -> Reply:
