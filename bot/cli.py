@@ -28,7 +28,7 @@ from bot.settings import Settings, load_settings
 from handlers import queries, render
 from handlers.cancel import Next, cancel_job
 from handlers.jenkins import agents_of
-from handlers.provision import submit_create, submit_destroy
+from handlers.provision import skipped_hosts, submit_create, submit_destroy
 from handlers.requests import (
     CancelJob,
     CreateBobs,
@@ -216,7 +216,8 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:
         job, plan = await submit_create(settings.fleet, store, request, caller, rt.dns)
-        print(f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs), flush=True)
+        lines = [f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs)]
+        print("\n".join(lines + render.render_skipped(skipped_hosts(job))), flush=True)
         return await follow(rt, caller, job.id)
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from handlers.attachments import Controllers, compare, read_nodes
 from handlers.overview import Overview, build_overview
+from handlers.provision import drained_in_config
 from handlers.requests import ListBobs, ListJobs, PlanCreate, ShowJob
 from provisioning.config.models import Fleet
 from provisioning.core.health import unavailable
@@ -28,7 +29,7 @@ async def dry_run_create(fleet: Fleet, store: StateStore, request: PlanCreate) -
 async def unavailable_hosts(store: HostStates, fleet: Fleet | None = None) -> dict[str, str]:
     """Hosts placement skips now (drained at run time, cooling down), with the reason; with
     ``fleet``, also those drained in the config."""
-    skip = {h.name: "drained in the config" for h in (fleet.hosts if fleet else ()) if h.drained}
+    skip = drained_in_config(fleet) if fleet else {}
     return {**skip, **unavailable(await store.host_states(), datetime.now(UTC))}
 
 

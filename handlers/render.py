@@ -19,8 +19,13 @@ def render_plan(plan: CreatePlan, skipped: Mapping[str, str] | None = None) -> s
         f"  {b.name}  {b.host}/{b.disk}  {b.ip}/{b.prefix_length} via {b.gateway}"
         for b in plan.bobs
     ]
-    lines += [f"  skipped {host}: {why}" for host, why in sorted((skipped or {}).items())]
+    lines += render_skipped(skipped or {})
     return "\n".join(lines)
+
+
+def render_skipped(skipped: Mapping[str, str]) -> list[str]:
+    """One line per host placement left out, with why (drained, cooling down until …)."""
+    return [f"  skipped {host}: {why}" for host, why in sorted(skipped.items())]
 
 
 def render_rebuild_plan(plan: RebuildPlan) -> str:

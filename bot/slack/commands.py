@@ -21,7 +21,7 @@ from handlers.cancel import Next, cancel_job
 from handlers.jenkins import plan_attach, submit_attach, submit_detach
 from handlers.parse import CommandError, Help, help_text, parse
 from handlers.plans import dry_run_destroy, render_destroy_plan
-from handlers.provision import Caller, submit_create
+from handlers.provision import Caller, skipped_hosts, submit_create
 from handlers.rebuild import plan_rebuild
 from handlers.reconcile import reconcile
 from handlers.reconcile import render as render_reconcile
@@ -111,9 +111,10 @@ async def _create(inv: Invocation, request: CreateBobs) -> Reply:
     rt, dns = inv.service.rt, inv.service.submit_dns
     job, plan = await submit_create(rt.settings.fleet, rt.store, request, inv.caller, dns)
     names = ", ".join(plan.names)
+    skipped = "".join(f"\n{line}" for line in render.render_skipped(skipped_hosts(job)))
     return Reply(
         f"job {job.id}: creating {len(plan.names)} Bob{'s' if len(plan.names) != 1 else ''}"
-        f" ({names}); progress follows in the channel",
+        f" ({names}); progress follows in the channel{skipped}",
         then=_start(inv, job.id),
     )
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.web.html import Html, html, join
-from handlers.render import ways_on
+from handlers.provision import skipped_hosts
+from handlers.render import render_skipped, ways_on
 from provisioning.jobs.liveness import JobStatus, job_status
 from provisioning.records import JobRecord, JournalEntry, StepEvent
 
@@ -87,7 +88,7 @@ def job_fragment(job: JobRecord, journal: list[JournalEntry], now: datetime) -> 
         """<h1>job {} <small>{}</small></h1>
 <p>state <strong class="state state-{}" id="job-state">{}</strong> {}</p>
 <p class="who">requested by {} via {} at {} UTC</p>
-{}
+{}{}
 <div class="lanes">{}</div>""",
         job.id,
         job.kind,
@@ -98,8 +99,16 @@ def job_fragment(job: JobRecord, journal: list[JournalEntry], now: datetime) -> 
         job.source,
         job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         error,
+        _skipped(job),
         lanes or html("<p>no step has started yet</p>"),
     )
+
+
+def _skipped(job: JobRecord) -> Html | str:
+    lines = render_skipped(skipped_hosts(job))
+    if not lines:
+        return ""
+    return html('<pre class="skipped" id="job-skipped">{}</pre>', "\n".join(lines))
 
 
 def _ways_on(job: JobRecord, status: JobStatus) -> Html | str:

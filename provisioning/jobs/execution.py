@@ -179,7 +179,9 @@ class JobExecution:
         step = self._steps[index]
         detail = CANCELLED_DETAIL if exc is None else prefix + describe_error(exc)
         self._progress.steps[index].applied = StepEvent.FAILED
-        await self._report.step_finished(index, "failed", began, detail)
+        await self._report.step_finished(
+            index, "failed", began, detail, blame=getattr(exc, "blame", None)
+        )
         if exc is None:
             self._interrupted.append(step.describe())
         else:
