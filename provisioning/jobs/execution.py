@@ -81,6 +81,8 @@ class JobExecution:
         job = self.job
         if job.state is JobState.UNDOING:
             return Abort(job.error or "resumed an interrupted undo", job.cancel_requested)
+        if job.cancel_requested:
+            return CANCEL_REQUESTED  # a cancelled job is undone, never carried on
         if job.state is not JobState.RUNNING:
             return None
         failed = self._progress.first_failure
