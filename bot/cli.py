@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import (
@@ -27,10 +28,10 @@ from bot.progress import TerminalProgress
 from bot.runtime import jenkins_controllers, runtime
 from bot.settings import Settings, load_settings
 from handlers import queries, render
-from handlers.cancel import cancel_job
+from handlers.cancel import Next, cancel_job
 from handlers.jenkins import agents_of
 from handlers.plans import dry_run_destroy
-from handlers.provision import submit_create, submit_destroy
+from handlers.provision import skipped_hosts, submit_create, submit_destroy
 from handlers.requests import (
     CancelJob,
     CreateBobs,
@@ -146,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="finish or roll back jobs a crash or Ctrl-C left unfinished",
     )
+    resume.add_argument(
+        "job_ids", nargs="*", metavar="ID", help="only these jobs (default: every one)"
+    )
     resume.set_defaults(handler=_resume)
 
     jenkins_cli.add_parser(commands, common)
@@ -187,24 +191,25 @@ async def _list(args: argparse.Namespace, settings: Settings, store: SqlStore) -
 
 async def _jobs(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(ListJobs, limit=args.limit)
-    print(render.render_jobs(await queries.recent_jobs(store, request)))
+    print(render.render_jobs(await queries.recent_jobs(store, request), datetime.now(UTC)))
     return EXIT_OK
 
 
 async def _job(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(ShowJob, job_id=args.job_id)
-    print(render.render_job(*await queries.job_detail(store, request)))
+    print(render.render_job(*await queries.job_detail(store, request), datetime.now(UTC)))
     return EXIT_OK
 
 
 async def _cancel(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     request = build(CancelJob, job_id=args.job_id)
-    job, accepted = await cancel_job(store, request, cli_caller(f"cancel {request.job_id}"))
-    if accepted:
-        print(f"job {job.id}: cancel requested; its runner stops and undoes it")
-    else:
-        print(f"job {job.id} is already {job.state.value}: nothing to cancel")
-    return EXIT_OK
+    caller = cli_caller(f"cancel {request.job_id}")
+    cancel = await cancel_job(store, request, caller, datetime.now(UTC))
+    print(cancel.text(), flush=True)
+    if cancel.next is not Next.CALLER:
+        return EXIT_OK
+    async with runtime(settings, store) as rt:
+        return await follow(rt, caller, cancel.job.id, wanted=JobState.CANCELLED)
 
 
 async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
@@ -224,7 +229,8 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:
         job, plan = await submit_create(settings.fleet, store, request, caller, rt.dns)
-        print(f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs), flush=True)
+        lines = [f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs)]
+        print("\n".join(lines + render.render_skipped(skipped_hosts(job))), flush=True)
         return await follow(rt, caller, job.id)
 
 
@@ -257,8 +263,15 @@ async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore
 
 async def _resume(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     async with runtime(settings, store) as rt:
+        if len(args.job_ids) == 1:
+            caller = cli_caller(f"resume {args.job_ids[0]}")
+            return await follow(rt, caller, build(ShowJob, job_id=args.job_ids[0]).job_id)
         rt.bus.subscribe(TerminalProgress())
-        finished = await rt.runner.resume_unfinished()
+        if args.job_ids:
+            ids = [build(ShowJob, job_id=i).job_id for i in args.job_ids]
+            finished = [await rt.runner.run(i) for i in ids]
+        else:
+            finished = await rt.runner.resume_unfinished()
     if not finished:
         print("no unfinished jobs")
     return EXIT_OK if all(j.state is JobState.SUCCEEDED for j in finished) else EXIT_FAILED

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import socket
+import sys
 from collections.abc import Awaitable, Callable
 
 from bot.progress import TerminalProgress
 from bot.runtime import Runtime
 from bot.settings import Settings
+from handlers.cancel import undo_failures
 from handlers.provision import Caller, record_outcome
 from provisioning.records import JobState
 from provisioning.store import SqlStore
@@ -25,9 +28,31 @@ def cli_caller(command: str) -> Caller:
     )
 
 
-async def follow(rt: Runtime, caller: Caller, job_id: str) -> int:
-    """Run the job here with live progress; audit how it ended; 0 only if it succeeded."""
+async def follow(
+    rt: Runtime, caller: Caller, job_id: str, *, wanted: JobState = JobState.SUCCEEDED
+) -> int:
+    """Run the job here with live progress; audit how it ended; 0 only if it ended ``wanted``
+    (and, for a cancel, every undo succeeded).
+
+    Ctrl-C stops the job where it stands (the runner gives up its lease, so the job reads
+    ``interrupted`` at once) and says how to go on from there.
+    """
     rt.bus.subscribe(TerminalProgress())
-    final = await rt.runner.run(job_id)
+    try:
+        final = await rt.runner.run(job_id)
+    except asyncio.CancelledError:
+        print(interrupted_note(job_id), file=sys.stderr, flush=True)
+        raise
     await record_outcome(rt.store, caller, final)
-    return EXIT_OK if final.state is JobState.SUCCEEDED else EXIT_FAILED
+    if wanted is JobState.CANCELLED and (left := undo_failures(await rt.store.journal(job_id))):
+        print(f"job {job_id}: undo failed for {', '.join(left)}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK if final.state is wanted else EXIT_FAILED
+
+
+def interrupted_note(job_id: str) -> str:
+    return (
+        f"job {job_id} interrupted; nothing works on it until you choose:\n"
+        f"  bob resume {job_id}   finishes it\n"
+        f"  bob cancel {job_id}   rolls it back"
+    )

@@ -1,30 +1,79 @@
-"""Cancelling a job: a request recorded in the store that the job's runner honours."""
+"""Cancelling a job: a request recorded in the store that the job's runner honours, or, when
+no runner holds the job any more, an undo the canceller runs itself."""
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from handlers.provision import Caller
 from handlers.requests import CancelJob
+from provisioning.jobs.liveness import interrupted
 from provisioning.ports import AuditLog, JobStore
-from provisioning.records import JobRecord
+from provisioning.records import JobRecord, JournalEntry, StepEvent
 
 
 class CancelStore(JobStore, AuditLog, Protocol):
     """What cancelling needs from the store."""
 
 
-async def cancel_job(
-    store: CancelStore, request: CancelJob, caller: Caller
-) -> tuple[JobRecord, bool]:
-    """Ask the job to stop and undo; also returns False when it had already finished.
+class Next(enum.Enum):
+    """Who undoes the job now that its cancel is recorded."""
 
-    Whichever runner holds the job (here or a replica) sees the request between steps or at
-    its next lease renewal, so this works without reaching the process running it.
+    ITS_RUNNER = "its-runner"  # a live runner holds it and sees the request
+    CALLER = "caller"  # nobody holds it: the caller takes it and runs the undo
+    NOTHING = "nothing"  # it had finished already
+
+
+@dataclass(frozen=True)
+class Cancel:
+    job: JobRecord
+    next: Next
+
+    @property
+    def accepted(self) -> bool:
+        return self.next is not Next.NOTHING
+
+    def text(self) -> str:
+        """What happens next, in the words every front end uses."""
+        job = self.job
+        if self.next is Next.NOTHING:
+            return f"job {job.id} is already {job.state.value}: nothing to cancel"
+        if self.next is Next.CALLER:
+            return (
+                f"job {job.id}: cancel requested; no runner holds it (interrupted while "
+                f"{job.state.value}), so it is undone here now"
+            )
+        return f"job {job.id}: cancel requested; its runner stops and undoes it"
+
+
+async def cancel_job(
+    store: CancelStore, request: CancelJob, caller: Caller, now: datetime
+) -> Cancel:
+    """Record the request and say who acts on it.
+
+    A runner holding the job (here or a replica) sees the request between steps or at its
+    next lease renewal. An interrupted job has no runner to see it: ``Next.CALLER`` tells
+    the caller to run the job itself, which then undoes it (see ``JobRunner.run``).
     """
     job = await store.get_job(request.job_id)
     accepted = await store.request_cancel(job.id)
-    outcome = "cancel-requested" if accepted else "no-op"
+    if not accepted:
+        job = await store.get_job(job.id)  # it may have finished since it was read
+        outcome = Cancel(job, Next.NOTHING)
+    else:
+        outcome = Cancel(job, Next.CALLER if interrupted(job, now) else Next.ITS_RUNNER)
     detail = f"job {job.id}" + ("" if accepted else f" already {job.state.value}")
-    await store.audit(caller.entry(outcome, detail))
-    return job, accepted
+    await store.audit(caller.entry("cancel-requested" if accepted else "no-op", detail))
+    return outcome
+
+
+def undo_failures(journal: list[JournalEntry]) -> list[str]:
+    """Steps whose latest undo failed: what a cancel left for someone to clean up."""
+    last: dict[int, JournalEntry] = {}
+    for entry in journal:
+        if entry.event in (StepEvent.UNDONE, StepEvent.UNDO_FAILED):
+            last[entry.step_index] = entry
+    return [f"{e.lane}:{e.step}" for e in last.values() if e.event is StepEvent.UNDO_FAILED]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from handlers.attachments import Attachment, JenkinsTruth
 from provisioning.config.models import Fleet
+from provisioning.jobs.liveness import JobStatus
 from provisioning.records import BobRecord, ReservationRecord
+
+INTERRUPTED = JobStatus.INTERRUPTED.value
 
 
 @dataclass(frozen=True)
@@ -74,9 +77,11 @@ def build_overview(
     jenkins: JenkinsTruth | None = None,
     unavailable: Mapping[str, str] | None = None,
     base_versions: Mapping[str, int] | None = None,
+    interrupted: Collection[str] = (),
 ) -> Overview:
     """``jenkins``: attachments as the controllers report them (without it, bob's records);
-    ``base_versions``: each host's current base version (``store.base_versions()``)."""
+    ``base_versions``: each host's current base version (``store.base_versions()``);
+    ``interrupted``: ids of jobs no runner holds, whose Bobs in the making show as such."""
     current = base_versions or {}
     by_disk: dict[tuple[str, str], list[SlotView]] = {}
     for b in bobs:
@@ -90,7 +95,7 @@ def build_overview(
         view = SlotView(
             b.name,
             b.slot,
-            b.state.value,
+            _state(b.state.value, b.job_id, interrupted),
             b.ip,
             b.job_id,
             detail,
@@ -100,7 +105,7 @@ def build_overview(
         )
         by_disk.setdefault((b.host, b.disk), []).append(view)
     for r in reservations:
-        view = SlotView(r.name, r.slot, "reserved", r.ip, r.job_id)
+        view = SlotView(r.name, r.slot, _state("reserved", r.job_id, interrupted), r.ip, r.job_id)
         by_disk.setdefault((r.host, r.disk), []).append(view)
 
     hosts: list[HostView] = []
@@ -130,3 +135,11 @@ def build_overview(
         controllers=jenkins.controllers if jenkins is not None else [],
         strays=jenkins.strays if jenkins is not None else [],
     )
+
+
+def _state(state: str, job_id: str | None, interrupted: Collection[str]) -> str:
+    """A Bob still being made by a job that no runner holds is neither reserved nor creating:
+    nothing is working on it until someone resumes or cancels that job."""
+    if state in ("reserved", "creating") and job_id in interrupted:
+        return INTERRUPTED
+    return state

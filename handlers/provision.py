@@ -50,17 +50,21 @@ async def submit_create(
     """Plan and reserve in one transaction; the job holds the names, slots and addresses.
 
     With DNS, names and addresses found in the zones count as taken too (a hand-made record
-    is never reused); the job's DNS step then claims each address race-free.
+    is never reused); the job's DNS step then claims each address race-free. The hosts
+    placement left out, and why, are kept in the job's ``skipped`` param (see
+    :func:`skipped_hosts`) for every front end to say.
     """
-    new_job = NewJob(
-        kind=CREATE,
-        params={"count": request.count, "host": request.host},
-        requested_by=caller.actor,
-        source=caller.source,
-    )
     try:
         names, addresses = await taken_in_dns(fleet, dns) if dns is not None else (set(), set())
         skip = unavailable(await store.host_states(), datetime.now(UTC))
+        # Named hosts are the only candidates: the others were not skipped, just not asked.
+        skipped = {} if request.host else {**drained_in_config(fleet), **skip}
+        new_job = NewJob(
+            kind=CREATE,
+            params={"count": request.count, "host": request.host, "skipped": skipped},
+            requested_by=caller.actor,
+            source=caller.source,
+        )
         job, plan = await store.reserve(
             new_job,
             lambda held: plan_create(
@@ -78,6 +82,16 @@ async def submit_create(
         raise
     await store.audit(caller.entry("submitted", f"job {job.id}: {', '.join(plan.names)}"))
     return job, plan
+
+
+def drained_in_config(fleet: Fleet) -> dict[str, str]:
+    return {h.name: "drained in the config" for h in fleet.hosts if h.drained}
+
+
+def skipped_hosts(job: JobRecord) -> dict[str, str]:
+    """Host → why a create job's placement left it out (none for other jobs)."""
+    skipped = job.params.get("skipped") or {}
+    return {str(host): str(why) for host, why in skipped.items()}
 
 
 async def taken_in_dns(

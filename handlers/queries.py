@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 
 from handlers.attachments import Controllers, compare, read_nodes
 from handlers.overview import Overview, build_overview
+from handlers.provision import drained_in_config
 from handlers.requests import ListBobs, ListJobs, PlanCreate, ShowJob
 from provisioning.config.models import Fleet
 from provisioning.core.health import unavailable
 from provisioning.core.models import CreatePlan
 from provisioning.core.plan import plan_create
 from provisioning.errors import UsageError
+from provisioning.jobs.liveness import interrupted
 from provisioning.ports import FleetStore, HostStates, JobStore, StateStore
 from provisioning.records import JobRecord, JournalEntry
 
@@ -27,7 +29,7 @@ async def dry_run_create(fleet: Fleet, store: StateStore, request: PlanCreate) -
 async def unavailable_hosts(store: HostStates, fleet: Fleet | None = None) -> dict[str, str]:
     """Hosts placement skips now (drained at run time, cooling down), with the reason; with
     ``fleet``, also those drained in the config."""
-    skip = {h.name: "drained in the config" for h in (fleet.hosts if fleet else ()) if h.drained}
+    skip = drained_in_config(fleet) if fleet else {}
     return {**skip, **unavailable(await store.host_states(), datetime.now(UTC))}
 
 
@@ -43,7 +45,8 @@ async def fleet_overview(
     if controllers:
         lists = await read_nodes(controllers)
         truth = compare(bobs, lists, known=[r.name for r in reservations])
-    skip = unavailable(await store.host_states(), datetime.now(UTC))
+    now = datetime.now(UTC)
+    skip = unavailable(await store.host_states(), now)
     return build_overview(
         fleet,
         bobs,
@@ -52,7 +55,13 @@ async def fleet_overview(
         jenkins=truth,
         unavailable=skip,
         base_versions=await store.base_versions(),
+        interrupted=await interrupted_jobs(store, now),
     )
+
+
+async def interrupted_jobs(store: JobStore, now: datetime) -> set[str]:
+    """Ids of the unfinished jobs no runner holds (see provisioning.jobs.liveness)."""
+    return {j.id for j in await store.unfinished_jobs() if interrupted(j, now)}
 
 
 async def recent_jobs(store: JobStore, request: ListJobs) -> list[JobRecord]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from handlers.overview import Overview, SlotView
 from handlers.rebuild import RebuildPlan
 from provisioning.core.models import CreatePlan
+from provisioning.jobs.liveness import JobStatus, job_status
 from provisioning.records import JobRecord, JournalEntry, StepEvent
 
 
@@ -18,8 +19,13 @@ def render_plan(plan: CreatePlan, skipped: Mapping[str, str] | None = None) -> s
         f"  {b.name}  {b.host}/{b.disk}  {b.ip}/{b.prefix_length} via {b.gateway}"
         for b in plan.bobs
     ]
-    lines += [f"  skipped {host}: {why}" for host, why in sorted((skipped or {}).items())]
+    lines += render_skipped(skipped or {})
     return "\n".join(lines)
+
+
+def render_skipped(skipped: Mapping[str, str]) -> list[str]:
+    """One line per host placement left out, with why (drained, cooling down until …)."""
+    return [f"  skipped {host}: {why}" for host, why in sorted(skipped.items())]
 
 
 def render_rebuild_plan(plan: RebuildPlan) -> str:
@@ -40,7 +46,7 @@ def _slot_line(v: SlotView) -> str:
         parts.append(f"base v{v.base_version}" + (" STALE" if v.stale else ""))
     if v.detail:
         parts.append(v.detail)
-    if v.job_id and v.state in ("reserved", "creating", "destroying"):
+    if v.job_id and v.state in ("reserved", "creating", "destroying", "interrupted"):
         parts.append(f"job {v.job_id}")
     if v.flag:
         parts.append(f"! {v.flag}")
@@ -76,15 +82,20 @@ def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M:%S") if at else "-"
 
 
-def render_jobs(jobs: list[JobRecord]) -> str:
+def render_jobs(jobs: list[JobRecord], now: datetime) -> str:
     if not jobs:
         return "no jobs yet"
-    lines = [f"{'ID':<10}{'KIND':<14}{'STATE':<11}{'CREATED (UTC)':<21}BY"]
+    lines = [f"{'ID':<10}{'KIND':<14}{'STATE':<13}{'CREATED (UTC)':<21}BY"]
     lines += [
-        f"{j.id:<10}{j.kind:<14}{j.state.value:<11}{_when(j.created_at):<21}{j.requested_by}"
+        f"{j.id:<10}{j.kind:<14}{job_status(j, now):<13}{_when(j.created_at):<21}{j.requested_by}"
         for j in jobs
     ]
     return "\n".join(lines)
+
+
+def ways_on(job_id: str) -> str:
+    """What to do with a job no runner holds."""
+    return f"`bob resume {job_id}` finishes it, `bob cancel {job_id}` rolls it back"
 
 
 _ENDINGS = frozenset(
@@ -99,11 +110,14 @@ _ENDINGS = frozenset(
 _UNDO_EVENTS = frozenset({StepEvent.UNDONE, StepEvent.UNDO_FAILED})
 
 
-def render_job(job: JobRecord, journal: list[JournalEntry]) -> str:
+def render_job(job: JobRecord, journal: list[JournalEntry], now: datetime) -> str:
+    status = job_status(job, now)
     lines = [
-        f"job {job.id}: {job.kind}, {job.state.value}",
+        f"job {job.id}: {job.kind}, {status}",
         f"  requested by {job.requested_by} via {job.source} at {_when(job.created_at)} UTC",
     ]
+    if status is JobStatus.INTERRUPTED:
+        lines.append(f"  no runner holds it (it was {job.state.value}): {ways_on(job.id)}")
     if job.finished_at and job.started_at:
         lines.append(f"  took {(job.finished_at - job.started_at).total_seconds():.2f}s")
     if job.error:

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 
 class BobError(Exception):
-    """Base of every error bob raises on purpose."""
+    """Base of every error bob raises on purpose.
+
+    ``blame`` names the outside system whose fault the failure is, where one is: ``"host"``
+    for a physical host (what host health counts), ``"timeout"`` for a step that ran out of
+    time; None when it is nobody's there (a conflict, the store, a bad request).
+    """
+
+    blame: str | None = None
 
 
 class ConfigError(BobError):
@@ -60,3 +67,5 @@ class JobError(BobError):
 
 class StepTimeout(JobError):
     """A step ran longer than its timeout."""
+
+    blame = "timeout"

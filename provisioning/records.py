@@ -139,6 +139,6 @@ class HostState(_Record):
     drained: bool = False
     drained_by: str | None = None
     drain_reason: str | None = None
-    failures: int = 0  # consecutive failed host steps since the last success
+    failures: int = 0  # consecutive jobs that failed on the host since its last success
     cooling_until: datetime | None = None
     last_error: str | None = None

@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.slack.blocks import Block, code
 from bot.slack.buttons import ask
 from bot.slack.service import BobService
 from handlers import queries, render
-from handlers.cancel import cancel_job
+from handlers.cancel import Next, cancel_job
 from handlers.jenkins import plan_attach, submit_attach, submit_detach
 from handlers.parse import CommandError, Help, help_text, parse
 from handlers.plans import dry_run_destroy, render_destroy_plan
-from handlers.provision import Caller, submit_create
+from handlers.provision import Caller, skipped_hosts, submit_create
 from handlers.rebuild import plan_rebuild
 from handlers.reconcile import reconcile
 from handlers.reconcile import render as render_reconcile
@@ -111,9 +112,10 @@ async def _create(inv: Invocation, request: CreateBobs) -> Reply:
     rt, dns = inv.service.rt, inv.service.submit_dns
     job, plan = await submit_create(rt.settings.fleet, rt.store, request, inv.caller, dns)
     names = ", ".join(plan.names)
+    skipped = "".join(f"\n{line}" for line in render.render_skipped(skipped_hosts(job)))
     return Reply(
         f"job {job.id}: creating {len(plan.names)} Bob{'s' if len(plan.names) != 1 else ''}"
-        f" ({names}); progress follows in the channel",
+        f" ({names}); progress follows in the channel{skipped}",
         then=_start(inv, job.id),
     )
 
@@ -218,21 +220,24 @@ async def _list(inv: Invocation, request: ListBobs) -> Reply:
 
 
 async def _jobs(inv: Invocation, request: ListJobs) -> Reply:
-    return Reply(code(render.render_jobs(await queries.recent_jobs(inv.service.rt.store, request))))
+    jobs = await queries.recent_jobs(inv.service.rt.store, request)
+    return Reply(code(render.render_jobs(jobs, datetime.now(UTC))))
 
 
 async def _job(inv: Invocation, request: ShowJob) -> Reply:
     job, journal = await queries.job_detail(inv.service.rt.store, request)
-    return Reply(code(render.render_job(job, journal)))
+    return Reply(code(render.render_job(job, journal, datetime.now(UTC))))
 
 
 async def _cancel(inv: Invocation, request: CancelJob) -> Reply:
-    job, accepted = await cancel_job(inv.service.rt.store, request, inv.caller)
-    if not accepted:
-        return Reply(f"job {job.id} is already {job.state.value}; nothing to cancel")
-    # Stops a running step at once when the job runs in this process.
-    await inv.service.rt.runner.cancel(job.id)
-    return Reply(f"job {job.id}: cancel requested; it stops and undoes what it did")
+    cancel = await cancel_job(inv.service.rt.store, request, inv.caller, datetime.now(UTC))
+    if cancel.next is Next.CALLER:
+        # No runner will see the request: this replica takes the job and undoes it.
+        return Reply(cancel.text(), then=_start(inv, cancel.job.id))
+    if cancel.accepted:
+        # Stops a running step at once when the job runs in this process.
+        await inv.service.rt.runner.cancel(cancel.job.id)
+    return Reply(cancel.text())
 
 
 async def _help(inv: Invocation, request: Help) -> Reply:

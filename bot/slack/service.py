@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.runtime import Runtime
@@ -23,7 +23,7 @@ from bot.slack.progress import UPDATE_INTERVAL_S, JobThread
 from bot.slack.transfers import SharedTransfers
 from handlers.provision import Caller, record_outcome
 from provisioning.errors import BobError
-from provisioning.records import JobRecord
+from provisioning.jobs.liveness import interrupted
 
 log = logging.getLogger("bob.slack")
 
@@ -138,7 +138,7 @@ class BobService:
         for job in await self.rt.store.unfinished_jobs():
             if job.id in self._jobs or not self.accepting:
                 continue
-            if orphans_only and not _orphaned(job, now):
+            if orphans_only and not interrupted(job, now):
                 continue
             caller = Caller(job.requested_by, "slack", "resume", f"resume {job.id}")
             self.start_job(job.id, caller, channel)
@@ -177,17 +177,6 @@ class BobService:
             self._courier_task = None
         # What Slack has not taken yet stays in the outbox for the next start or replica.
         await self.courier.release()
-
-
-# A job nobody has claimed yet may be one a replica submitted a moment ago and is about to
-# start; only after this long is it taken for left behind.
-UNCLAIMED_GRACE = timedelta(seconds=60)
-
-
-def _orphaned(job: JobRecord, now: datetime) -> bool:
-    if job.lease_expires_at is not None:
-        return job.lease_expires_at <= now
-    return job.created_at + UNCLAIMED_GRACE <= now
 
 
 async def _settle(tasks: list[asyncio.Task[Any]], grace_s: float) -> None:

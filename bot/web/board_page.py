@@ -147,7 +147,7 @@ def _slot(view: SlotView, board: Board, filters: Filters) -> Html:
         parts.append(
             html('<span class="heavy" title="holds this disk\'s heavy executor">heavy</span>')
         )
-    if view.job_id and view.state in ("reserved", "creating", "destroying"):
+    if view.job_id and view.state in ("reserved", "creating", "destroying", "interrupted"):
         parts.append(html('<a class="job" href="/jobs/{}">job {}</a>', view.job_id, view.job_id))
     if view.flag:
         parts.append(html('<span class="flag">! {}</span>', view.flag))

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from handlers.overview import SlotView
 
-STATES = ("ready", "creating", "reserved", "failed", "destroying", "free")
+STATES = ("ready", "creating", "reserved", "interrupted", "failed", "destroying", "free")
 
 
 @dataclass(frozen=True)

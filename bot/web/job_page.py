@@ -5,8 +5,12 @@ fragment as the journal grows, so a running job and a finished one look alike.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.web.html import Html, html, join
+from handlers.provision import skipped_hosts
+from handlers.render import render_skipped, ways_on
+from provisioning.jobs.liveness import JobStatus, job_status
 from provisioning.records import JobRecord, JournalEntry, StepEvent
 
 _OUTCOME = {
@@ -73,7 +77,8 @@ def lanes_of(journal: list[JournalEntry]) -> list[_Lane]:
     return list(lanes.values())
 
 
-def job_fragment(job: JobRecord, journal: list[JournalEntry]) -> Html:
+def job_fragment(job: JobRecord, journal: list[JournalEntry], now: datetime) -> Html:
+    status = job_status(job, now)
     took = ""
     if job.started_at and job.finished_at:
         took = f"{(job.finished_at - job.started_at).total_seconds():.2f}s"
@@ -83,19 +88,33 @@ def job_fragment(job: JobRecord, journal: list[JournalEntry]) -> Html:
         """<h1>job {} <small>{}</small></h1>
 <p>state <strong class="state state-{}" id="job-state">{}</strong> {}</p>
 <p class="who">requested by {} via {} at {} UTC</p>
-{}
+{}{}
 <div class="lanes">{}</div>""",
         job.id,
         job.kind,
-        job.state.value,
-        job.state.value,
-        html("in {}", took) if took else "",
+        status,
+        status,
+        html("in {}", took) if took else _ways_on(job, status),
         job.requested_by,
         job.source,
         job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         error,
+        _skipped(job),
         lanes or html("<p>no step has started yet</p>"),
     )
+
+
+def _skipped(job: JobRecord) -> Html | str:
+    lines = render_skipped(skipped_hosts(job))
+    if not lines:
+        return ""
+    return html('<pre class="skipped" id="job-skipped">{}</pre>', "\n".join(lines))
+
+
+def _ways_on(job: JobRecord, status: JobStatus) -> Html | str:
+    if status is not JobStatus.INTERRUPTED:
+        return ""
+    return html('<span class="ways-on">no runner holds it: {}</span>', ways_on(job.id))
 
 
 def _lane(lane: _Lane, job: JobRecord) -> Html:

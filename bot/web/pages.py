@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiohttp import web
 
 from bot.web import board_page, forms, job_page
@@ -16,6 +18,7 @@ from handlers.jenkins import plan_attach
 from handlers.provision import Caller
 from handlers.requests import AttachBobs, CreateBobs, ListJobs, PlanCreate, ShowJob, build
 from provisioning.errors import BobError, UsageError
+from provisioning.jobs.liveness import job_status
 from provisioning.records import JobRecord
 
 
@@ -176,6 +179,7 @@ async def attach(request: web.Request) -> web.StreamResponse:
 
 async def jobs(request: web.Request) -> web.StreamResponse:
     records = await queries.recent_jobs(_context(request).store, ListJobs(limit=50))
+    now = datetime.now(UTC)
     rows = join(
         html(
             '<tr><td><a href="/jobs/{}">{}</a></td><td>{}</td><td class="state-{}">{}</td>'
@@ -183,8 +187,8 @@ async def jobs(request: web.Request) -> web.StreamResponse:
             j.id,
             j.id,
             j.kind,
-            j.state.value,
-            j.state.value,
+            job_status(j, now),
+            job_status(j, now),
             j.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             j.requested_by,
         )
@@ -214,7 +218,7 @@ async def known_job(context: BoardContext, job_id: str) -> JobRecord:
 
 async def job_now(context: BoardContext, job_id: str) -> tuple[JobRecord, Html]:
     job, journal = await queries.job_detail(context.store, ShowJob(job_id=job_id))
-    return job, job_page.job_fragment(job, journal)
+    return job, job_page.job_fragment(job, journal, datetime.now(UTC))
 
 
 async def job(request: web.Request) -> web.StreamResponse:
@@ -226,7 +230,7 @@ async def job(request: web.Request) -> web.StreamResponse:
     body = html(
         '<section id="job" data-events="{}" data-state="{}">{}</section>',
         live,
-        record.state.value,
+        job_status(record, datetime.now(UTC)),
         fragment,
     )
     return _page(request, f"job {wanted}", body)

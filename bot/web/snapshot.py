@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from handlers.attachments import Controllers, NodeLists, compare, read_nodes
 from handlers.overview import Overview, build_overview
-from handlers.queries import unavailable_hosts
+from handlers.queries import interrupted_jobs, unavailable_hosts
 from provisioning.config.models import Fleet
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.jobs.events import Event, JobFinished, ProgressBus
@@ -79,6 +80,7 @@ async def read_board(fleet: Fleet, store: SqlStore, nodes: NodeCache) -> Board:
         jenkins=truth,
         unavailable=await unavailable_hosts(store, fleet),
         base_versions=await store.base_versions(),
+        interrupted=await interrupted_jobs(store, datetime.now(UTC)),
     )
     columns = _columns(fleet, lists) if lists else []
     return Board(overview, columns, frozenset(b.name for b in bobs if b.heavy))

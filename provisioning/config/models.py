@@ -412,7 +412,7 @@ class ReconcileSettings(_Model):
 class HostHealth(_Model):
     """When a host whose steps keep failing is taken out of placement, and for how long."""
 
-    failures: int = Field(default=3, ge=1, le=1000)  # consecutive failed host steps
+    failures: int = Field(default=3, ge=1, le=1000)  # consecutive jobs that failed on the host
     cooldown_s: float = Field(default=600.0, ge=0, le=7 * 86400)
 
 

@@ -19,7 +19,8 @@ def unavailable(states: Iterable[HostState], now: datetime) -> dict[str, str]:
         elif state.cooling_until is not None and state.cooling_until > now:
             why[state.host] = (
                 f"cooling down until {state.cooling_until:%H:%M:%S} UTC after "
-                f"{state.failures} failed steps (last: {_short(state.last_error)})"
+                f"{state.failures} failure{'s' if state.failures != 1 else ''} "
+                f"(last: {_short(state.last_error)})"
             )
     return why
 

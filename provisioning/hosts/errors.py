@@ -47,6 +47,8 @@ def _signal_name(number: int) -> str:
 class HostError(BobError):
     """Base of every host-side failure; ``host`` is the host's name from the fleet config."""
 
+    blame = "host"
+
     def __init__(self, message: str, *, host: str) -> None:
         super().__init__(message)
         self.host = host

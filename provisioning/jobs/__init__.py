@@ -18,6 +18,7 @@ from provisioning.jobs.events import (
     StepUndone,
     UndoStarted,
 )
+from provisioning.jobs.liveness import JobStatus, interrupted, job_status
 from provisioning.jobs.registry import JobFactory, JobKinds
 from provisioning.jobs.runner import JobRunner, unique_owner
 from provisioning.jobs.steps import JobDefinition, Step, StepContext
@@ -31,6 +32,7 @@ __all__ = [
     "JobNotClaimed",
     "JobRunner",
     "JobStarted",
+    "JobStatus",
     "LeaseLost",
     "ProgressBus",
     "Step",
@@ -41,5 +43,7 @@ __all__ = [
     "StepUndone",
     "UndoStarted",
     "UnknownJobKind",
+    "interrupted",
+    "job_status",
     "unique_owner",
 ]

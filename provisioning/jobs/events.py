@@ -52,6 +52,7 @@ class StepFinished(_Event):
     outcome: Literal["succeeded", "failed", "skipped"]
     duration_s: float
     error: str | None = None
+    blame: str | None = None  # a failure's BobError.blame: whose fault it was, if known
 
 
 class StepLog(_Event):

@@ -81,6 +81,8 @@ class JobExecution:
         job = self.job
         if job.state is JobState.UNDOING:
             return Abort(job.error or "resumed an interrupted undo", job.cancel_requested)
+        if job.cancel_requested:
+            return CANCEL_REQUESTED  # a cancelled job is undone, never carried on
         if job.state is not JobState.RUNNING:
             return None
         failed = self._progress.first_failure
@@ -179,7 +181,9 @@ class JobExecution:
         step = self._steps[index]
         detail = CANCELLED_DETAIL if exc is None else prefix + describe_error(exc)
         self._progress.steps[index].applied = StepEvent.FAILED
-        await self._report.step_finished(index, "failed", began, detail)
+        await self._report.step_finished(
+            index, "failed", began, detail, blame=getattr(exc, "blame", None)
+        )
         if exc is None:
             self._interrupted.append(step.describe())
         else:

@@ -48,6 +48,8 @@ class Replay:
     # Indices in the order their (latest) apply started: undo walks it backwards.
     start_order: list[int] = field(default_factory=list)
     first_failure: int | None = None
+    # Steps in effect from the job's submission (Step.from_submission), oldest effects first.
+    from_submission: list[int] = field(default_factory=list)
 
     def note_failure(self, index: int, detail: str | None) -> None:
         # A step that really failed is the reason, not the siblings cancelled because of it,
@@ -65,7 +67,10 @@ class Replay:
         self.steps[index].applied = StepEvent.STARTED
 
     def to_undo(self) -> list[int]:
-        return [i for i in reversed(self.start_order) if not self.steps[i].undone]
+        """Started steps, last started first; then what the submission did, which is older."""
+        never_started = [i for i in reversed(self.from_submission) if i not in self.start_order]
+        order = [*reversed(self.start_order), *never_started]
+        return [i for i in order if not self.steps[i].undone]
 
 
 def replay(job_id: str, definition: JobDefinition, journal: Sequence[JournalEntry]) -> Replay:
@@ -75,7 +80,10 @@ def replay(job_id: str, definition: JobDefinition, journal: Sequence[JournalEntr
     position: the factory is not deterministic, and acting on a guess could repeat or skip
     side effects.
     """
-    state = Replay(steps=[StepProgress() for _ in definition.steps])
+    state = Replay(
+        steps=[StepProgress() for _ in definition.steps],
+        from_submission=[i for i, s in enumerate(definition.steps) if s.from_submission],
+    )
     for entry in journal:
         if entry.event is StepEvent.LOG:
             continue

@@ -106,7 +106,13 @@ class Reporter:
         )
 
     async def step_finished(
-        self, index: int, outcome: Outcome, began: float, detail: str | None = None
+        self,
+        index: int,
+        outcome: Outcome,
+        began: float,
+        detail: str | None = None,
+        *,
+        blame: str | None = None,
     ) -> None:
         step = self._steps[index]
         await self.journal(index, _OUTCOME_EVENT[outcome], began=began, detail=detail)
@@ -134,6 +140,7 @@ class Reporter:
                 outcome=outcome,
                 duration_s=duration,
                 error=detail if outcome == "failed" else None,
+                blame=blame,
             )
         )
 

@@ -55,6 +55,9 @@ class Step(abc.ABC):
     lane: str = "main"
     host: str | None = None
     timeout: float | None = None
+    # The step's effect exists from the job's submission (a reservation made with the job):
+    # undone with the job even when the job stopped before the step ever started.
+    from_submission: bool = False
 
     @abc.abstractmethod
     async def apply(self, ctx: StepContext) -> None:

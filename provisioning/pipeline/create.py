@@ -63,6 +63,7 @@ class Reserve(BobStep):
     """The reservation was made with the job; undoing it frees the name, slot and address."""
 
     name = "reserve"
+    from_submission = True
 
     async def _apply(self, ctx: StepContext) -> None:
         held = {r.name for r in await self.p.store.list_reservations(ctx.job.id)}

@@ -75,10 +75,12 @@ def step_failed(
     if detail:
         message += f"\n{detail}"
     stderr = getattr(cause, "stderr", "")
-    return StepFailed(
+    failed = StepFailed(
         message,
         job_id=job_id,
         step=step,
         host=host,
         stderr=stderr if isinstance(stderr, str) else "",
     )
+    failed.blame = cause.blame  # whose fault it was does not change by saying where
+    return failed

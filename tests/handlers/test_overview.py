@@ -109,7 +109,7 @@ def test_the_job_view_shows_each_finished_step_once_with_its_timing():
         "      1.500s  failed      bob001:clone @host-a  rsync exited 23",
         "      0.200s  undone      bob001:clone @host-a",
         "              undo-started bob001:reserve @host-a",
-    ] == render_job(job, journal).splitlines()
+    ] == render_job(job, journal, NOW).splitlines()
 
 
 def test_bobs_from_an_older_base_than_their_hosts_current_one_are_stale():

@@ -7,8 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.slack.service import _orphaned
 from provisioning.config.models import ReconcileSettings, SlackSettings
+from provisioning.jobs.liveness import interrupted
 from provisioning.records import JobRecord, JobState, NewJob
 from tests.bot.slack.harness import options, slack_bot, with_access
 from tests.fleets import make_fleet
@@ -31,13 +31,13 @@ def job(**fields: Any) -> JobRecord:
 
 
 def test_a_job_is_orphaned_once_its_lease_has_run_out():
-    assert not _orphaned(job(owner="a", lease_expires_at=NOW + timedelta(seconds=1)), NOW)
-    assert _orphaned(job(owner="a", lease_expires_at=NOW), NOW)
+    assert not interrupted(job(owner="a", lease_expires_at=NOW + timedelta(seconds=1)), NOW)
+    assert interrupted(job(owner="a", lease_expires_at=NOW), NOW)
 
 
 def test_a_job_nobody_claimed_is_orphaned_only_after_a_grace_period():
-    assert not _orphaned(job(state=JobState.PENDING, created_at=NOW - timedelta(seconds=5)), NOW)
-    assert _orphaned(job(state=JobState.PENDING, created_at=NOW - timedelta(minutes=5)), NOW)
+    assert not interrupted(job(state=JobState.PENDING, created_at=NOW - timedelta(seconds=5)), NOW)
+    assert interrupted(job(state=JobState.PENDING, created_at=NOW - timedelta(minutes=5)), NOW)
 
 
 async def test_a_job_left_by_a_dead_replica_is_finished_by_the_sweep(tmp_path):

@@ -167,7 +167,7 @@ async def test_cancel_records_the_request_for_the_jobs_runner(bob):
 
     _, ack = await bob.command(f"cancel {job.id}", user="UALICE")
 
-    assert f"job {job.id}: cancel requested; it stops and undoes what it did" == ack["text"]
+    assert f"job {job.id}: cancel requested; its runner stops and undoes it" == ack["text"]
     assert (await bob.store.get_job(job.id)).cancel_requested
     entry = (await bob.audit())[-1]
     assert (f"cancel {job.id}", "cancel-requested") == (entry.command, entry.outcome)

@@ -36,6 +36,6 @@ def test_a_job_page_shows_step_output_and_errors_as_text() -> None:
         job_id=job.id, step_index=0, step="bootstrap", lane="bob001", host="host-a",
         event=StepEvent.LOG, at=WHEN, detail=SCRIPT,
     )  # fmt: skip
-    page = job_fragment(job, [log])
+    page = job_fragment(job, [log], WHEN)
     assert SCRIPT not in page
     assert 2 == page.count("&lt;script&gt;")

@@ -38,6 +38,6 @@ def test_why_a_host_is_skipped_is_said_in_words():
 
     assert {
         "host-a": "drained by alice: disk swap",
-        "host-b": "cooling down until 08:05:00 UTC after 3 failed steps (last: StepFailed: "
+        "host-b": "cooling down until 08:05:00 UTC after 3 failures (last: StepFailed: "
         "clone of bob004 on host-b failed: HostUnreachable: timed out)",
     } == unavailable(states, NOW)

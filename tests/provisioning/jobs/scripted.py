@@ -28,7 +28,8 @@ class CommandFailed(Exception):
 
 
 def step(name: str, lane: str = "main", **behaviour: Any) -> dict[str, Any]:
-    """One step's script: host, timeout, delay, fail, stderr, undo_fail, block, log."""
+    """One step's script: host, timeout, delay, fail, stderr, undo_fail, block, log,
+    from_submission."""
     return {"name": name, "lane": lane, **behaviour}
 
 
@@ -67,6 +68,7 @@ class ScriptedStep(Step):
         self.lane = script.get("lane", "main")
         self.host = script.get("host")
         self.timeout = script.get("timeout")
+        self.from_submission = script.get("from_submission", False)
         self._script = script
         self._world = world
 

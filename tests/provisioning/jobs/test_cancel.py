@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from provisioning.records import JobState, StepEvent
 from tests.provisioning.jobs.memory_store import pairs
-from tests.provisioning.jobs.scripted import params, step
+from tests.provisioning.jobs.scripted import leave_crashed, params, step
 
 
 async def test_cancel_stops_the_running_step_and_ends_the_job_cancelled(runner, submit, world):
@@ -89,3 +89,27 @@ async def test_cancelling_a_finished_job_is_refused(runner, submit):
     await runner.run(job.id)
 
     assert False is await runner.cancel(job.id)
+
+
+async def test_cancelling_an_interrupted_job_undoes_it_even_when_every_step_was_done(
+    runner, submit, store, world
+):
+    job = await submit(params(step("clone"), step("start")))
+    world.effects |= {"clone", "start"}
+    await leave_crashed(
+        store,
+        job,
+        ("clone", StepEvent.STARTED),
+        ("clone", StepEvent.SUCCEEDED),
+        ("start", StepEvent.STARTED),
+        ("start", StepEvent.SUCCEEDED),
+    )
+    await store.request_cancel(job.id)
+
+    final = await runner.run(job.id)
+
+    assert (JobState.CANCELLED, ["start", "clone"], set()) == (
+        final.state,
+        world.calls_of("undo"),
+        world.effects,
+    )

@@ -1,0 +1,59 @@
+"""The host health drill: a disk whose directory is missing on host-a fails every lane of a
+create there. That is one failure of host-a (not one per lane, nor one per lane cancelled
+because of it); the host cools down only after the configured number of failed jobs, and the
+next create says it left host-a out, and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from provisioning.sandbox import SandboxInfo
+from tests.provisioning.pipeline.cli_world import BobCli, bob_cli
+from tests.provisioning.pipeline.test_crash_drill import cleaned_up
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
+    world = bob_cli(overlay, tmp_path)
+    document = yaml.safe_load(world.config.read_text())
+    host_a = next(h for h in document["hosts"] if h["name"] == "host-a")
+    host_a["disks"] = [{"name": "disk-missing", "max_bobs": 5}]  # no such directory there
+    document["host_health"] = {"failures": 2, "cooldown_s": 600}
+    world.config.write_text(yaml.safe_dump(document, sort_keys=False))
+    yield from cleaned_up(world)
+
+
+def health(cli: BobCli) -> list[tuple[str, int, bool]]:
+    rows = cli.query("SELECT host, failures, cooling_until FROM host_states ORDER BY host")
+    return [(host, failures, cooling is not None) for host, failures, cooling in rows]
+
+
+def test_a_create_failing_in_every_lane_on_a_host_is_one_failure_of_that_host(
+    cli: BobCli,
+) -> None:
+    first = cli("create", "3", "--host", "host-a")
+    assert 1 == first.returncode, first.stdout + first.stderr
+    assert [("host-a", 1, False)] == health(cli)
+
+    second = cli("create", "3", "--host", "host-a")
+    assert 1 == second.returncode, second.stdout + second.stderr
+    assert [("host-a", 2, True)] == health(cli)
+
+    elsewhere = cli("create", "1")
+
+    lines = elsewhere.stdout.splitlines()
+    assert 0 == elsewhere.returncode, elsewhere.stdout + elsewhere.stderr
+    assert re.fullmatch(r"job \w+: reserved bob001 on host-b/disk1, [\d.]+", lines[0]), lines[0]
+    assert re.fullmatch(
+        r"  skipped host-a: cooling down until \d\d:\d\d:\d\d UTC after 2 failures "
+        r"\(last: StepFailed: clone of bob00\d on host-a failed: .*\)",
+        lines[1],
+    ), lines[1]
