@@ -53,12 +53,29 @@ async def test_heavy_asks_beyond_the_disks_are_refused_with_the_reason_and_chang
         message = str(refused.value)
         assert "asked to attach 2 Bobs to ci-main as heavy, 1 available" in message
         assert (
-            "not available: 4 host-a/disk1 already has a heavy executor "
+            "not available: 4 one heavy per disk: Bobs on host-a/disk1 share a disk with bob001 "
             "(bob002, bob003, bob004, bob005)"
         ) in message
         assert {} == world.nodes()
         assert {} == await world.recorded()
         assert "refused" == (await world.store.audit_log())[0].outcome
+
+
+async def test_a_heavy_shortfall_on_two_disks_names_the_bob_each_disk_went_to(tmp_path):
+    # No heavy executor exists yet: the refusals are about this very choice.
+    async with jenkins_world(tmp_path, ((2, 2),), 4) as world:
+        with pytest.raises(ShortfallError) as refused:
+            await world.attach(3, "heavy")
+
+        message = str(refused.value)
+        assert "asked to attach 3 Bobs to ci-main as heavy, 2 available" in message
+        assert "one heavy per disk: Bobs on host-a/disk1 share a disk with bob001 (bob002)" in (
+            message
+        )
+        assert "one heavy per disk: Bobs on host-a/disk2 share a disk with bob003 (bob004)" in (
+            message
+        )
+        assert "already has a heavy executor" not in message
 
 
 async def test_a_heavy_agent_already_on_the_controller_takes_its_disk(tmp_path):

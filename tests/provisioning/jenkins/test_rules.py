@@ -151,9 +151,15 @@ def test_a_shortfall_says_how_many_are_available_and_why_not_the_others() -> Non
     message = str(err.value)
     assert "asked to attach 5 Bobs to ci-main as heavy, 2 available" in message
     assert "already attached to ci-main (bob002)" in message
-    assert "3 host-a/disk1 already has a heavy executor (bob001, bob003, bob004)" in message
+    assert (
+        "3 one heavy per disk: host-a/disk1 has its heavy executor on bob002 "
+        "(bob001, bob003, bob004)"
+    ) in message
     # disk2 and disk3 are full once this very call takes bob005 and bob010
-    assert "host-a/disk2 already has a heavy executor" == choice.refused["bob006"]
+    assert (
+        "one heavy per disk: Bobs on host-a/disk2 share a disk with bob005"
+        == choice.refused["bob006"]
+    )
 
 
 def test_bobs_that_are_simply_not_needed_are_not_refused() -> None:
