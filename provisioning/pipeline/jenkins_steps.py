@@ -71,7 +71,9 @@ class JenkinsStep(HostStep):
 
 class ClaimAttachment(JenkinsStep):
     """Bob's record says: this Bob serves that controller with that label (refused if it serves
-    another); undone, the record is cleared again."""
+    another); undone, the record is cleared again — but only once the controller has no such
+    agent: while the node is still there (its removal failed: it was busy) the claim is true,
+    and clearing it would let another attach take the Bob twice."""
 
     name = "claim"
 
@@ -94,6 +96,12 @@ class ClaimAttachment(JenkinsStep):
             self.agent.controller,
             self._label(),
         ):
+            node = await self.node()
+            if node is not None and node.managed:
+                raise ConflictError(
+                    f"{self.agent.name} is still an agent of {self.agent.controller}: "
+                    "bob's record keeps it; detach it when it is idle"
+                )
             await self.p.store.clear_attachment(self.agent.name, self.agent.controller)
 
     async def check(self, ctx: StepContext) -> bool:
