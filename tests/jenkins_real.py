@@ -16,6 +16,7 @@ client (python-jenkins on the script console).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -31,7 +32,8 @@ USER = "admin"
 PASSWORD = "admin-pass-123"  # set by the package's init.groovy.d/01-security.groovy
 START_ATTEMPTS = 3  # a free port can be taken between choosing it and Tomcat binding it
 START_TIMEOUT_S = 300
-HTTP_TIMEOUT_S = 10.0
+HTTP_TIMEOUT_S = 60.0  # a loaded 2-core CI machine makes a script take seconds
+_PLAIN = re.compile(r"[A-Za-z0-9_.-]+")  # what the test helpers put into their Groovy
 
 
 class JenkinsUnavailable(Exception):
@@ -123,8 +125,39 @@ class RealController(JenkinsRest):
             "HASH ",
         )
 
+    def make_node_by_hand(self, name: str, label: str = "") -> None:
+        """A node as an administrator makes one in the UI: no bob mark in its description."""
+        assert _PLAIN.fullmatch(name)  # fixed test names only: no quoting needed
+        assert _PLAIN.fullmatch(label or "x")
+        self.groovy(
+            "import hudson.slaves.DumbSlave\nimport hudson.slaves.JNLPLauncher\n"
+            f"def node = new DumbSlave('{name}', '/var/lib/jenkins-agent', new JNLPLauncher())\n"
+            f"node.labelString = '{label}'\nnode.nodeDescription = 'made by hand'\n"
+            "jenkins.model.Jenkins.get().addNode(node)\n"
+        )
+
+    def start_build(self, job: str, label: str, command: str) -> None:
+        """A freestyle job restricted to ``label`` that runs ``command`` (sh), started now."""
+        assert _PLAIN.fullmatch(job)
+        assert _PLAIN.fullmatch(label)
+        assert "'" not in command
+        self.groovy(
+            "import hudson.model.FreeStyleProject\nimport hudson.tasks.Shell\n"
+            "def j = jenkins.model.Jenkins.get()\n"
+            f"def p = j.createProject(FreeStyleProject, '{job}')\n"
+            f"p.assignedLabel = j.getLabel('{label}')\n"
+            f"p.buildersList.add(new Shell('{command}'))\n"
+            "p.scheduleBuild2(0)\n"
+        )
+
     def reset(self) -> None:
-        """Between tests on a shared controller: no nodes, nothing pending or approved."""
+        """Between tests on a shared controller: no builds, jobs or nodes, no script approvals."""
+        self.groovy(
+            "def j = jenkins.model.Jenkins.get()\n"
+            "j.queue.clear()\n"
+            "j.computers.each { c -> c.allExecutors.each { e -> if (e.busy) { e.interrupt() } } }\n"
+            "j.items.each { it.delete() }\n"
+        )
         for name in self.node_names():
             self.delete_node(name)
         self.groovy(

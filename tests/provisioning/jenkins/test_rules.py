@@ -114,6 +114,15 @@ def test_a_light_label_takes_bobs_in_placement_order_with_its_executors() -> Non
     assert {"bob002": "already attached to ci-main"} == choice.refused
 
 
+def test_a_node_bob_did_not_make_is_not_an_attachment_and_blocks_its_bob() -> None:
+    by_hand = node("bob002", "light").model_copy(update={"managed": False})
+
+    choice = choose(fleet(), "ci-main", "light", 2, full(), nodes([by_hand]))
+
+    assert ["bob001", "bob003"] == [b.name for b in choice.chosen]
+    assert {"bob002": "a node of that name on ci-main was not made by bob"} == choice.refused
+
+
 def test_the_store_heavy_flag_blocks_a_disk_too() -> None:
     bobs = full()
     bobs[0] = bobs[0].model_copy(update={"heavy": True, "state": BobState.CREATING})
