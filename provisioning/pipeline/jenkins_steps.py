@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from provisioning.errors import ConflictError, UsageError
 from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.errors import JenkinsError
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.jenkins.specs import attach_spec
 from provisioning.jobs.steps import StepContext
@@ -96,7 +97,12 @@ class ClaimAttachment(JenkinsStep):
             self.agent.controller,
             self._label(),
         ):
-            node = await self.node()
+            try:
+                node = await self.node()
+            except JenkinsError:
+                # Unknown is not "still there": the claim goes; should the node turn up,
+                # bob list and reconcile report the controller and the records disagreeing.
+                node = None
             if node is not None and node.managed:
                 raise ConflictError(
                     f"{self.agent.name} is still an agent of {self.agent.controller}: "
