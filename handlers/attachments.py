@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from provisioning.config.models import Naming
+from provisioning.core.names import parse_number
 from provisioning.errors import BobError
 from provisioning.jenkins.client import JenkinsController
 from provisioning.jenkins.models import JenkinsNode
@@ -61,25 +63,47 @@ class Attachment:
 class JenkinsTruth:
     by_bob: dict[str, Attachment]
     controllers: list[str]  # one summary line per controller
-    strays: list[str] = field(default_factory=list)  # bob's nodes the store does not know
+    # bob's nodes the store does not know, and nodes named like a Bob that bob did not make
+    strays: list[str] = field(default_factory=list)
 
 
-def compare(bobs: Sequence[BobRecord], lists: NodeLists, known: Sequence[str] = ()) -> JenkinsTruth:
+def compare(
+    bobs: Sequence[BobRecord],
+    lists: NodeLists,
+    known: Sequence[str] = (),
+    naming: Naming | None = None,
+) -> JenkinsTruth:
     """Per Bob, the agent the controllers report, flagged where bob's records say otherwise.
 
     ``known``: other names bob's store holds (reservations), which are not strays.
+    ``naming``: with it, a node bob did not make whose name is a Bob's name (``bob006``) is
+    flagged too; one sharing a Bob's record is flagged on that Bob's line.
     """
     by_bob = {b.name: _attachment(b, lists) for b in bobs}
     names = {b.name for b in bobs} | set(known)
+    records = {b.name for b in bobs}
     strays = [
-        f"{node.name} on {controller}: an agent bob made, but bob's store has no such Bob"
+        _stray(controller, node, names)
         for controller, listed in sorted(lists.nodes.items())
         for node in listed
-        if node.managed and node.name not in names
+        if (node.managed and node.name not in names)
+        or (
+            not node.managed
+            and node.name not in records
+            and naming is not None
+            and parse_number(node.name, naming) is not None
+        )
     ]
     summary = [_summary(c, lists.nodes[c]) for c in sorted(lists.nodes)]
     summary += [f"{c}: could not be read ({e})" for c, e in sorted(lists.errors.items())]
     return JenkinsTruth(by_bob, summary, strays)
+
+
+def _stray(controller: str, node: JenkinsNode, names: set[str]) -> str:
+    if node.managed:
+        return f"{node.name} on {controller}: an agent bob made, but bob's store has no such Bob"
+    held = " (a name bob has reserved)" if node.name in names else ""
+    return f"{node.name} on {controller}: named like a Bob{held}, but bob did not make this node"
 
 
 def _attachment(bob: BobRecord, lists: NodeLists) -> Attachment:

@@ -44,7 +44,7 @@ async def fleet_overview(
     truth = None
     if controllers:
         lists = await read_nodes(controllers)
-        truth = compare(bobs, lists, known=[r.name for r in reservations])
+        truth = compare(bobs, lists, [r.name for r in reservations], fleet.naming)
     now = datetime.now(UTC)
     skip = unavailable(await store.host_states(), now)
     return build_overview(

@@ -13,6 +13,11 @@ echo "== mypy"
 echo "== pytest"
 # The suite's real peers were installed above: fail rather than skip when one is missing.
 export BOB_REQUIRE_POSTGRES=1 BOB_REQUIRE_SSHD=1 BOB_REQUIRE_SANDBOX=1 BOB_REQUIRE_BIND=1 BOB_REQUIRE_GROOVY=1 BOB_REQUIRE_BROWSER=1
+# The real Jenkins controller lives beside the checkout (not in it); the tests start it.
+if [ -z "${BOB_TEST_JENKINS_HOME:-}" ] && [ -d ../shared/jenkins ]; then
+  BOB_TEST_JENKINS_HOME="$(cd ../shared/jenkins && pwd)"
+fi
+export BOB_TEST_JENKINS_HOME="${BOB_TEST_JENKINS_HOME:-}" BOB_REQUIRE_JENKINS=1
 status=0
 .venv/bin/pytest -q "$@" || status=$?
 # pytest's 5 means "no tests collected": not a failure of the code under test.

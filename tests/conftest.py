@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from tests.bind import BindServer, BindUnavailable, StartBind, Zone
+from tests.jenkins_real import REQUIRE_ENV, JenkinsUnavailable, RealController, start_controller
 from tests.postgres import PostgresCluster, PostgresUnavailable
 
 
@@ -61,3 +62,32 @@ def start_bind() -> Iterator[StartBind]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_jenkins_session(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RealController]:
+    """The packaged Jenkins 2.528.3 (``$BOB_TEST_JENKINS_HOME``), started once per test session on
+    a free loopback port and stopped by its PID at the end.
+
+    Skips when it is not configured or cannot start, unless ``BOB_REQUIRE_JENKINS=1`` (CI).
+    """
+    try:
+        controller = start_controller(tmp_path_factory.mktemp("jenkins"))
+    except JenkinsUnavailable as exc:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{REQUIRE_ENV}=1 but {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def real_jenkins(real_jenkins_session: RealController) -> Iterator[RealController]:
+    """The session's controller, emptied after the test: no nodes, no script approvals."""
+    real_jenkins_session.reset()
+    yield real_jenkins_session
+    real_jenkins_session.reset()

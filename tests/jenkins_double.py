@@ -10,6 +10,12 @@ What it reproduces (DESIGN.md §4, measured on a real controller):
   /computer/NAME/doDelete`` → 302, unknown node → 404.
 - without the ssh-slaves plugin, an SSH attach fails with "unable to resolve class
   hudson.plugins.sshslaves.SSHLauncher" (still HTTP 200).
+- script-security (measured on 2.528.3): a ``CommandLauncher`` made from a script queues its
+  command for an administrator unless the script pre-approved it, and such a node is never
+  launched (it stays offline; its log says "script not yet approved for use"). An approved
+  command node is launched here at once (the double has no agent process: it counts as
+  connected). Removing a node leaves its pending entry and its approval as they are; only the
+  script can revoke the approval.
 
 It runs bob's Groovy templates *semantically*: it accepts a script only if it is exactly one of
 the package's templates with a base64 block in the placeholder (plus python-jenkins' marker
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 import secrets
@@ -50,6 +57,15 @@ LAUNCHER_CLASSES = {
     "command": COMMAND_CLASS,
 }
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+# What the attach template must call for a command node to be launched at all.
+PREAPPROVE_CALL = "approvals.preapprove(spec.command, language.cls.get())"
+_REVOKES = "approvals.setApprovedScriptHashes((approved - hash) as String[])"
+
+
+def command_hash(command: str) -> str:
+    """script-security's approval hash of a system command."""
+    digest = hashlib.sha512(b"system-command:" + command.encode("utf-8")).hexdigest()
+    return f"SHA512:{digest}"
 
 
 @dataclass
@@ -92,6 +108,8 @@ class JenkinsDouble:
         self.ssh_plugin = ssh_plugin
         self.command_plugin = command_plugin
         self.nodes: dict[str, DoubleNode] = {}
+        self.pending_scripts: set[str] = set()  # commands waiting for an administrator
+        self.approved_scripts: set[str] = set()  # approval hashes
         self.sessions: dict[str, str] = {}  # session id → crumb
         self.scripts: list[str] = []  # every script body received, for injection tests
         self.requests: list[Request] = []
@@ -207,7 +225,7 @@ class JenkinsDouble:
                 "name": p["name"],
                 "message": f"unable to resolve class {cls} (is the {plugin} plugin installed?)",
             }
-        self.nodes[p["name"]] = DoubleNode(
+        node = DoubleNode(
             name=p["name"],
             label=p["label"],
             executors=p["executors"],
@@ -215,7 +233,19 @@ class JenkinsDouble:
             description=BOB_MARK + json.dumps(p["meta"], separators=(",", ":")),
             launcher=dict(p["launcher"]),
         )
+        if kind == "command":
+            self._launch_command(node)
+        self.nodes[p["name"]] = node
         return {"status": "created", "name": p["name"]}
+
+    def _launch_command(self, node: DoubleNode) -> None:
+        command = node.launcher["command"]
+        if PREAPPROVE_CALL in template_text(Template.ATTACH):
+            self.approved_scripts.add(command_hash(command))
+        if command_hash(command) in self.approved_scripts:
+            node.connected = True
+        else:
+            self.pending_scripts.add(command)  # and the node stays offline
 
     def _drain(self, p: dict[str, Any]) -> dict[str, Any]:
         node = self.nodes.get(p["name"])
@@ -248,6 +278,10 @@ class JenkinsDouble:
         if node.busy > 0:
             return {"status": "busy", "name": p["name"], "busy_executors": node.busy}
         del self.nodes[p["name"]]
+        command = node.launcher.get("command") if node.launcher.get("type") == "command" else None
+        still_used = any(n.launcher.get("command") == command for n in self.nodes.values())
+        if command is not None and not still_used and _REVOKES in template_text(Template.DETACH):
+            self.approved_scripts.discard(command_hash(command))
         return {"status": "removed", "name": p["name"]}
 
 

@@ -72,7 +72,8 @@ class NodeCache:
 async def read_board(fleet: Fleet, store: SqlStore, nodes: NodeCache) -> Board:
     bobs, reservations = await store.list_bobs(), await store.list_reservations()
     lists = await nodes.read()
-    truth = compare(bobs, lists, known=[r.name for r in reservations]) if lists else None
+    known = [r.name for r in reservations]
+    truth = compare(bobs, lists, known, fleet.naming) if lists else None
     overview = build_overview(
         fleet,
         bobs,

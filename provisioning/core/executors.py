@@ -28,16 +28,29 @@ def choose_heavy(
 ) -> tuple[list[Occupant], dict[str, str]]:
     """Pick up to ``count`` candidates for a heavy label, in the order given.
 
-    Returns the chosen Bobs and, for every candidate passed over, why.
+    Returns the chosen Bobs and, for every candidate passed over, why: naming the Bob that
+    holds the disk's heavy executor, or the one this very choice gave it to (then no heavy
+    executor exists yet, and saying so would be wrong).
     """
-    busy = heavy_disks(occupants)
+    holders: dict[tuple[str, str], str] = {}
+    for o in sorted(occupants, key=lambda o: o.name):
+        if o.heavy:
+            holders.setdefault((o.host, o.disk), o.name)
     chosen: list[Occupant] = []
+    taken: dict[tuple[str, str], str] = {}  # disks this choice gave their heavy executor
     refused: dict[str, str] = {}
     for bob in candidates:
         disk = (bob.host, bob.disk)
-        if disk in busy:
-            refused[bob.name] = f"{bob.host}/{bob.disk} already has a heavy executor"
+        where = f"{bob.host}/{bob.disk}"
+        if disk in holders:
+            refused[bob.name] = (
+                f"one heavy per disk: {where} has its heavy executor on {holders[disk]}"
+            )
+        elif disk in taken:
+            refused[bob.name] = (
+                f"one heavy per disk: Bobs on {where} share a disk with {taken[disk]}"
+            )
         elif len(chosen) < count:
             chosen.append(bob)
-            busy.add(disk)
+            taken[disk] = bob.name
     return chosen, refused

@@ -93,16 +93,33 @@ def check_label(fleet: Fleet, controller: str, label: str) -> ControllerConfig:
 
 
 def attached_names(nodes: Mapping[str, Sequence[JenkinsNode]]) -> dict[str, str]:
-    """Node name → the controller it is on (the first, if on several)."""
+    """Bob name → the controller where bob made its agent (the first, if on several).
+
+    Only nodes bob made: a node someone made by hand under a Bob's name is not that Bob's agent.
+    """
     where: dict[str, str] = {}
     for controller, listed in nodes.items():
         for node in listed:
-            where.setdefault(node.name, controller)
+            if node.managed:
+                where.setdefault(node.name, controller)
+    return where
+
+
+def foreign_names(nodes: Mapping[str, Sequence[JenkinsNode]]) -> dict[str, str]:
+    """Node name → the controller of a node bob did not make (the first, if on several)."""
+    where: dict[str, str] = {}
+    for controller, listed in nodes.items():
+        for node in listed:
+            if not node.managed:
+                where.setdefault(node.name, controller)
     return where
 
 
 def heavy_names(fleet: Fleet, nodes: Mapping[str, Sequence[JenkinsNode]]) -> set[str]:
-    """Names of nodes that carry a heavy label on any configured controller."""
+    """Names of nodes that carry a heavy label on any configured controller.
+
+    A node made by hand counts too: whoever made it may well run heavy builds on that Bob.
+    """
     heavy: set[str] = set()
     for controller in fleet.jenkins:
         labels = set(controller.heavy_labels)
@@ -132,6 +149,7 @@ def choose(
         raise UsageError(f"cannot tell which Bobs are attached: no node list from {missing}")
 
     attached = attached_names(nodes)
+    foreign = foreign_names(nodes)
     heavy_now = heavy_names(fleet, nodes)
     order = _placement_order(fleet)
     refused: dict[str, str] = {}
@@ -139,6 +157,9 @@ def choose(
     for bob in sorted(bobs, key=lambda b: (order.get((b.host, b.disk), (len(order), 0)), b.slot)):
         if bob.state is not BobState.READY:
             refused[bob.name] = f"not ready ({bob.state.value})"
+        elif bob.name in foreign:
+            # Attaching would collide with it, and it is not this Bob's agent either.
+            refused[bob.name] = f"a node of that name on {foreign[bob.name]} was not made by bob"
         elif bob.name in attached:
             refused[bob.name] = f"already attached to {attached[bob.name]}"
         elif bob.controller is not None:

@@ -43,11 +43,14 @@ class DestroyStep(HostStep):
 
 
 class MarkDestroying(DestroyStep):
+    """From here on the Bob is going: the record says so, and names this job as the one doing it
+    (not the job that created it)."""
+
     name = "mark-destroying"
 
     async def _apply(self, ctx: StepContext) -> None:
         if await self.p.store.get_bob(self.bob.name) is not None:
-            await self.p.store.set_bob_state(self.bob.name, BobState.DESTROYING)
+            await self.p.store.set_bob_state(self.bob.name, BobState.DESTROYING, job_id=ctx.job.id)
 
     async def check(self, ctx: StepContext) -> bool:
         bob = await self.p.store.get_bob(self.bob.name)
@@ -141,14 +144,16 @@ def destroy_steps(pipeline: Pipeline, bob: Doomed, *, wait: float = 0.0) -> list
     """The Bob's steps; an agent on a controller is drained and removed before anything else.
 
     ``wait``: how long to let running builds finish; past it the destroy fails with the agent
-    drained (no new builds) and the container untouched, so a re-run can finish the job.
+    drained (no new builds) and the container untouched, so a re-run can finish the job. Those
+    steps come before ``mark-destroying``: a destroy stopped by a busy agent has changed nothing
+    but the drain, so the record must still say what the Bob is (ready), not ``destroying``.
     """
     steps: list[Step] = [step(pipeline, bob) for step in DESTROY_STEPS]
     if bob.controller is not None:
         agent = AgentRef(
             name=bob.name, host=bob.host, disk=bob.disk, ip=bob.ip, controller=bob.controller
         )
-        steps[1:1] = detach_steps(
+        steps[0:0] = detach_steps(
             pipeline,
             agent,
             wait=wait,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from provisioning.errors import ConflictError, UsageError
 from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.errors import JenkinsError
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.jenkins.specs import attach_spec
 from provisioning.jobs.steps import StepContext
@@ -71,7 +72,9 @@ class JenkinsStep(HostStep):
 
 class ClaimAttachment(JenkinsStep):
     """Bob's record says: this Bob serves that controller with that label (refused if it serves
-    another); undone, the record is cleared again."""
+    another); undone, the record is cleared again — but only once the controller has no such
+    agent: while the node is still there (its removal failed: it was busy) the claim is true,
+    and clearing it would let another attach take the Bob twice."""
 
     name = "claim"
 
@@ -94,6 +97,17 @@ class ClaimAttachment(JenkinsStep):
             self.agent.controller,
             self._label(),
         ):
+            try:
+                node = await self.node()
+            except JenkinsError:
+                # Unknown is not "still there": the claim goes; should the node turn up,
+                # bob list and reconcile report the controller and the records disagreeing.
+                node = None
+            if node is not None and node.managed:
+                raise ConflictError(
+                    f"{self.agent.name} is still an agent of {self.agent.controller}: "
+                    "bob's record keeps it; detach it when it is idle"
+                )
             await self.p.store.clear_attachment(self.agent.name, self.agent.controller)
 
     async def check(self, ctx: StepContext) -> bool:

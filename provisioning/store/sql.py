@@ -233,11 +233,10 @@ class SqlStore:
             rows = (await conn.execute(select(schema.bases.c.host, schema.bases.c.version))).all()
         return {host: version for host, version in rows}
 
-    async def set_bob_state(self, name: str, state: BobState) -> None:
+    async def set_bob_state(self, name: str, state: BobState, job_id: str | None = None) -> None:
+        values = {"state": state.value} | ({"job_id": job_id} if job_id is not None else {})
         async with self._tx() as conn:
-            await conn.execute(
-                update(schema.bobs).where(schema.bobs.c.name == name).values(state=state.value)
-            )
+            await conn.execute(update(schema.bobs).where(schema.bobs.c.name == name).values(values))
 
     async def claim_attachment(self, name: str, controller: str, label: str, heavy: bool) -> bool:
         bobs = schema.bobs.c

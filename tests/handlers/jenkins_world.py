@@ -51,6 +51,7 @@ class World:
     double: JenkinsDouble
     runner: JobRunner
     jenkins: dict[str, ScriptConsoleController]
+    pipeline: Pipeline
 
     async def attach(self, count: int, label: str) -> tuple[JobRecord, Choice]:
         request = AttachBobs(count=count, controller="ci-main", label=label)
@@ -116,7 +117,7 @@ async def jenkins_world(
         kinds.register(registry, pipeline)
         runner = JobRunner(store, registry, ProgressBus(), owner=unique_owner("jenkins-test"))
         await seed_ready(store, fleet, ready)
-        yield World(fleet, store, server, runner, jenkins)
+        yield World(fleet, store, server, runner, jenkins, pipeline)
     finally:
         await store.close()
         server.stop()

@@ -10,10 +10,12 @@ import pytest
 from handlers.jenkins import submit_attach
 from handlers.requests import AttachBobs
 from provisioning.config.models import AgentLauncher
-from provisioning.errors import ShortfallError, UsageError
+from provisioning.errors import BobError, ShortfallError, UsageError
 from provisioning.jenkins.errors import JenkinsAuthError, JenkinsCredentialsMissing
+from provisioning.jobs.steps import StepContext
 from provisioning.pipeline import base
-from provisioning.records import JobState
+from provisioning.pipeline.jenkins_steps import AgentRef, attach_steps
+from provisioning.records import JobState, NewJob
 from tests.handlers.jenkins_world import CALLER, TOKEN_ENV, jenkins_world
 from tests.jenkins_double import JenkinsDouble
 
@@ -53,12 +55,29 @@ async def test_heavy_asks_beyond_the_disks_are_refused_with_the_reason_and_chang
         message = str(refused.value)
         assert "asked to attach 2 Bobs to ci-main as heavy, 1 available" in message
         assert (
-            "not available: 4 host-a/disk1 already has a heavy executor "
+            "not available: 4 one heavy per disk: Bobs on host-a/disk1 share a disk with bob001 "
             "(bob002, bob003, bob004, bob005)"
         ) in message
         assert {} == world.nodes()
         assert {} == await world.recorded()
         assert "refused" == (await world.store.audit_log())[0].outcome
+
+
+async def test_a_heavy_shortfall_on_two_disks_names_the_bob_each_disk_went_to(tmp_path):
+    # No heavy executor exists yet: the refusals are about this very choice.
+    async with jenkins_world(tmp_path, ((2, 2),), 4) as world:
+        with pytest.raises(ShortfallError) as refused:
+            await world.attach(3, "heavy")
+
+        message = str(refused.value)
+        assert "asked to attach 3 Bobs to ci-main as heavy, 2 available" in message
+        assert "one heavy per disk: Bobs on host-a/disk1 share a disk with bob001 (bob002)" in (
+            message
+        )
+        assert "one heavy per disk: Bobs on host-a/disk2 share a disk with bob003 (bob004)" in (
+            message
+        )
+        assert "already has a heavy executor" not in message
 
 
 async def test_a_heavy_agent_already_on_the_controller_takes_its_disk(tmp_path):
@@ -165,6 +184,39 @@ async def test_bad_credentials_refuse_the_attach_before_any_job(tmp_path, env, e
         assert expected in str(refused.value)
         assert [] == [j for j in await world.store.list_jobs() if j.kind == "attach"]
         assert {} == world.nodes()
+
+
+async def test_a_failed_undo_of_the_node_keeps_the_claim_and_says_so(tmp_path):
+    # The node could not be removed (a build started on it at once): it is still an agent of
+    # ci-main, so bob's record must keep saying so, and the claim's undo must fail, not report
+    # "claim undone".
+    async with jenkins_world(tmp_path, ((4,),), 1) as world:
+        job = await world.store.create_job(
+            NewJob(kind="attach", params={}, requested_by="tester", source="test")
+        )
+        bob = await world.store.get_bob("bob001")
+        assert bob is not None
+        agent = AgentRef(
+            name="bob001",
+            host=bob.host,
+            disk=bob.disk,
+            ip=bob.ip,
+            controller="ci-main",
+            label="light",
+        )
+        claim, node = attach_steps(world.pipeline, agent)
+        ctx = StepContext(job=job)
+        await claim.apply(ctx)
+        await node.apply(ctx)
+        world.double.nodes["bob001"].busy = 1
+
+        with pytest.raises(BobError, match="running 1 build"):
+            await node.undo(ctx)
+        with pytest.raises(BobError, match="still an agent of ci-main"):
+            await claim.undo(ctx)
+
+        assert {"bob001": "light"} == world.nodes()
+        assert {"bob001": "ci-main/light"} == await world.recorded()
 
 
 # ---- detach ------------------------------------------------------------------------------

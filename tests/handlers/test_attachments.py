@@ -84,6 +84,23 @@ def test_an_agent_bob_made_for_a_bob_the_store_does_not_have_is_a_stray():
     assert ["bob007 on ci-main: an agent bob made, but bob's store has no such Bob"] == truth.strays
 
 
+def test_a_node_bob_did_not_make_but_named_like_a_bob_is_flagged():
+    lists = NodeLists(
+        {
+            "ci-main": [
+                node("bob007", "light", managed=False),
+                node("bob001", "light", managed=False),  # flagged on bob001's own line
+                node("builder-1", "x", managed=False),
+            ]
+        },
+        {},
+    )
+
+    truth = compare([bob("bob001", 0)], lists, naming=FLEET.naming)
+
+    assert ["bob007 on ci-main: named like a Bob, but bob did not make this node"] == truth.strays
+
+
 def test_a_name_still_being_created_is_not_a_stray():
     lists = NodeLists({"ci-main": [node("bob002", "light")]}, {})
 

@@ -36,8 +36,9 @@ def test_choose_heavy_takes_one_per_disk_and_says_why_the_rest_were_passed_over(
     chosen, refused = choose_heavy(candidates, existing, count=5)
     assert ["bob1", "bob3"] == [b.name for b in chosen]
     assert {
-        "bob2": "host-a/disk1 already has a heavy executor",
-        "bob4": "host-a/disk3 already has a heavy executor",
+        # bob1 takes disk1 in this very choice: no heavy executor exists there yet
+        "bob2": "one heavy per disk: Bobs on host-a/disk1 share a disk with bob1",
+        "bob4": "one heavy per disk: host-a/disk3 has its heavy executor on bob9",
     } == refused
 
 

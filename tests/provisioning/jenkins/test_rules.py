@@ -114,6 +114,15 @@ def test_a_light_label_takes_bobs_in_placement_order_with_its_executors() -> Non
     assert {"bob002": "already attached to ci-main"} == choice.refused
 
 
+def test_a_node_bob_did_not_make_is_not_an_attachment_and_blocks_its_bob() -> None:
+    by_hand = node("bob002", "light").model_copy(update={"managed": False})
+
+    choice = choose(fleet(), "ci-main", "light", 2, full(), nodes([by_hand]))
+
+    assert ["bob001", "bob003"] == [b.name for b in choice.chosen]
+    assert {"bob002": "a node of that name on ci-main was not made by bob"} == choice.refused
+
+
 def test_the_store_heavy_flag_blocks_a_disk_too() -> None:
     bobs = full()
     bobs[0] = bobs[0].model_copy(update={"heavy": True, "state": BobState.CREATING})
@@ -151,9 +160,15 @@ def test_a_shortfall_says_how_many_are_available_and_why_not_the_others() -> Non
     message = str(err.value)
     assert "asked to attach 5 Bobs to ci-main as heavy, 2 available" in message
     assert "already attached to ci-main (bob002)" in message
-    assert "3 host-a/disk1 already has a heavy executor (bob001, bob003, bob004)" in message
+    assert (
+        "3 one heavy per disk: host-a/disk1 has its heavy executor on bob002 "
+        "(bob001, bob003, bob004)"
+    ) in message
     # disk2 and disk3 are full once this very call takes bob005 and bob010
-    assert "host-a/disk2 already has a heavy executor" == choice.refused["bob006"]
+    assert (
+        "one heavy per disk: Bobs on host-a/disk2 share a disk with bob005"
+        == choice.refused["bob006"]
+    )
 
 
 def test_bobs_that_are_simply_not_needed_are_not_refused() -> None:

@@ -57,7 +57,8 @@ def test_attach_list_detach_and_destroy_on_the_sandbox(bob: Cli, overlay: Sandbo
     assert [
         "attach 1 of 2 to ci-main with heavy label heavy (1 executor each)",
         "  bob001 on host-a/disk1",
-        "  not available: 2 host-a/disk1 already has a heavy executor (bob002, bob003)",
+        "  not available: 2 one heavy per disk: Bobs on host-a/disk1 share a disk with bob001 "
+        "(bob002, bob003)",
     ] == dry.stdout.splitlines()
 
     refused = bob("attach", "2", "to", "ci-main", "heavy")
