@@ -12,7 +12,6 @@ Needs ``$BOB_TEST_JENKINS_HOME`` (skipped without it unless ``BOB_REQUIRE_JENKIN
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import time
 from collections.abc import Iterator
@@ -25,7 +24,8 @@ import yaml
 
 from provisioning.config import load_fleet
 from provisioning.jenkins.specs import bob_location, launcher_for
-from provisioning.sandbox import SandboxInfo, sshd, state
+from provisioning.sandbox import SandboxInfo, state
+from provisioning.sandbox.agents import launcher_command
 from provisioning.sandbox.layout import STORAGE_ROOT, host_layouts
 from provisioning.sandbox.paths import StatePaths
 from tests.provisioning.pipeline.observe import containers
@@ -52,21 +52,6 @@ while [ ! -e {GATE} ]; do sleep 0.2; done</command></hudson.tasks.Shell>
   </builders>
 </project>
 """
-
-
-def launch_command(info: SandboxInfo, jenkins_url: str) -> str:
-    """The controller ssh-es to the Bob's host, which runs the agent inside the Bob.
-
-    The Bob fetches agent.jar from the controller it is about to serve, so the two always match.
-    Jenkins splits the command on spaces outside quotes; the double-quoted part is the one
-    command line ssh hands to the host's shell.
-    """
-    ssh = sshd.ssh_argv(StatePaths(info.state_dir), "{host}", [])
-    inside = (
-        f"wget -qO /tmp/agent.jar {jenkins_url}jnlpJars/agent.jar && exec java -jar /tmp/agent.jar"
-    )
-    remote = f"lxc-attach -n {{name}} -P {{lxcpath}} -- sh -c {shlex.quote(inside)}"
-    return f'{" ".join(ssh)} "{remote}"'
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +116,10 @@ def world(overlay: SandboxInfo, controller: Controller, tmp_path: Path) -> Itera
             "timeout": 10,
             "labels": {"heavy": 1},
             "heavy_labels": ["heavy"],
-            "launcher": {"type": "command", "command": launch_command(overlay, controller.url)},
+            "launcher": {
+                "type": "command",
+                "command": launcher_command(overlay.state_dir, controller.url),
+            },
         }
     ]
     config = tmp_path / "bob.yaml"
