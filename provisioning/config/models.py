@@ -304,12 +304,17 @@ RemoteFsPath = Annotated[
 ]
 
 
+COMMAND_PLACEHOLDERS = ("name", "fqdn", "host", "lxcpath")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
 class AgentLauncher(_Model):
     """How a controller starts the agent on a Bob.
 
     ``ssh``: the controller connects to the Bob's FQDN with a stored credential (ssh-slaves
     plugin). ``inbound``: the agent connects to the controller. ``command``: the controller runs
-    ``command`` (command-launcher plugin), with ``{name}`` and ``{fqdn}`` replaced by the Bob's.
+    ``command`` (command-launcher plugin), with ``{name}``, ``{fqdn}``, ``{host}`` (its host's SSH
+    address) and ``{lxcpath}`` (its disk's lxcpath on that host) replaced by the Bob's.
     """
 
     type: Literal["ssh", "inbound", "command"] = "inbound"
@@ -325,6 +330,10 @@ class AgentLauncher(_Model):
             raise ValueError("an ssh launcher needs credentials_id (a Jenkins credential id)")
         if self.type == "command" and self.command is None:
             raise ValueError("a command launcher needs command")
+        unknown = sorted(set(_PLACEHOLDER.findall(self.command or "")) - set(COMMAND_PLACEHOLDERS))
+        if unknown:
+            known = ", ".join("{" + p + "}" for p in COMMAND_PLACEHOLDERS)
+            raise ValueError(f"unknown placeholder {{{unknown[0]}}} in command; known: {known}")
         return self
 
 

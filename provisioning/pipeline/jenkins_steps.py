@@ -137,6 +137,8 @@ class AttachNode(JenkinsStep):
             ip=self.agent.ip,
             label=self.agent.label,
             job_id=ctx.job.id,
+            host=self.agent.host,
+            disk=self.agent.disk,
         )
         result = await self.controller.attach(spec)
         await ctx.log(

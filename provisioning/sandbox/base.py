@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from provisioning.sandbox import debian
+from provisioning.sandbox import debian, jre
 from provisioning.sandbox.errors import SandboxError
 from provisioning.sandbox.inside import HostView
 from provisioning.sandbox.layout import BASE_LXCPATH, BASE_NAME, DISKS, STORAGE_ROOT
@@ -37,7 +37,8 @@ def write_base_lxc_config(paths: StatePaths) -> None:
 async def prepare(
     view: HostView, options: SandboxOptions, paths: StatePaths, debian_rootfs: Path | None
 ) -> None:
-    """Make the disks' lxcpaths and the base container on one running host.
+    """Make the disks' lxcpaths and the base container on one running host, with the
+    machine's JRE lent to it read-only (see :mod:`provisioning.sandbox.jre`).
 
     ``debian_rootfs``: the debootstrap cache, made once beforehand (hosts are built in parallel).
     """
@@ -50,6 +51,10 @@ async def prepare(
     else:
         await debian.create_base(view, storage, debian_rootfs)
     _fix_base(view)
+    host_jre = jre.find_host_jre()
+    if host_jre is not None:
+        container = view.path(BASE_LXCPATH / BASE_NAME)
+        jre.lend_to_base(host_jre, container / "config", container / "rootfs")
 
 
 async def _create_busybox(view: HostView, storage: str, paths: StatePaths) -> None:

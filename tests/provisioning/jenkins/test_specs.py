@@ -57,6 +57,35 @@ def test_a_command_launcher_gets_the_bobs_name_and_fqdn_filled_in():
     assert "ssh bob007.bob.test java -jar agent.jar -name bob007" == made.launcher.command  # type: ignore[union-attr]
 
 
+def test_a_command_launcher_reaches_the_bob_through_its_host_and_lxcpath():
+    command = "ssh root@{host} lxc-attach -n {name} -P {lxcpath} -- java -jar /tmp/agent.jar"
+    made = attach_spec(
+        FLEET,
+        config(AgentLauncher(type="command", command=command)),
+        name="bob007",
+        ip=IP,
+        label="light",
+        job_id="cafe01",
+        host="host-a",
+        disk="disk1",
+    )
+
+    assert (
+        "ssh root@10.250.0.2 lxc-attach -n bob007 -P /var/lib/bob/disk1 -- java -jar /tmp/agent.jar"
+        == made.launcher.command  # type: ignore[union-attr]
+    )
+
+
+def test_a_command_needing_the_bobs_host_gets_no_agent_without_it():
+    with pytest.raises(ConfigError, match=r"cannot fill \{host\}"):
+        spec(AgentLauncher(type="command", command="ssh {host} lxc-attach -n {name}"))
+
+
+def test_an_unknown_placeholder_is_refused_when_the_config_loads():
+    with pytest.raises(ValidationError, match=r"unknown placeholder \{hots\}.*\{lxcpath\}"):
+        AgentLauncher(type="command", command="ssh {hots} lxc-attach -n {name}")
+
+
 def test_executors_heavy_mark_remote_fs_and_job_come_from_config_and_job():
     made = spec(AgentLauncher(), label="heavy", remote_fs="/srv/agent")
 

@@ -136,6 +136,34 @@ def test_a_clone_starts_with_a_memory_limit_because_the_host_sees_the_cgroups(fl
     assert "67108864" == out.splitlines()[0]
 
 
+def test_a_clone_runs_the_machines_java_lent_read_only(fleet):
+    """What makes a Bob a Jenkins agent: ``java`` works inside it, and it cannot change the JRE."""
+    disk = "/var/lib/bob/disk3"
+
+    def lxc(tool: str, *args: str) -> list[str]:
+        return [tool, "-P", disk, "-n", "java", *args]
+
+    touch = "touch /usr/lib/jvm/x 2>/dev/null && echo writable || echo read-only"
+    out = host_script(
+        fleet,
+        "host-a",
+        [
+            ["lxc-copy", "-P", "/var/lib/bob/base", "-n", "base", "-p", disk, "-N", "java",
+             "-s", "-B", "overlay"],
+            lxc("lxc-start", "-d", "-o", f"{disk}/java.log"),
+            lxc("lxc-wait", "-s", "RUNNING", "-t", "5"),
+            lxc("lxc-attach", "--", "sh", "-c", "java -version 2>&1 | head -1"),
+            lxc("lxc-attach", "--", "sh", "-c", touch),
+            lxc("lxc-stop", "-k"),
+            lxc("lxc-destroy"),
+            ["rm", f"{disk}/java.log"],
+        ],
+    )  # fmt: skip
+    version, writable = out.splitlines()
+    assert version.startswith(("openjdk version", 'java version "'))
+    assert "read-only" == writable
+
+
 def test_status_shows_every_host_up_with_its_base(fleet):
     status = asyncio.run(sandbox_status(fleet.state_dir))
     assert status.up
