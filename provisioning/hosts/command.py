@@ -13,6 +13,11 @@ is quoted with ``shlex.join`` and reaches the program verbatim. Two fixed wrappe
 
 The login shell execs ``env`` (a single simple command), ``env`` execs ``timeout``, and
 ``timeout`` runs the program as its child in a process group of its own.
+
+A command given up before its deadline (its caller was cancelled) is stopped by a second one,
+:func:`stop_command`: ``env`` also sets ``BOB_COMMAND`` to a token unique to the command, and the
+stop finds the ``timeout`` process carrying it and signals its group. That costs nothing on
+the usual path (no pid file, nothing to read back) and finds only that one command.
 """
 
 from __future__ import annotations
@@ -28,6 +33,29 @@ DEFAULT_ENV: Mapping[str, str] = {
 }
 # After TERM at the deadline, how long a command may clean up before KILL.
 KILL_AFTER_S = 5
+# The variable that names one command on the host (see stop_command).
+TAG_VARIABLE = "BOB_COMMAND"
+_TAG = re.compile(r"[A-Za-z0-9_-]+")
+
+# $1: the token. The process is the `timeout` that leads the command's process group (the login
+# shell and env exec'd into it). TERM to the group, wait for it to go (timeout sends KILL after
+# KILL_AFTER_S), then KILL whatever of the group ignored both. `read` is a builtin: scanning a
+# busy host's /proc forks only for the one process that matches.
+_STOP = f"""
+for d in /proc/[0-9]*; do
+  read -r comm 2>/dev/null < "$d/comm" || continue
+  [ "$comm" = timeout ] || continue
+  tr '\\000' '\\n' 2>/dev/null < "$d/environ" | grep -qxF "{TAG_VARIABLE}=$1" || continue
+  pid=${{d#/proc/}}
+  kill -TERM -"$pid" 2>/dev/null || continue
+  n=0
+  while kill -0 -"$pid" 2>/dev/null && [ "$n" -lt {(KILL_AFTER_S + 1) * 10} ]; do
+    sleep 0.1; n=$((n + 1))
+  done
+  if kill -0 -"$pid" 2>/dev/null; then kill -KILL -"$pid"; fi
+  echo "$pid"
+done
+"""
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -46,17 +74,27 @@ def validate_argv(argv: Sequence[str]) -> tuple[str, ...]:
 
 
 def remote_command(
-    argv: Sequence[str], *, timeout: float, env: Mapping[str, str] = DEFAULT_ENV
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] = DEFAULT_ENV,
+    tag: str | None = None,
 ) -> str:
-    """The shell-quoted line that runs ``argv`` under ``env`` for at most ``timeout`` seconds."""
+    """The shell-quoted line that runs ``argv`` under ``env`` for at most ``timeout`` seconds.
+
+    ``tag`` (letters, digits, ``-``, ``_``) names the command for :func:`stop_command`.
+    """
     if not timeout > 0:
         raise ValueError(f"timeout must be positive, got {timeout!r}")
     bad = [name for name in env if not _ENV_NAME.match(name)]
     if bad:
         raise ValueError(f"invalid environment variable names: {bad}")
+    variables = dict(env)
+    if tag is not None:
+        variables[TAG_VARIABLE] = _checked_tag(tag)
     wrapper = [
         "env",
-        *(f"{name}={value}" for name, value in env.items()),
+        *(f"{name}={value}" for name, value in variables.items()),
         # `timeout` stops parsing options at the duration, so an argv[0] starting with "-" or
         # holding "=" still reaches it as the program (env would take NAME=VALUE as a variable).
         "timeout",
@@ -64,3 +102,16 @@ def remote_command(
         f"{timeout:.3f}",
     ]
     return shlex.join([*wrapper, *validate_argv(argv)])
+
+
+def stop_argv(tag: str) -> list[str]:
+    """The argv that stops the command run with ``tag`` and its process group, if it still
+    runs, and returns once they are gone; it prints the group's id for each one it stopped."""
+    return ["sh", "-c", _STOP, "sh", _checked_tag(tag)]
+
+
+def _checked_tag(tag: str) -> str:
+    # The stop script matches it whole in a fixed grep; keep it to characters nothing parses.
+    if not _TAG.fullmatch(tag):
+        raise ValueError(f"a command tag holds letters, digits, - and _ only, not {tag!r}")
+    return tag

@@ -6,12 +6,17 @@ default) with ChannelOpenError. Other clients of the same sshd count against tha
 a refused channel is retried with backoff. A connection found closed is replaced transparently,
 but only before a command starts: a command whose connection drops mid-way raises
 HostConnectionLost, because running it again might do its work twice.
+
+A command given up before it ends (its caller cancelled, or its deadline passed) is stopped on
+the host before the call returns: closing the channel would leave it running there, still
+changing what the caller goes on to undo.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -19,7 +24,13 @@ import asyncssh
 
 from provisioning.config.models import Host
 from provisioning.errors import UsageError
-from provisioning.hosts.command import DEFAULT_ENV, remote_command, validate_argv
+from provisioning.hosts.command import (
+    DEFAULT_ENV,
+    KILL_AFTER_S,
+    remote_command,
+    stop_argv,
+    validate_argv,
+)
 from provisioning.hosts.connect import open_connection
 from provisioning.hosts.errors import (
     CommandFailed,
@@ -47,6 +58,9 @@ _BACKOFF_MAX_S = 1.0
 # After a timeout or cancel, how long to wait for sshd to confirm the channel closed (so the
 # channel slot is really free) before giving the slot back anyway.
 _CLOSE_GRACE_S = 1.0
+# Beyond the connect timeout, how long stopping a given-up command may take: the group gets
+# TERM, then KILL after KILL_AFTER_S.
+_STOP_GRACE_S = KILL_AFTER_S + 3.0
 
 _Process = asyncssh.SSHClientProcess[str]
 
@@ -112,11 +126,12 @@ class SshShell:
     ) -> CommandResult:
         args = validate_argv(argv)
         limit = self._default_timeout if timeout is None else timeout
-        command = remote_command(args, timeout=limit, env=self._env)
+        tag = secrets.token_hex(8)
+        command = remote_command(args, timeout=limit, env=self._env, tag=tag)
         async with self._channels:
             process = await self._open(command)
             started = time.monotonic()
-            finished = False
+            finished = broken = False
             deadline = asyncio.timeout(limit)
             try:
                 async with deadline:
@@ -130,9 +145,12 @@ class SshShell:
                     raise  # on_line's own TimeoutError, not the command's
                 raise CommandTimeout(host=self.name, argv=args, timeout=limit) from exc
             except ChannelBroken as exc:
+                broken = True  # the host is not answering: its own deadline stops the command
                 raise HostConnectionLost(host=self.name, argv=args, reason=str(exc)) from exc
             finally:
                 await _close_channel(process, wait=not finished)
+                if not finished and not broken:
+                    await self._stop_given_up(tag, args)
         duration = time.monotonic() - started
         if exit_status is None:
             # asyncssh ends the wait without a status when the connection drops under it.
@@ -152,6 +170,38 @@ class SshShell:
                 host=self.name, argv=args, exit_status=exit_status, stderr=stderr, stdout=stdout
             )
         return result
+
+    async def _stop_given_up(self, tag: str, args: tuple[str, ...]) -> None:
+        """Stop a command we stopped waiting for, and wait until it is gone from the host.
+
+        Runs to its end even while the caller is being cancelled (that is when it matters
+        most), bounded in time; if the host cannot be asked, the command's own deadline there
+        still stops it.
+        """
+        stopping = asyncio.ensure_future(self._stop_remote(tag, args))
+        try:
+            await asyncio.shield(stopping)
+        except asyncio.CancelledError:
+            # Cancelled again while stopping: the stop goes on by itself, and so do we.
+            if not stopping.done():
+                stopping.add_done_callback(_ignore_result)
+            raise
+
+    async def _stop_remote(self, tag: str, args: tuple[str, ...]) -> None:
+        command = remote_command(stop_argv(tag), timeout=_STOP_GRACE_S, env=self._env)
+        try:
+            async with asyncio.timeout(self._host.ssh.connect_timeout + _STOP_GRACE_S):
+                process = await self._open(command)
+                try:
+                    _, stdout, _ = await collect(process, None)
+                finally:
+                    process.close()
+        except (HostError, ChannelBroken, TimeoutError) as exc:
+            log.warning(
+                "host.stop_failed host=%s argv=%r reason=%s", self.name, args, exc or "timeout"
+            )
+            return
+        log.info("host.command_stopped host=%s argv=%r groups=%s", self.name, args, stdout.split())
 
     async def _open(self, command: str) -> _Process:
         """A process running ``command`` on a fresh channel; retries refused channel opens."""
@@ -213,6 +263,11 @@ async def _close_channel(process: _Process, *, wait: bool) -> None:
             await process.wait_closed()
     except TimeoutError:
         pass  # sshd still counts the session; a refused open is retried anyway
+
+
+def _ignore_result(task: asyncio.Future[None]) -> None:
+    if not task.cancelled():
+        task.exception()  # read, so asyncio does not log it as never retrieved
 
 
 class HostPool:
