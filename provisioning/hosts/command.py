@@ -15,9 +15,10 @@ The login shell execs ``env`` (a single simple command), ``env`` execs ``timeout
 ``timeout`` runs the program as its child in a process group of its own.
 
 A command given up before its deadline (its caller was cancelled) is stopped by a second one,
-:func:`stop_command`: ``env`` also sets ``BOB_COMMAND`` to a token unique to the command, and the
-stop finds the ``timeout`` process carrying it and signals its group. That costs nothing on
-the usual path (no pid file, nothing to read back) and finds only that one command.
+:func:`stop_argv`: ``env`` also sets ``BOB_COMMAND`` to a token unique to the command, and the
+stop finds the ``timeout`` process carrying it and signals it and every process under it. That
+costs nothing on the usual path (no pid file, nothing to read back) and finds only that one
+command.
 """
 
 from __future__ import annotations
@@ -33,27 +34,48 @@ DEFAULT_ENV: Mapping[str, str] = {
 }
 # After TERM at the deadline, how long a command may clean up before KILL.
 KILL_AFTER_S = 5
-# The variable that names one command on the host (see stop_command).
+# After TERM to a given-up command, how long it may clean up before KILL (whole seconds).
+STOP_GRACE_S = 1
+# The variable that names one command on the host (see stop_argv).
 TAG_VARIABLE = "BOB_COMMAND"
 _TAG = re.compile(r"[A-Za-z0-9_-]+")
 
-# $1: the token. The process is the `timeout` that leads the command's process group (the login
-# shell and env exec'd into it). TERM to the group, wait for it to go (timeout sends KILL after
-# KILL_AFTER_S), then KILL whatever of the group ignored both. `read` is a builtin: scanning a
-# busy host's /proc forks only for the one process that matches.
+# $1: the token. The process is the `timeout` the login shell and env exec'd into. Its
+# descendants are collected by parent pid, not by process group: `lxc-attach` runs the command
+# it attaches in a session of its own. TERM to all, a moment for them to go, then KILL what is
+# left (what lxc-attach runs has TERM blocked).
+# `read` is a builtin, so scanning a busy host's /proc forks only for the one process that
+# matches. Prints the pids it stopped.
 _STOP = f"""
+tag=$1
 for d in /proc/[0-9]*; do
   read -r comm 2>/dev/null < "$d/comm" || continue
   [ "$comm" = timeout ] || continue
-  tr '\\000' '\\n' 2>/dev/null < "$d/environ" | grep -qxF "{TAG_VARIABLE}=$1" || continue
-  pid=${{d#/proc/}}
-  kill -TERM -"$pid" 2>/dev/null || continue
+  tr '\\000' '\\n' 2>/dev/null < "$d/environ" | grep -qxF "{TAG_VARIABLE}=$tag" || continue
+  tree=" ${{d#/proc/}} "
+  grown=1
+  while [ "$grown" = 1 ]; do
+    grown=0
+    for e in /proc/[0-9]*; do
+      p=${{e#/proc/}}
+      case "$tree" in *" $p "*) continue ;; esac
+      read -r stat 2>/dev/null < "$e/stat" || continue
+      set -- ${{stat##*) }}
+      case "$tree" in *" $2 "*) tree="$tree$p "; grown=1 ;; esac
+    done
+  done
+  kill -TERM $tree 2>/dev/null
   n=0
-  while kill -0 -"$pid" 2>/dev/null && [ "$n" -lt {(KILL_AFTER_S + 1) * 10} ]; do
+  while :; do
+    alive=""
+    for p in $tree; do
+      if kill -0 "$p" 2>/dev/null; then alive="$alive $p"; fi
+    done
+    if [ -z "$alive" ] || [ "$n" -ge {STOP_GRACE_S * 10} ]; then break; fi
     sleep 0.1; n=$((n + 1))
   done
-  if kill -0 -"$pid" 2>/dev/null; then kill -KILL -"$pid"; fi
-  echo "$pid"
+  if [ -n "$alive" ]; then kill -KILL $alive 2>/dev/null; fi
+  echo $tree
 done
 """
 
@@ -82,7 +104,7 @@ def remote_command(
 ) -> str:
     """The shell-quoted line that runs ``argv`` under ``env`` for at most ``timeout`` seconds.
 
-    ``tag`` (letters, digits, ``-``, ``_``) names the command for :func:`stop_command`.
+    ``tag`` (letters, digits, ``-``, ``_``) names the command for :func:`stop_argv`.
     """
     if not timeout > 0:
         raise ValueError(f"timeout must be positive, got {timeout!r}")
@@ -105,8 +127,8 @@ def remote_command(
 
 
 def stop_argv(tag: str) -> list[str]:
-    """The argv that stops the command run with ``tag`` and its process group, if it still
-    runs, and returns once they are gone; it prints the group's id for each one it stopped."""
+    """The argv that stops the command run with ``tag`` and every process under it, if it still
+    runs, and returns once they are gone (KILLed if TERM was not enough); it prints their pids."""
     return ["sh", "-c", _STOP, "sh", _checked_tag(tag)]
 
 

@@ -26,7 +26,7 @@ from provisioning.config.models import Host
 from provisioning.errors import UsageError
 from provisioning.hosts.command import (
     DEFAULT_ENV,
-    KILL_AFTER_S,
+    STOP_GRACE_S,
     remote_command,
     stop_argv,
     validate_argv,
@@ -58,9 +58,9 @@ _BACKOFF_MAX_S = 1.0
 # After a timeout or cancel, how long to wait for sshd to confirm the channel closed (so the
 # channel slot is really free) before giving the slot back anyway.
 _CLOSE_GRACE_S = 1.0
-# Beyond the connect timeout, how long stopping a given-up command may take: the group gets
-# TERM, then KILL after KILL_AFTER_S.
-_STOP_GRACE_S = KILL_AFTER_S + 3.0
+# Beyond the connect timeout, how long stopping a given-up command may take: its processes get
+# TERM, then KILL after STOP_GRACE_S.
+_STOP_GRACE_S = STOP_GRACE_S + 3.0
 
 _Process = asyncssh.SSHClientProcess[str]
 
@@ -201,7 +201,7 @@ class SshShell:
                 "host.stop_failed host=%s argv=%r reason=%s", self.name, args, exc or "timeout"
             )
             return
-        log.info("host.command_stopped host=%s argv=%r groups=%s", self.name, args, stdout.split())
+        log.info("host.command_stopped host=%s argv=%r pids=%s", self.name, args, stdout.split())
 
     async def _open(self, command: str) -> _Process:
         """A process running ``command`` on a fresh channel; retries refused channel opens."""

@@ -12,6 +12,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import dns.message
+import dns.query
+
 from provisioning.sandbox import SandboxInfo, sshd, state
 from provisioning.sandbox.layout import DISKS, STORAGE_ROOT, host_layouts
 from provisioning.sandbox.mounts import SSHD
@@ -189,3 +192,10 @@ def strays_on_hosts(info: SandboxInfo) -> dict[str, list[str]]:
             if exe != SSHD:
                 strays.setdefault(layout.name, []).append(f"{entry.name} {argv}")
     return strays
+
+
+def resolve(server: str, port: int, name: str, rdtype: str) -> list[str]:
+    """A plain DNS query, the way any client on the machine would ask."""
+    query = dns.message.make_query(name, rdtype)
+    answer = dns.query.udp(query, server, port=port, timeout=3.0)
+    return sorted(r.to_text() for rrset in answer.answer for r in rrset)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import dns.message
-import dns.query
 import pytest
 
 from provisioning.config import Fleet, load_fleet
@@ -18,7 +16,7 @@ from provisioning.dns import DnsClient, DnsError, secret_from_env
 from provisioning.records import JobState, StepEvent
 from provisioning.sandbox import SandboxInfo
 from tests.bind import BindServer, Zone, ptr_lines
-from tests.provisioning.pipeline.observe import containers, inspect
+from tests.provisioning.pipeline.observe import containers, inspect, resolve
 from tests.provisioning.pipeline.runtime import bob_runtime, db_url, fleet_variant
 
 FORWARD = "bob.test"
@@ -117,13 +115,6 @@ async def test_an_address_taken_outside_bob_moves_the_bob_to_the_next_free_one(
     inside = inspect(overlay, "host-a", record.disk, "bob001", str(record.ip))
     assert (True, str(record.ip)) == (inside.pings, inside.address)
     assert ("bob001.bob.test", "A", str(record.ip)) in bob_records(bind, fleet, "bob001")
-
-
-def resolve(server: str, port: int, name: str, rdtype: str) -> list[str]:
-    """A plain DNS query, the way any client on the machine would ask."""
-    query = dns.message.make_query(name, rdtype)
-    answer = dns.query.udp(query, server, port=port, timeout=3.0)
-    return sorted(r.to_text() for rrset in answer.answer for r in rrset)
 
 
 async def test_a_bob_made_in_the_sandbox_resolves_through_the_sandbox_bind(
