@@ -146,12 +146,14 @@ for disk in "$@"; do
     lxc-destroy -P "$0/$disk" -n "$name" -f ||
       { sleep 0.2; lxc-destroy -P "$0/$disk" -n "$name" -f; }
   done
+  rm -f "$0/$disk"/.*.bob-clone
 done
 """
 
 
 def clear_bobs(info: SandboxInfo) -> None:
-    """Kill and remove every container on the hosts' disks: what a failed test left behind.
+    """Kill and remove every container (and clone mark) on the hosts' disks: what a failed
+    test, or a host that stayed away, left behind.
 
     Through nsenter on the process holding each host's namespaces, not SSH: quick, and it works
     while a test has the host's sshd stopped.

@@ -9,15 +9,19 @@ use them.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from ipaddress import IPv4Address
 
+import asyncssh
 import pytest
 
-from provisioning.config import Fleet
-from provisioning.config.models import Subnet
+from provisioning.config import Fleet, load_fleet
+from provisioning.config.models import Host, Subnet
 from provisioning.dns import DnsClient, secret_from_env
 from provisioning.dns.zone import reverse_zone
+from provisioning.hosts import ssh
 from provisioning.jobs import Event, StepStarted
 from provisioning.pipeline import base
 from provisioning.records import JobRecord, JobState, ReservationRecord, StepEvent
@@ -32,6 +36,7 @@ pytestmark = pytest.mark.slow
 
 OUTAGE_S = 4.0  # longer than stopping the sibling lane's command on host-a
 LOST = ("HostConnectionLost", "HostUnreachable")
+TEN = 10
 
 
 @pytest.fixture
@@ -152,3 +157,51 @@ async def test_a_host_that_stays_away_keeps_its_bobs_address_in_dns_while_its_co
 
 def subnet_of(fleet: Fleet, address: IPv4Address) -> Subnet:
     return next(s for s in fleet.subnets if address in s.cidr)
+
+
+async def test_a_failed_create_of_ten_bobs_on_a_host_that_never_comes_back_waits_one_window(
+    outage: SandboxInfo, make_bob: MakeBob, monkeypatch
+) -> None:
+    connects: Counter[str] = Counter()
+    connect = ssh.open_connection
+
+    async def counted(host: Host) -> asyncssh.SSHClientConnection:
+        connects[host.name] += 1
+        return await connect(host)
+
+    monkeypatch.setattr(ssh, "open_connection", counted)
+    bob = await make_bob(load_fleet(outage.config_path))
+    job, plan = await bob.submit_create(TEN, host="host-b")
+    cloning = asyncio.Event()
+
+    async def watch(event: Event) -> None:
+        if isinstance(event, StepStarted) and event.step == "clone":
+            cloning.set()
+
+    bob.bus.subscribe(watch)
+    running = asyncio.create_task(bob.runner.run(job.id))
+    await asyncio.wait_for(cloning.wait(), timeout=30)
+    await stop_sshd(outage.state_dir, "host-b")  # for good: started again only after the job
+    stopped, before = time.monotonic(), connects["host-b"]
+
+    final = await asyncio.wait_for(running, timeout=10 * base.UNDO_RETRY_S)
+    took, asked = time.monotonic() - stopped, connects["host-b"] - before
+
+    print(
+        f"\n{TEN} Bobs on a host that stayed away: the job failed {took:.1f} s after sshd "
+        f"stopped (undo window {base.UNDO_RETRY_S:g} s), {asked} connection attempts"
+    )
+    assert JobState.FAILED == final.state
+    journal = await bob.store.journal(job.id)
+    undo_failed = entries(journal, StepEvent.UNDO_FAILED)
+    assert sorted(b.name for b in plan.bobs) == sorted(e.lane for e in undo_failed)  # one each
+    assert all(
+        f"still failing after {base.UNDO_RETRY_S:g} s" in (e.detail or "") for e in undo_failed
+    )
+    assert sorted(b.name for b in plan.bobs) == sorted(
+        r.name for r in await bob.store.list_reservations()
+    )
+    # One lane retried for all (one attempt per backoff step), plus each lane's own tries: a
+    # window of retries per Bob, one after another, would be hundreds.
+    retries_in_one_window = base.UNDO_RETRY_S / base.UNDO_BACKOFF_MAX_S + 5
+    assert asked <= retries_in_one_window + 3 * TEN
