@@ -19,6 +19,7 @@ import logging
 import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import asyncssh
 
@@ -83,7 +84,7 @@ class SshShell:
         self._default_timeout = default_timeout
         self._env = dict(env)
         self._channels = asyncio.Semaphore(max_channels)
-        self._connect_lock = asyncio.Lock()
+        self._connecting: asyncio.Future[asyncssh.SSHClientConnection] | None = None
         self._conn: asyncssh.SSHClientConnection | None = None
         self._closed = False
 
@@ -109,8 +110,7 @@ class SshShell:
 
     async def close(self) -> None:
         self._closed = True
-        async with self._connect_lock:
-            conn, self._conn = self._conn, None
+        conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
             await conn.wait_closed()
@@ -184,7 +184,7 @@ class SshShell:
         except asyncio.CancelledError:
             # Cancelled again while stopping: the stop goes on by itself, and so do we.
             if not stopping.done():
-                stopping.add_done_callback(_ignore_result)
+                stopping.add_done_callback(_retrieved)
             raise
 
     async def _stop_remote(self, tag: str, args: tuple[str, ...]) -> None:
@@ -235,17 +235,24 @@ class SshShell:
         conn = self._conn
         if conn is not None and not conn.is_closed():
             return conn
-        # One connect for any number of concurrent first callers: the others wait here and
-        # find the connection made when they get the lock.
-        async with self._connect_lock:
-            if self._closed:  # closed while we waited for the lock
-                raise HostError(f"{self.name}: the shell is closed", host=self.name)
-            conn = self._conn
-            if conn is None or conn.is_closed():
-                if conn is not None:
-                    log.info("host.reconnecting host=%s", self.name)
-                conn = self._conn = await open_connection(self._host)
-            return conn
+        # One connect for any number of concurrent callers, its failure included: a host that
+        # does not answer costs them one connect timeout together, not one each in turn.
+        attempt = self._connecting
+        if attempt is None or attempt.done():
+            if conn is not None:
+                log.info("host.reconnecting host=%s", self.name)
+            attempt = self._connecting = asyncio.ensure_future(self._connect())
+            attempt.add_done_callback(_retrieved)
+        # Shielded: one caller cancelled must not cancel the connect the others wait for.
+        return await asyncio.shield(attempt)
+
+    async def _connect(self) -> asyncssh.SSHClientConnection:
+        conn = await open_connection(self._host)
+        if self._closed:  # closed while we connected
+            conn.close()
+            raise HostError(f"{self.name}: the shell is closed", host=self.name)
+        self._conn = conn
+        return conn
 
     def _forget(self, conn: asyncssh.SSHClientConnection) -> None:
         if self._conn is conn:
@@ -265,7 +272,7 @@ async def _close_channel(process: _Process, *, wait: bool) -> None:
         pass  # sshd still counts the session; a refused open is retried anyway
 
 
-def _ignore_result(task: asyncio.Future[None]) -> None:
+def _retrieved(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
         task.exception()  # read, so asyncio does not log it as never retrieved
 
