@@ -137,9 +137,7 @@ async def test_the_job_is_undoing_while_its_steps_are_undone(runner, submit, sto
     assert [JobState.UNDOING, JobState.UNDOING] == states
 
 
-async def test_a_failed_undo_keeps_what_the_earlier_steps_of_its_lane_hold(
-    runner, submit, world
-):
+async def test_a_failed_undo_keeps_what_the_earlier_steps_of_its_lane_hold(runner, submit, world):
     # The container could not be removed, so its address (dns) must not be given back.
     job = await submit(
         params(step("dns"), step("clone", undo_fail="host away"), step("start", fail="x"))
@@ -157,9 +155,7 @@ async def test_a_failed_undo_keeps_what_the_earlier_steps_of_its_lane_hold(
     ) == final.error
 
 
-async def test_a_failed_undo_in_one_lane_does_not_stop_the_other_lanes_undo(
-    runner, submit, world
-):
+async def test_a_failed_undo_in_one_lane_does_not_stop_the_other_lanes_undo(runner, submit, world):
     job = await submit(
         params(
             step("dns-a", lane="a"),
