@@ -196,9 +196,11 @@ class SshShell:
                     _, stdout, _ = await collect(process, None)
                 finally:
                     process.close()
-        except (HostError, ChannelBroken, TimeoutError) as exc:
+        except Exception as exc:
+            # Whatever went wrong must not replace the caller's own exception (often its
+            # cancellation), and the command's deadline on the host still stops it.
             log.warning(
-                "host.stop_failed host=%s argv=%r reason=%s", self.name, args, exc or "timeout"
+                "host.stop_failed host=%s argv=%r reason=%r", self.name, args, exc or "timeout"
             )
             return
         log.info("host.command_stopped host=%s argv=%r pids=%s", self.name, args, stdout.split())
