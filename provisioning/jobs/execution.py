@@ -234,7 +234,7 @@ class JobExecution:
     # -- undoing and finishing ----------------------------------------------------------------
 
     async def _undo(self, why: Abort) -> str:
-        """Undo every started step; returns the job's error message.
+        """Undo every started step, and every step made with the job; returns the job's error.
 
         Lanes are undone at the same time, each from its last started step back. A lane stops
         at its first undo that fails: its earlier steps made what the failed one still uses (a
@@ -249,6 +249,10 @@ class JobExecution:
         lanes: dict[str, list[int]] = {}
         for index in self._progress.to_undo():
             lanes.setdefault(self._steps[index].lane, []).append(index)
+        for index, step in enumerate(self._steps):
+            progress = self._progress.steps[index]
+            if step.made_with_job and not progress.started and not progress.undone:
+                lanes.setdefault(step.lane, []).append(index)  # its lane never got to it
         # Every lane runs to its end even if another one's store write fails; then that raises.
         results = await asyncio.gather(
             *(self._undo_lane(indices) for indices in lanes.values()), return_exceptions=True

@@ -55,6 +55,9 @@ class Step(abc.ABC):
     lane: str = "main"
     host: str | None = None
     timeout: float | None = None
+    # True when the step's effect exists from the job's submission on (a reservation made with
+    # the job): it is undone even if the job stopped before the step started.
+    made_with_job: bool = False
 
     @abc.abstractmethod
     async def apply(self, ctx: StepContext) -> None:

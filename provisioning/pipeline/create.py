@@ -63,6 +63,7 @@ class Reserve(BobStep):
     """The reservation was made with the job; undoing it frees the name, slot and address."""
 
     name = "reserve"
+    made_with_job = True  # a lane stopped before it started still gives its reservation back
 
     async def _apply(self, ctx: StepContext) -> None:
         held = {r.name for r in await self.p.store.list_reservations(ctx.job.id)}

@@ -28,7 +28,8 @@ class CommandFailed(Exception):
 
 
 def step(name: str, lane: str = "main", **behaviour: Any) -> dict[str, Any]:
-    """One step's script: host, timeout, delay, fail, stderr, undo_fail, undo_delay, block, log."""
+    """One step's script: host, timeout, delay, fail, stderr, undo_fail, undo_delay, block, log,
+    made_with_job."""
     return {"name": name, "lane": lane, **behaviour}
 
 
@@ -67,6 +68,7 @@ class ScriptedStep(Step):
         self.lane = script.get("lane", "main")
         self.host = script.get("host")
         self.timeout = script.get("timeout")
+        self.made_with_job = script.get("made_with_job", False)
         self._script = script
         self._world = world
 

@@ -172,6 +172,25 @@ async def test_a_failed_undo_in_one_lane_does_not_stop_the_other_lanes_undo(runn
     assert {"clone-a", "start-b", "clone-b", "dns-b"} == set(world.calls_of("undo"))
 
 
+async def test_a_step_made_with_the_job_is_undone_even_if_its_lane_never_started(
+    make_runner, submit, world
+):
+    runner = make_runner(per_host_limit=1)  # lane b waits for lane a's slot, which then fails
+    job = await submit(
+        params(
+            step("clone-a", lane="a", host="host-a", delay=0.05, fail="x"),
+            step("reserve-b", lane="b", host="host-a", made_with_job=True),
+        )
+    )
+
+    await runner.run(job.id)
+
+    assert (["clone-a"], ["clone-a", "reserve-b"]) == (
+        world.calls_of("apply"),
+        sorted(world.calls_of("undo")),
+    )
+
+
 async def test_lanes_are_undone_at_the_same_time(runner, submit, world):
     job = await submit(
         params(
