@@ -13,6 +13,12 @@ is quoted with ``shlex.join`` and reaches the program verbatim. Two fixed wrappe
 
 The login shell execs ``env`` (a single simple command), ``env`` execs ``timeout``, and
 ``timeout`` runs the program as its child in a process group of its own.
+
+A command given up before its deadline (its caller was cancelled) is stopped by a second one,
+:func:`stop_argv`: ``env`` also sets ``BOB_COMMAND`` to a token unique to the command, and the
+stop finds the ``timeout`` process carrying it and signals it and every process under it. That
+costs nothing on the usual path (no pid file, nothing to read back) and finds only that one
+command.
 """
 
 from __future__ import annotations
@@ -28,6 +34,50 @@ DEFAULT_ENV: Mapping[str, str] = {
 }
 # After TERM at the deadline, how long a command may clean up before KILL.
 KILL_AFTER_S = 5
+# After TERM to a given-up command, how long it may clean up before KILL (whole seconds).
+STOP_GRACE_S = 1
+# The variable that names one command on the host (see stop_argv).
+TAG_VARIABLE = "BOB_COMMAND"
+_TAG = re.compile(r"[A-Za-z0-9_-]+")
+
+# $1: the token. The process is the `timeout` the login shell and env exec'd into. Its
+# descendants are collected by parent pid, not by process group: `lxc-attach` runs the command
+# it attaches in a session of its own. TERM to all, a moment for them to go, then KILL what is
+# left (what lxc-attach runs has TERM blocked).
+# `read` is a builtin, so scanning a busy host's /proc forks only for the one process that
+# matches. Prints the pids it stopped.
+_STOP = f"""
+tag=$1
+for d in /proc/[0-9]*; do
+  read -r comm 2>/dev/null < "$d/comm" || continue
+  [ "$comm" = timeout ] || continue
+  tr '\\000' '\\n' 2>/dev/null < "$d/environ" | grep -qxF "{TAG_VARIABLE}=$tag" || continue
+  tree=" ${{d#/proc/}} "
+  grown=1
+  while [ "$grown" = 1 ]; do
+    grown=0
+    for e in /proc/[0-9]*; do
+      p=${{e#/proc/}}
+      case "$tree" in *" $p "*) continue ;; esac
+      read -r stat 2>/dev/null < "$e/stat" || continue
+      set -- ${{stat##*) }}
+      case "$tree" in *" $2 "*) tree="$tree$p "; grown=1 ;; esac
+    done
+  done
+  kill -TERM $tree 2>/dev/null
+  n=0
+  while :; do
+    alive=""
+    for p in $tree; do
+      if kill -0 "$p" 2>/dev/null; then alive="$alive $p"; fi
+    done
+    if [ -z "$alive" ] || [ "$n" -ge {STOP_GRACE_S * 10} ]; then break; fi
+    sleep 0.1; n=$((n + 1))
+  done
+  if [ -n "$alive" ]; then kill -KILL $alive 2>/dev/null; fi
+  echo $tree
+done
+"""
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -46,17 +96,27 @@ def validate_argv(argv: Sequence[str]) -> tuple[str, ...]:
 
 
 def remote_command(
-    argv: Sequence[str], *, timeout: float, env: Mapping[str, str] = DEFAULT_ENV
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    env: Mapping[str, str] = DEFAULT_ENV,
+    tag: str | None = None,
 ) -> str:
-    """The shell-quoted line that runs ``argv`` under ``env`` for at most ``timeout`` seconds."""
+    """The shell-quoted line that runs ``argv`` under ``env`` for at most ``timeout`` seconds.
+
+    ``tag`` (letters, digits, ``-``, ``_``) names the command for :func:`stop_argv`.
+    """
     if not timeout > 0:
         raise ValueError(f"timeout must be positive, got {timeout!r}")
     bad = [name for name in env if not _ENV_NAME.match(name)]
     if bad:
         raise ValueError(f"invalid environment variable names: {bad}")
+    variables = dict(env)
+    if tag is not None:
+        variables[TAG_VARIABLE] = _checked_tag(tag)
     wrapper = [
         "env",
-        *(f"{name}={value}" for name, value in env.items()),
+        *(f"{name}={value}" for name, value in variables.items()),
         # `timeout` stops parsing options at the duration, so an argv[0] starting with "-" or
         # holding "=" still reaches it as the program (env would take NAME=VALUE as a variable).
         "timeout",
@@ -64,3 +124,16 @@ def remote_command(
         f"{timeout:.3f}",
     ]
     return shlex.join([*wrapper, *validate_argv(argv)])
+
+
+def stop_argv(tag: str) -> list[str]:
+    """The argv that stops the command run with ``tag`` and every process under it, if it still
+    runs, and returns once they are gone (KILLed if TERM was not enough); it prints their pids."""
+    return ["sh", "-c", _STOP, "sh", _checked_tag(tag)]
+
+
+def _checked_tag(tag: str) -> str:
+    # The stop script matches it whole in a fixed grep; keep it to characters nothing parses.
+    if not _TAG.fullmatch(tag):
+        raise ValueError(f"a command tag holds letters, digits, - and _ only, not {tag!r}")
+    return tag

@@ -6,20 +6,32 @@ default) with ChannelOpenError. Other clients of the same sshd count against tha
 a refused channel is retried with backoff. A connection found closed is replaced transparently,
 but only before a command starts: a command whose connection drops mid-way raises
 HostConnectionLost, because running it again might do its work twice.
+
+A command given up before it ends (its caller cancelled, or its deadline passed) is stopped on
+the host before the call returns: closing the channel would leave it running there, still
+changing what the caller goes on to undo.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import asyncssh
 
 from provisioning.config.models import Host
 from provisioning.errors import UsageError
-from provisioning.hosts.command import DEFAULT_ENV, remote_command, validate_argv
+from provisioning.hosts.command import (
+    DEFAULT_ENV,
+    STOP_GRACE_S,
+    remote_command,
+    stop_argv,
+    validate_argv,
+)
 from provisioning.hosts.connect import open_connection
 from provisioning.hosts.errors import (
     CommandFailed,
@@ -47,6 +59,9 @@ _BACKOFF_MAX_S = 1.0
 # After a timeout or cancel, how long to wait for sshd to confirm the channel closed (so the
 # channel slot is really free) before giving the slot back anyway.
 _CLOSE_GRACE_S = 1.0
+# Beyond the connect timeout, how long stopping a given-up command may take: its processes get
+# TERM, then KILL after STOP_GRACE_S.
+_STOP_GRACE_S = STOP_GRACE_S + 3.0
 
 _Process = asyncssh.SSHClientProcess[str]
 
@@ -69,7 +84,7 @@ class SshShell:
         self._default_timeout = default_timeout
         self._env = dict(env)
         self._channels = asyncio.Semaphore(max_channels)
-        self._connect_lock = asyncio.Lock()
+        self._connecting: asyncio.Future[asyncssh.SSHClientConnection] | None = None
         self._conn: asyncssh.SSHClientConnection | None = None
         self._closed = False
 
@@ -95,8 +110,7 @@ class SshShell:
 
     async def close(self) -> None:
         self._closed = True
-        async with self._connect_lock:
-            conn, self._conn = self._conn, None
+        conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
             await conn.wait_closed()
@@ -112,11 +126,12 @@ class SshShell:
     ) -> CommandResult:
         args = validate_argv(argv)
         limit = self._default_timeout if timeout is None else timeout
-        command = remote_command(args, timeout=limit, env=self._env)
+        tag = secrets.token_hex(8)
+        command = remote_command(args, timeout=limit, env=self._env, tag=tag)
         async with self._channels:
             process = await self._open(command)
             started = time.monotonic()
-            finished = False
+            finished = broken = False
             deadline = asyncio.timeout(limit)
             try:
                 async with deadline:
@@ -130,9 +145,12 @@ class SshShell:
                     raise  # on_line's own TimeoutError, not the command's
                 raise CommandTimeout(host=self.name, argv=args, timeout=limit) from exc
             except ChannelBroken as exc:
+                broken = True  # the host is not answering: its own deadline stops the command
                 raise HostConnectionLost(host=self.name, argv=args, reason=str(exc)) from exc
             finally:
                 await _close_channel(process, wait=not finished)
+                if not finished and not broken:
+                    await self._stop_given_up(tag, args)
         duration = time.monotonic() - started
         if exit_status is None:
             # asyncssh ends the wait without a status when the connection drops under it.
@@ -152,6 +170,40 @@ class SshShell:
                 host=self.name, argv=args, exit_status=exit_status, stderr=stderr, stdout=stdout
             )
         return result
+
+    async def _stop_given_up(self, tag: str, args: tuple[str, ...]) -> None:
+        """Stop a command we stopped waiting for, and wait until it is gone from the host.
+
+        Runs to its end even while the caller is being cancelled (that is when it matters
+        most), bounded in time; if the host cannot be asked, the command's own deadline there
+        still stops it.
+        """
+        stopping = asyncio.ensure_future(self._stop_remote(tag, args))
+        try:
+            await asyncio.shield(stopping)
+        except asyncio.CancelledError:
+            # Cancelled again while stopping: the stop goes on by itself, and so do we.
+            if not stopping.done():
+                stopping.add_done_callback(_retrieved)
+            raise
+
+    async def _stop_remote(self, tag: str, args: tuple[str, ...]) -> None:
+        command = remote_command(stop_argv(tag), timeout=_STOP_GRACE_S, env=self._env)
+        try:
+            async with asyncio.timeout(self._host.ssh.connect_timeout + _STOP_GRACE_S):
+                process = await self._open(command)
+                try:
+                    _, stdout, _ = await collect(process, None)
+                finally:
+                    process.close()
+        except Exception as exc:
+            # Whatever went wrong must not replace the caller's own exception (often its
+            # cancellation), and the command's deadline on the host still stops it.
+            log.warning(
+                "host.stop_failed host=%s argv=%r reason=%r", self.name, args, exc or "timeout"
+            )
+            return
+        log.info("host.command_stopped host=%s argv=%r pids=%s", self.name, args, stdout.split())
 
     async def _open(self, command: str) -> _Process:
         """A process running ``command`` on a fresh channel; retries refused channel opens."""
@@ -185,17 +237,24 @@ class SshShell:
         conn = self._conn
         if conn is not None and not conn.is_closed():
             return conn
-        # One connect for any number of concurrent first callers: the others wait here and
-        # find the connection made when they get the lock.
-        async with self._connect_lock:
-            if self._closed:  # closed while we waited for the lock
-                raise HostError(f"{self.name}: the shell is closed", host=self.name)
-            conn = self._conn
-            if conn is None or conn.is_closed():
-                if conn is not None:
-                    log.info("host.reconnecting host=%s", self.name)
-                conn = self._conn = await open_connection(self._host)
-            return conn
+        # One connect for any number of concurrent callers, its failure included: a host that
+        # does not answer costs them one connect timeout together, not one each in turn.
+        attempt = self._connecting
+        if attempt is None or attempt.done():
+            if conn is not None:
+                log.info("host.reconnecting host=%s", self.name)
+            attempt = self._connecting = asyncio.ensure_future(self._connect())
+            attempt.add_done_callback(_retrieved)
+        # Shielded: one caller cancelled must not cancel the connect the others wait for.
+        return await asyncio.shield(attempt)
+
+    async def _connect(self) -> asyncssh.SSHClientConnection:
+        conn = await open_connection(self._host)
+        if self._closed:  # closed while we connected
+            conn.close()
+            raise HostError(f"{self.name}: the shell is closed", host=self.name)
+        self._conn = conn
+        return conn
 
     def _forget(self, conn: asyncssh.SSHClientConnection) -> None:
         if self._conn is conn:
@@ -213,6 +272,11 @@ async def _close_channel(process: _Process, *, wait: bool) -> None:
             await process.wait_closed()
     except TimeoutError:
         pass  # sshd still counts the session; a refused open is retried anyway
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # read, so asyncio does not log it as never retrieved
 
 
 class HostPool:

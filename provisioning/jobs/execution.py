@@ -238,21 +238,49 @@ class JobExecution:
     # -- undoing and finishing ----------------------------------------------------------------
 
     async def _undo(self, why: Abort) -> str:
-        """Undo every started step, last started first; returns the job's error message."""
+        """Undo every started step, and every step in effect from submission; returns the error.
+
+        Lanes are undone at the same time, each from its last started step back. A lane stops
+        at its first undo that fails: its earlier steps made what the failed one still uses (a
+        container keeps its address, name and slot), so they stay held and the error says so.
+        """
         error = why.reason
         if why.cancelled and self._interrupted:
             error += f" (interrupted {', '.join(self._interrupted)})"
         # The reason is stored now so a resumed undo can still tell why the job failed.
         await self._store.set_job_state(self.job.id, JobState.UNDOING, error=error)
         await self._report.undo_started(error)
-        failures: list[str] = []
+        lanes: dict[str, list[int]] = {}
         for index in self._progress.to_undo():
-            failure = await self._undo_step(index)
-            if failure is not None:
-                failures.append(failure)
+            lanes.setdefault(self._steps[index].lane, []).append(index)
+        # Every lane runs to its end even if another one's store write fails; then that raises.
+        results = await asyncio.gather(
+            *(self._undo_lane(indices) for indices in lanes.values()), return_exceptions=True
+        )
+        failures: list[str] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            if result is not None:
+                failures.append(result)
         if failures:
             error += f"; undo failed for {'; '.join(failures)} — clean up by hand"
         return error
+
+    async def _undo_lane(self, indices: list[int]) -> str | None:
+        """Undo one lane's steps, latest first, up to the first failure, which is returned."""
+        for position, index in enumerate(indices):
+            failure = await self._undo_step(index)
+            if failure is None:
+                continue
+            kept = indices[position + 1 :]
+            if not kept:
+                return failure
+            names = ", ".join(repr(self._steps[i].name) for i in kept)
+            note = f"not undone, kept for what {self._steps[index].name!r} left: {names}"
+            await self._report.log_line(self._context(index), note)
+            return f"{failure} ({note})"
+        return None
 
     async def _undo_step(self, index: int) -> str | None:
         """Undo one step, never raising: a failure is returned so the other undos still run."""

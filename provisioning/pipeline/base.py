@@ -8,14 +8,14 @@ public ``apply`` and ``undo`` add two things the job runner cannot know about:
 - an undo that cannot reach the host is retried with backoff for up to :data:`UNDO_RETRY_S`: a
   host that drops off for a moment (sshd restarted, a network blip) must not turn into a
   container nobody removes. Undo steps are written to be safe to repeat, so retrying a command
-  whose outcome was lost with the connection is safe too.
+  whose outcome was lost with the connection is safe too. The window is the job's, shared by
+  its lanes on that host (:mod:`~provisioning.pipeline.outages`): a host that stays away costs
+  one window, however many Bobs the job had there.
 """
 
 from __future__ import annotations
 
 import abc
-import asyncio
-import time
 
 from provisioning.config.models import Host
 from provisioning.errors import BobError
@@ -26,6 +26,7 @@ from provisioning.jobs.steps import Step, StepContext
 from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.errors import StepFailed, step_failed
+from provisioning.pipeline.outages import Patience, PlaceAway
 
 # How long an undo keeps trying a host it cannot reach (seconds); tests may lower it.
 UNDO_RETRY_S = 30.0
@@ -83,26 +84,28 @@ class HostStep(Step):
             raise self.failure(ctx, exc) from exc
 
     async def undo(self, ctx: StepContext) -> None:
-        deadline = time.monotonic() + UNDO_RETRY_S
-        delay = UNDO_BACKOFF_FIRST_S
-        while True:
-            try:
-                await self._undo(ctx)
-                return
-            except StepFailed:
-                raise
-            except UNREACHABLE as exc:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise self.failure(
-                        ctx, exc, undo=True, detail=f"(still failing after {UNDO_RETRY_S:g} s)"
-                    ) from exc
-                wait = min(delay, left)
-                await ctx.log(f"undo {self.name} of {self.bob_name}: {exc}; again in {wait:.1f} s")
-                await asyncio.sleep(wait)
-                delay = min(delay * 2, UNDO_BACKOFF_MAX_S)
-            except BobError as exc:
-                raise self.failure(ctx, exc, undo=True) from exc
+        async def attempt() -> None:
+            await self._undo(ctx)
+
+        async def waiting(exc: BobError, wait: float) -> None:
+            await ctx.log(f"undo {self.name} of {self.bob_name}: {exc}; again in {wait:.1f} s")
+
+        try:
+            await self.p.outages.attempt(
+                ctx.job.id,
+                self.where,
+                attempt,
+                unreachable=UNREACHABLE,
+                patience=Patience(UNDO_RETRY_S, UNDO_BACKOFF_FIRST_S, UNDO_BACKOFF_MAX_S),
+                on_wait=waiting,
+            )
+        except StepFailed:
+            raise
+        except PlaceAway as away:
+            detail = f"(still failing after {away.waited_s:g} s)"
+            raise self.failure(ctx, away.cause, undo=True, detail=detail) from away.cause
+        except BobError as exc:
+            raise self.failure(ctx, exc, undo=True) from exc
 
     @abc.abstractmethod
     async def _apply(self, ctx: StepContext) -> None:

@@ -12,6 +12,7 @@ from provisioning.dns.port import DnsZoneClient
 from provisioning.hosts.shell import HostShell
 from provisioning.jenkins.client import JenkinsController
 from provisioning.lxc.cgroups import DETECT_ARGV, CgroupLayout, layout_from_fstype
+from provisioning.pipeline.outages import Outages
 from provisioning.ports import FleetStore
 
 
@@ -37,6 +38,8 @@ class Pipeline:
     # (job id, host) → the base version this job clones from on that host.
     current_bases: dict[tuple[str, str], str] = field(default_factory=dict)
     bases_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Hosts (and controllers) a job's undo found away: one retry window per job and place.
+    outages: Outages = field(default_factory=Outages)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def host(self, name: str) -> Host:

@@ -155,7 +155,11 @@ async def test_a_missing_plugin_fails_the_job_and_leaves_nothing_half_attached(t
         assert {} == await world.recorded()
 
 
-async def test_a_controller_that_dies_mid_job_leaves_no_claim_behind(tmp_path, monkeypatch):
+async def test_a_controller_that_dies_mid_job_keeps_the_claims_while_its_nodes_may_exist(
+    tmp_path, monkeypatch
+):
+    # The node's removal could not be confirmed: releasing the claim would let another attach
+    # take the Bob while the dead controller may still list it as its agent.
     monkeypatch.setattr(base, "UNDO_RETRY_S", 0.5)
     async with jenkins_world(tmp_path, ((4,),), 2) as world:
         request = AttachBobs(count=2, controller="ci-main", label="light")
@@ -165,7 +169,8 @@ async def test_a_controller_that_dies_mid_job_leaves_no_claim_behind(tmp_path, m
 
         assert JobState.FAILED == final.state
         assert "ci-main" in (final.error or "")
-        assert {} == await world.recorded()
+        assert "not undone, kept for what 'attach' left: 'claim'" in (final.error or "")
+        assert {"bob001": "ci-main/light", "bob002": "ci-main/light"} == await world.recorded()
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from provisioning.hosts.command import KILL_AFTER_S, remote_command
+from provisioning.hosts.command import KILL_AFTER_S, remote_command, stop_argv
 
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 
@@ -62,3 +62,16 @@ def test_a_timeout_must_be_positive(timeout):
 def test_environment_names_are_checked():
     with pytest.raises(ValueError, match="invalid environment variable names"):
         remote_command(["true"], timeout=1, env={"A B": "x"})
+
+
+def test_a_tag_names_the_command_in_its_environment_for_a_later_stop():
+    words = shlex.split(remote_command(["true"], timeout=1, env=ENV, tag="a1-b_2"))
+
+    assert ["env", "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "BOB_COMMAND=a1-b_2"] == words[:4]
+    assert "a1-b_2" == stop_argv("a1-b_2")[-1]
+
+
+@pytest.mark.parametrize("tag", ["", "a b", "x$(reboot)", "a\nb", "ab\n"])
+def test_a_tag_is_kept_to_characters_nothing_parses(tag):
+    with pytest.raises(ValueError, match="a command tag holds"):
+        remote_command(["true"], timeout=1, tag=tag)

@@ -152,6 +152,23 @@ async def test_a_command_past_its_timeout_raises_and_is_stopped_on_the_host(sshd
     assert [] == processes_running(argv)
 
 
+async def test_a_cancelled_command_is_gone_from_the_host_when_the_cancel_returns(sshd, shell):
+    argv = ["sh", "-c", 'sleep "$1"; echo finished', "sh", f"31.{sshd.port}"]
+    child = ["sleep", f"31.{sshd.port}"]  # the group's other member: it must go too
+    running = asyncio.create_task(shell.run(argv, timeout=60))
+    deadline = time.monotonic() + 10
+    while not processes_running(child) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert processes_running(child)  # premise: the command runs on the host
+
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+
+    assert ([], []) == (processes_running(argv), processes_running(child))
+    assert "still here\n" == (await shell.run(["echo", "still here"])).stdout
+
+
 async def test_a_timed_out_command_leaves_the_shell_usable(shell):
     with pytest.raises(CommandTimeout):
         await shell.run(["sleep", "30"], timeout=0.2)

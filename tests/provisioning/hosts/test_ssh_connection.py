@@ -8,7 +8,7 @@ import time
 import pytest
 
 from provisioning.errors import UsageError
-from provisioning.hosts.errors import HostConnectionLost, HostError
+from provisioning.hosts.errors import HostConnectionLost, HostError, HostUnreachable
 from provisioning.hosts.ssh import DEFAULT_MAX_CHANNELS, HostPool, SshShell
 from tests.provisioning.hosts.sshd import processes_running
 
@@ -143,3 +143,30 @@ def test_the_pool_rejects_an_unknown_host(sshd):
 
     with pytest.raises(UsageError, match="unknown host 'host-z'; known hosts: host-a"):
         pool.get("host-z")
+
+
+async def test_commands_waiting_for_a_host_that_does_not_answer_share_one_connect_attempt(sshd):
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # a peer that takes the connection and never says a word
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    shell = SshShell(sshd.host(port=port, connect_timeout=0.5))
+    try:
+        outcomes = await asyncio.gather(
+            *(shell.run(["true"]) for _ in range(5)), return_exceptions=True
+        )
+
+        assert all(isinstance(o, HostUnreachable) for o in outcomes), outcomes
+        assert 1 == len(accepted)  # not five connect timeouts, one after another
+        with pytest.raises(HostUnreachable):  # a later command tries again
+            await shell.run(["true"])
+        assert 2 == len(accepted)
+    finally:
+        await shell.close()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()

@@ -28,7 +28,7 @@ class CommandFailed(Exception):
 
 
 def step(name: str, lane: str = "main", **behaviour: Any) -> dict[str, Any]:
-    """One step's script: host, timeout, delay, fail, stderr, undo_fail, block, log,
+    """One step's script: host, timeout, delay, fail, stderr, undo_fail, undo_delay, block, log,
     from_submission."""
     return {"name": name, "lane": lane, **behaviour}
 
@@ -94,10 +94,17 @@ class ScriptedStep(Step):
             world.busy[host] -= 1
 
     async def undo(self, ctx: StepContext) -> None:
-        self._world.calls.append(f"undo {self.name}")
+        world = self._world
+        world.calls.append(f"undo {self.name}")
+        world.busy["undo"] += 1
+        world.peak["undo"] = max(world.peak["undo"], world.busy["undo"])
+        try:
+            await asyncio.sleep(self._script.get("undo_delay", 0))
+        finally:
+            world.busy["undo"] -= 1
         if "undo_fail" in self._script:
             raise RuntimeError(self._script["undo_fail"])
-        self._world.effects.discard(self.name)
+        world.effects.discard(self.name)
 
     async def check(self, ctx: StepContext) -> bool:
         self._world.calls.append(f"check {self.name}")

@@ -137,14 +137,72 @@ async def test_the_job_is_undoing_while_its_steps_are_undone(runner, submit, sto
     assert [JobState.UNDOING, JobState.UNDOING] == states
 
 
-async def test_an_undo_failure_does_not_stop_the_remaining_undos(runner, submit, world):
+async def test_a_failed_undo_keeps_what_the_earlier_steps_of_its_lane_hold(runner, submit, world):
+    # The container could not be removed, so its address (dns) must not be given back.
     job = await submit(
-        params(step("dns"), step("clone", undo_fail="busy"), step("start", fail="x"))
+        params(step("dns"), step("clone", undo_fail="host away"), step("start", fail="x"))
+    )
+
+    final = await runner.run(job.id)
+
+    assert ["start", "clone"] == world.calls_of("undo")
+    assert {"clone", "dns"} == world.effects
+    assert JobState.FAILED == final.state
+    assert (
+        "step 'start' (lane main) failed: RuntimeError: x; undo failed for step 'clone' "
+        "(lane main): RuntimeError: host away (not undone, kept for what 'clone' left: 'dns') "
+        "— clean up by hand"
+    ) == final.error
+
+
+async def test_a_failed_undo_in_one_lane_does_not_stop_the_other_lanes_undo(runner, submit, world):
+    job = await submit(
+        params(
+            step("dns-a", lane="a"),
+            step("clone-a", lane="a", undo_fail="host away"),
+            step("dns-b", lane="b"),
+            step("clone-b", lane="b"),
+            step("start-b", lane="b", fail="x"),
+        )
     )
 
     await runner.run(job.id)
 
-    assert ["start", "clone", "dns"] == world.calls_of("undo")
+    assert {"clone-a", "dns-a"} == world.effects
+    assert {"clone-a", "start-b", "clone-b", "dns-b"} == set(world.calls_of("undo"))
+
+
+async def test_a_step_made_with_the_job_is_undone_even_if_its_lane_never_started(
+    make_runner, submit, world
+):
+    runner = make_runner(per_host_limit=1)  # lane b waits for lane a's slot, which then fails
+    job = await submit(
+        params(
+            step("clone-a", lane="a", host="host-a", delay=0.05, fail="x"),
+            step("reserve-b", lane="b", host="host-a", from_submission=True),
+        )
+    )
+
+    await runner.run(job.id)
+
+    assert (["clone-a"], ["clone-a", "reserve-b"]) == (
+        world.calls_of("apply"),
+        sorted(world.calls_of("undo")),
+    )
+
+
+async def test_lanes_are_undone_at_the_same_time(runner, submit, world):
+    job = await submit(
+        params(
+            step("clone-a", lane="a", undo_delay=0.3),
+            step("clone-b", lane="b", undo_delay=0.3),
+            step("start-b", lane="b", fail="x"),
+        )
+    )
+
+    await runner.run(job.id)
+
+    assert 2 == world.peak["undo"]
 
 
 async def test_an_undo_failure_is_journaled_and_reported_in_the_job_error(runner, submit, store):

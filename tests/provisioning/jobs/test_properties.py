@@ -40,13 +40,20 @@ async def run_job(steps: list[dict[str, Any]]) -> tuple[JobRecord, World, list[J
 @given(
     layouts, st.one_of(st.none(), st.integers(min_value=0)), st.sampled_from([["h1"], ["h1", "h2"]])
 )
-def test_undo_mirrors_the_started_steps_in_reverse(layout, failing, hosts):
+def test_undo_mirrors_each_lanes_started_steps_in_reverse(layout, failing, hosts):
     final, world, journal = asyncio.run(run_job(job_steps(layout, failing, hosts)))
 
-    started = [e.step for e in journal if e.event is StepEvent.STARTED]
-    undone = [e.step for e in journal if e.event is StepEvent.UNDONE]
+    def per_lane(event: StepEvent) -> dict[str, list[str]]:
+        lanes: dict[str, list[str]] = {}
+        for entry in journal:
+            if entry.event is event:
+                lanes.setdefault(entry.lane, []).append(entry.step)
+        return lanes
+
+    started, undone = per_lane(StepEvent.STARTED), per_lane(StepEvent.UNDONE)
     if failing is None:
-        assert (JobState.SUCCEEDED, []) == (final.state, undone)
+        assert (JobState.SUCCEEDED, {}) == (final.state, undone)
     else:
-        assert (JobState.FAILED, started[::-1], set()) == (final.state, undone, world.effects)
+        reversed_started = {lane: steps[::-1] for lane, steps in started.items()}
+        assert (JobState.FAILED, reversed_started, set()) == (final.state, undone, world.effects)
     assert len(set(world.calls_of("apply"))) == len(world.calls_of("apply"))

@@ -12,6 +12,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import dns.message
+import dns.query
+
 from provisioning.sandbox import SandboxInfo, sshd, state
 from provisioning.sandbox.layout import DISKS, STORAGE_ROOT, host_layouts
 from provisioning.sandbox.mounts import SSHD
@@ -143,12 +146,14 @@ for disk in "$@"; do
     lxc-destroy -P "$0/$disk" -n "$name" -f ||
       { sleep 0.2; lxc-destroy -P "$0/$disk" -n "$name" -f; }
   done
+  rm -f "$0/$disk"/.*.bob-clone
 done
 """
 
 
 def clear_bobs(info: SandboxInfo) -> None:
-    """Kill and remove every container on the hosts' disks: what a failed test left behind.
+    """Kill and remove every container (and clone mark) on the hosts' disks: what a failed
+    test, or a host that stayed away, left behind.
 
     Through nsenter on the process holding each host's namespaces, not SSH: quick, and it works
     while a test has the host's sshd stopped.
@@ -189,3 +194,10 @@ def strays_on_hosts(info: SandboxInfo) -> dict[str, list[str]]:
             if exe != SSHD:
                 strays.setdefault(layout.name, []).append(f"{entry.name} {argv}")
     return strays
+
+
+def resolve(server: str, port: int, name: str, rdtype: str) -> list[str]:
+    """A plain DNS query, the way any client on the machine would ask."""
+    query = dns.message.make_query(name, rdtype)
+    answer = dns.query.udp(query, server, port=port, timeout=3.0)
+    return sorted(r.to_text() for rrset in answer.answer for r in rrset)

@@ -2,30 +2,41 @@
 
 The job fails on that host; its undo keeps trying the host instead of giving up at once, and
 finishes once sshd is back, leaving nothing. If the host stays away, the undo gives up but the
-Bob's name, slot and address stay reserved, because its container may still be there.
+Bob's name, slot, address and DNS records stay, because its container may still be there and
+use them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter
 from collections.abc import AsyncIterator
+from ipaddress import IPv4Address
 
+import asyncssh
 import pytest
 
+from provisioning.config import Fleet, load_fleet
+from provisioning.config.models import Host, Subnet
+from provisioning.dns import DnsClient, secret_from_env
+from provisioning.dns.zone import reverse_zone
+from provisioning.hosts import ssh
 from provisioning.jobs import Event, StepStarted
 from provisioning.pipeline import base
-from provisioning.records import JobRecord, JobState, StepEvent
+from provisioning.records import JobRecord, JobState, ReservationRecord, StepEvent
 from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
 from tests.provisioning.pipeline.conftest import MakeBob
-from tests.provisioning.pipeline.observe import Found, containers
+from tests.provisioning.pipeline.observe import Found, containers, resolve
 from tests.provisioning.pipeline.outcome import NOTHING, entries, failures, leftovers
 from tests.provisioning.pipeline.reconciled import assert_reconciled, reconciled
 from tests.provisioning.pipeline.runtime import Bob, fleet_variant
 
 pytestmark = pytest.mark.slow
 
-OUTAGE_S = 2.0
+OUTAGE_S = 4.0  # longer than stopping the sibling lane's command on host-a
 LOST = ("HostConnectionLost", "HostUnreachable")
+TEN = 10
 
 
 @pytest.fixture
@@ -96,7 +107,7 @@ async def test_a_host_that_stays_away_keeps_its_bobs_reservation_and_reconcile_r
     assert "undo failed for" in (job.error or "")
     journal = await bob.store.journal(job.id)
     undo_failed = {(e.step, e.host) for e in entries(journal, StepEvent.UNDO_FAILED)}
-    assert {("start", "host-b"), ("clone", "host-b"), ("reserve", "host-b")} == undo_failed
+    assert {("start", "host-b")} == undo_failed  # what the stopped Bob needs is not undone
     held = await bob.store.list_reservations()
     assert ["bob002"] == [r.name for r in held]
     await start_sshd(outage.state_dir, "host-b")
@@ -108,3 +119,89 @@ async def test_a_host_that_stays_away_keeps_its_bobs_reservation_and_reconcile_r
         ("container-without-record", "bob002", "host-b"),
         ("stale-reservation", "bob002", "host-b"),
     ] == sorted((f.kind.value, f.subject, f.host) for f in report.findings)
+
+
+async def test_a_host_that_stays_away_keeps_its_bobs_address_in_dns_while_its_container_may_run(
+    outage: SandboxInfo, make_bob: MakeBob, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(base, "UNDO_RETRY_S", 0.5)
+    fleet = fleet_variant(outage, tmp_path, disks={"host-a": (1, 0, 0)}, bootstrap=["sleep", "2"])
+    assert fleet.dns is not None
+    client = DnsClient(fleet.dns, secret_from_env(fleet.dns))
+    bob = await make_bob(fleet, dns=client)
+    server, port = str(fleet.dns.server), fleet.dns.port
+    running = await run_and_stop_sshd_mid_bootstrap(bob, outage)
+    held: list[ReservationRecord] = []
+    try:
+        job = await asyncio.wait_for(running, timeout=60)
+        held = await bob.store.list_reservations()
+
+        assert ["bob002"] == [r.name for r in held]
+        address = held[0].ip
+        assert address is not None
+        name = f"bob002.{subnet_of(fleet, address).forward_zone}"
+        assert [str(address)] == resolve(server, port, name, "A")
+        assert [f"{name}."] == resolve(server, port, address.reverse_pointer, "PTR")
+        assert "not undone, kept for what 'start' left: 'configure', 'clone', 'dns', 'reserve'" in (
+            job.error or ""
+        )
+    finally:
+        await start_sshd(outage.state_dir, "host-b")
+        for reservation in held:  # the sandbox's BIND outlives the test
+            if reservation.ip is not None:
+                subnet = subnet_of(fleet, reservation.ip)
+                await client.release(
+                    reservation.name, reservation.ip, subnet.forward_zone, reverse_zone(subnet)
+                )
+
+
+def subnet_of(fleet: Fleet, address: IPv4Address) -> Subnet:
+    return next(s for s in fleet.subnets if address in s.cidr)
+
+
+async def test_a_failed_create_of_ten_bobs_on_a_host_that_never_comes_back_waits_one_window(
+    outage: SandboxInfo, make_bob: MakeBob, monkeypatch
+) -> None:
+    connects: Counter[str] = Counter()
+    connect = ssh.open_connection
+
+    async def counted(host: Host) -> asyncssh.SSHClientConnection:
+        connects[host.name] += 1
+        return await connect(host)
+
+    monkeypatch.setattr(ssh, "open_connection", counted)
+    bob = await make_bob(load_fleet(outage.config_path))
+    job, plan = await bob.submit_create(TEN, host="host-b")
+    cloning = asyncio.Event()
+
+    async def watch(event: Event) -> None:
+        if isinstance(event, StepStarted) and event.step == "clone":
+            cloning.set()
+
+    bob.bus.subscribe(watch)
+    running = asyncio.create_task(bob.runner.run(job.id))
+    await asyncio.wait_for(cloning.wait(), timeout=30)
+    await stop_sshd(outage.state_dir, "host-b")  # for good: started again only after the job
+    stopped, before = time.monotonic(), connects["host-b"]
+
+    final = await asyncio.wait_for(running, timeout=10 * base.UNDO_RETRY_S)
+    took, asked = time.monotonic() - stopped, connects["host-b"] - before
+
+    print(
+        f"\n{TEN} Bobs on a host that stayed away: the job failed {took:.1f} s after sshd "
+        f"stopped (undo window {base.UNDO_RETRY_S:g} s), {asked} connection attempts"
+    )
+    assert JobState.FAILED == final.state
+    journal = await bob.store.journal(job.id)
+    undo_failed = entries(journal, StepEvent.UNDO_FAILED)
+    assert sorted(b.name for b in plan.bobs) == sorted(e.lane for e in undo_failed)  # one each
+    assert all(
+        f"still failing after {base.UNDO_RETRY_S:g} s" in (e.detail or "") for e in undo_failed
+    )
+    assert sorted(b.name for b in plan.bobs) == sorted(
+        r.name for r in await bob.store.list_reservations()
+    )
+    # One lane retried for all (one attempt per backoff step), plus each lane's own tries: a
+    # window of retries per Bob, one after another, would be hundreds.
+    retries_in_one_window = base.UNDO_RETRY_S / base.UNDO_BACKOFF_MAX_S + 5
+    assert asked <= retries_in_one_window + 3 * TEN
