@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioning.jobs.lease import interrupted
+from provisioning.jobs.liveness import interrupted
 from provisioning.reconcile.model import SeenContainer, Truth
 from provisioning.records import BobRecord, JobRecord, ReservationRecord
 
