@@ -1,6 +1,6 @@
 """A protocol-faithful Jenkins double: an HTTP server on 127.0.0.1 that behaves like Jenkins 2.499.
 
-What it reproduces (DESIGN.md §4, measured on a real controller):
+What it reproduces (docs/field-facts.md, "Jenkins"; measured on real controllers):
 - auth: anonymous → 403; unknown user or wrong password/token → 401; a *password* needs a crumb
   from ``/crumbIssuer/api/json`` AND the session cookie issued with it on every POST (else 403
   "No valid crumb was included in the request"); an API token needs no crumb.

@@ -1,4 +1,6 @@
-"""The local sandbox fleet: physical hosts simulated by namespaces on this machine (DESIGN §4).
+"""The local sandbox fleet: physical hosts simulated by namespaces on this machine.
+
+Why it is built this way: docs/design.md ("The sandbox") and docs/field-facts.md.
 
 Each host is a network namespace with a veth uplink and a bridge for its Bobs, its own mount
 and UTS namespace (cgroups remounted, LXC state and storage of its own) and its own sshd; bob

@@ -28,7 +28,7 @@ class SandboxOptions(BaseModel):
     developer's, and the tests'): namespaces are ``{prefix}-a``, ``{prefix}-b``, … and root-side
     veths ``v{prefix}-a``, …, all global names; every address is ``10.250.X.Y`` where the
     uplinks use ``X = net_index`` and host i's bridge subnet is ``X = net_index + i + 1``. The
-    defaults (``bobhost``, 0) give the layout of DESIGN §4 and ``bot/defaults/sandbox.yaml``.
+    defaults (``bobhost``, 0) give the default layout of ``bot/defaults/sandbox.yaml``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
