@@ -1,4 +1,4 @@
-"""The double itself reproduces the HTTP facts measured on Jenkins 2.499 (docs/field-facts.md, "Jenkins")."""
+"""The double itself reproduces the HTTP facts of docs/field-facts.md ("Jenkins")."""
 
 from __future__ import annotations
 
