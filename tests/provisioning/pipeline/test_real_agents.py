@@ -159,7 +159,7 @@ def test_two_bobs_come_online_and_one_runs_a_build_that_detach_waits_for(world: 
     assert 200 == created.status_code, created.text
     assert 201 == jenkins.post(f"job/{JOB}/build", allow_redirects=False).status_code
     running = jenkins.wait_for(
-        "the build running", lambda: world.build(1).get("building") and world.build(1)
+        "the build running", lambda: b if (b := world.build(1)).get("building") else {}
     )
     agent = running["builtOn"]
     assert agent in {"bob001", "bob002"}
