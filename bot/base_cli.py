@@ -8,18 +8,14 @@ import getpass
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.progress import TerminalProgress
-from bot.runtime import runtime
-from bot.settings import Settings
-from handlers.provision import Caller, record_outcome
-from handlers.rebuild import plan_rebuild, submit_rebuild
-from handlers.render import render_rebuild_plan
-from handlers.requests import RebuildBase, build
 from provisioning.errors import UsageError
-from provisioning.hosts.ssh import HostPool
-from provisioning.records import JobState
-from provisioning.store import SqlStore
+
+if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
+    from bot.settings import Settings
+    from handlers.requests import RebuildBase
+    from provisioning.store import SqlStore
 
 EXIT_OK, EXIT_FAILED = 0, 1
 ALL = "all"
@@ -51,6 +47,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def request_from(args: argparse.Namespace) -> RebuildBase:
+    from handlers.requests import RebuildBase, build
+
     hosts: list[str] = list(args.hosts)
     if ALL in hosts:
         if len(hosts) > 1:
@@ -60,6 +58,14 @@ def request_from(args: argparse.Namespace) -> RebuildBase:
 
 
 async def _rebuild(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.progress import TerminalProgress
+    from bot.runtime import runtime
+    from handlers.provision import Caller, record_outcome
+    from handlers.rebuild import plan_rebuild, submit_rebuild
+    from handlers.render import render_rebuild_plan
+    from provisioning.hosts.ssh import HostPool
+    from provisioning.records import JobState
+
     request = request_from(args)
     asks = not (args.dry_run or args.yes)
     if asks and not sys.stdin.isatty():

@@ -6,14 +6,13 @@ import argparse
 import asyncio
 import contextlib
 import signal
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from bot.common import EXIT_OK
-from bot.runtime import runtime
-from bot.settings import Settings
-from bot.web import Access, add_board, board_context
-from provisioning.store import SqlStore
+
+if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
+    from bot.settings import Settings
+    from provisioning.store import SqlStore
 
 
 def add_parser(
@@ -38,6 +37,11 @@ def add_parser(
 
 
 async def _board(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from aiohttp import web
+
+    from bot.runtime import runtime
+    from bot.web import Access, add_board, board_context
+
     config = settings.fleet.web
     bind = args.bind or config.bind
     port = args.port or config.port

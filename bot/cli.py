@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import (
     base_cli,
@@ -24,27 +25,14 @@ from bot import (
     serve_cli,
 )
 from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
-from bot.progress import TerminalProgress
-from bot.runtime import jenkins_controllers, runtime
-from bot.settings import Settings, load_settings
-from handlers import queries, render
-from handlers.cancel import Next, cancel_job
-from handlers.jenkins import agents_of
-from handlers.plans import dry_run_destroy
-from handlers.provision import skipped_hosts, submit_create, submit_destroy
-from handlers.requests import (
-    CancelJob,
-    CreateBobs,
-    DestroyBobs,
-    ListBobs,
-    ListJobs,
-    PlanCreate,
-    ShowJob,
-    build,
-)
 from provisioning.errors import BobError, ConfigError, UsageError
 from provisioning.records import JobState
-from provisioning.store import SqlStore
+
+# Each command imports what it runs when it runs: `bob --help` builds only the parser, and
+# `bob list` loads no SSH, pipeline or web code.
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from provisioning.store import SqlStore
 
 DESCRIPTION = """\
 bob turns physical hosts into Jenkins build capacity: it clones LXC containers ("Bobs")
@@ -175,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _plan_create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from handlers import queries, render
+    from handlers.requests import PlanCreate, build
+
     request = build(PlanCreate, count=args.count, host=args.host)
     plan = await queries.dry_run_create(settings.fleet, store, request)
     print(render.render_plan(plan, await queries.unavailable_hosts(store, settings.fleet)))
@@ -182,6 +173,10 @@ async def _plan_create(args: argparse.Namespace, settings: Settings, store: SqlS
 
 
 async def _list(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.runtime import jenkins_controllers
+    from handlers import queries, render
+    from handlers.requests import ListBobs, build
+
     request = build(ListBobs, host=args.host)
     controllers = None if args.no_jenkins else jenkins_controllers(settings)
     overview = await queries.fleet_overview(settings.fleet, store, request, controllers)
@@ -190,18 +185,28 @@ async def _list(args: argparse.Namespace, settings: Settings, store: SqlStore) -
 
 
 async def _jobs(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from handlers import queries, render
+    from handlers.requests import ListJobs, build
+
     request = build(ListJobs, limit=args.limit)
     print(render.render_jobs(await queries.recent_jobs(store, request), datetime.now(UTC)))
     return EXIT_OK
 
 
 async def _job(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from handlers import queries, render
+    from handlers.requests import ShowJob, build
+
     request = build(ShowJob, job_id=args.job_id)
     print(render.render_job(*await queries.job_detail(store, request), datetime.now(UTC)))
     return EXIT_OK
 
 
 async def _cancel(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.runtime import runtime
+    from handlers.cancel import Next, cancel_job
+    from handlers.requests import CancelJob, build
+
     request = build(CancelJob, job_id=args.job_id)
     caller = cli_caller(f"cancel {request.job_id}")
     cancel = await cancel_job(store, request, caller, datetime.now(UTC))
@@ -213,6 +218,11 @@ async def _cancel(args: argparse.Namespace, settings: Settings, store: SqlStore)
 
 
 async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.runtime import runtime
+    from handlers import queries, render
+    from handlers.provision import skipped_hosts, submit_create
+    from handlers.requests import CreateBobs, PlanCreate, build
+
     request = build(CreateBobs, count=args.count, host=args.host)
     if args.ensure:
         have = await queries.count_bobs(store, host=request.host)
@@ -235,6 +245,12 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
 
 
 async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.runtime import jenkins_controllers, runtime
+    from handlers.jenkins import agents_of
+    from handlers.plans import dry_run_destroy
+    from handlers.provision import submit_destroy
+    from handlers.requests import DestroyBobs, build
+
     request = build(DestroyBobs, names=tuple(args.names))
     if not args.yes:
         if not sys.stdin.isatty():
@@ -262,6 +278,10 @@ async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore
 
 
 async def _resume(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.progress import TerminalProgress
+    from bot.runtime import runtime
+    from handlers.requests import ShowJob, build
+
     async with runtime(settings, store) as rt:
         if len(args.job_ids) == 1:
             caller = cli_caller(f"resume {args.job_ids[0]}")
@@ -281,6 +301,9 @@ async def _run(args: argparse.Namespace) -> int:
     if bare := getattr(args, "bare_handler", None):
         result: int = await bare(args)
         return result
+    from bot.settings import load_settings
+    from provisioning.store import SqlStore
+
     settings = load_settings(args.config)
     handler: Command = args.handler
     store = await SqlStore.open(settings.database_url)

@@ -8,21 +8,25 @@ import getpass
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from bot.progress import TerminalProgress
-from bot.runtime import Runtime
-from bot.settings import Settings
-from handlers.cancel import undo_failures
-from handlers.provision import Caller, record_outcome
 from provisioning.records import JobState
-from provisioning.store import SqlStore
+
+# Type-only: a command imports what it runs when it runs (`bob --help` imports no job machinery).
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from handlers.provision import Caller
+    from provisioning.store import SqlStore
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-Command = Callable[[argparse.Namespace, Settings, SqlStore], Awaitable[int]]
+Command = Callable[[argparse.Namespace, "Settings", "SqlStore"], Awaitable[int]]
 
 
 def cli_caller(command: str) -> Caller:
+    from handlers.provision import Caller
+
     return Caller(
         actor=getpass.getuser(), source="cli", origin=socket.gethostname(), command=command
     )
@@ -37,6 +41,10 @@ async def follow(
     Ctrl-C stops the job where it stands (the runner gives up its lease, so the job reads
     ``interrupted`` at once) and says how to go on from there.
     """
+    from bot.progress import TerminalProgress
+    from handlers.cancel import undo_failures
+    from handlers.provision import record_outcome
+
     rt.bus.subscribe(TerminalProgress())
     try:
         final = await rt.runner.run(job_id)

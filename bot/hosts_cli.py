@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from bot.common import EXIT_OK, cli_caller
-from bot.settings import Settings
-from handlers.hosts import drain_host, undrain_host
-from handlers.requests import DrainHost, UndrainHost, build
-from provisioning.store import SqlStore
+
+if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
+    from bot.settings import Settings
+    from provisioning.store import SqlStore
 
 
 def add_parser(
@@ -33,6 +34,9 @@ def add_parser(
 
 
 async def _drain(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from handlers.hosts import drain_host
+    from handlers.requests import DrainHost, build
+
     request = build(DrainHost, host=args.host, reason=args.reason)
     caller = cli_caller(f"drain {request.host}")
     await drain_host(settings.fleet, store, request.host, caller, request.reason)
@@ -42,6 +46,9 @@ async def _drain(args: argparse.Namespace, settings: Settings, store: SqlStore) 
 
 
 async def _undrain(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from handlers.hosts import undrain_host
+    from handlers.requests import UndrainHost, build
+
     host = build(UndrainHost, host=args.host).host
     await undrain_host(settings.fleet, store, host, cli_caller(f"undrain {host}"))
     print(f"{host} is back in placement")

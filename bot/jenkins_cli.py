@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from bot.common import EXIT_OK, cli_caller, follow
-from bot.runtime import jenkins_controllers, runtime
-from bot.settings import Settings
-from handlers.jenkins import plan_attach, submit_attach, submit_detach
-from handlers.requests import AttachBobs, DetachBobs, build
 from provisioning.errors import UsageError
-from provisioning.store import SqlStore
+
+if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
+    from bot.settings import Settings
+    from provisioning.store import SqlStore
 
 
 def add_parser(
@@ -54,6 +54,10 @@ def add_parser(
 
 
 async def _attach(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.runtime import jenkins_controllers, runtime
+    from handlers.jenkins import plan_attach, submit_attach
+    from handlers.requests import AttachBobs, build
+
     request = build(AttachBobs, count=args.count, controller=args.controller, label=args.label)
     controllers = jenkins_controllers(settings)
     if args.dry_run:
@@ -68,6 +72,10 @@ async def _attach(args: argparse.Namespace, settings: Settings, store: SqlStore)
 
 
 async def _detach(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.runtime import jenkins_controllers, runtime
+    from handlers.jenkins import submit_detach
+    from handlers.requests import DetachBobs, build
+
     request = build(DetachBobs, names=tuple(args.names), wait=args.wait)
     controllers = jenkins_controllers(settings)
     if not controllers:

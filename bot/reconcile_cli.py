@@ -6,18 +6,17 @@ import argparse
 import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from bot.common import EXIT_FAILED, EXIT_OK, cli_caller
-from bot.runtime import Runtime, runtime
-from bot.settings import Settings
-from handlers.jenkins import agents_of
-from handlers.provision import Caller, record_outcome, submit_destroy
-from handlers.reconcile import Report, reconcile, render, repair
-from handlers.requests import DestroyBobs
-from provisioning.errors import JobError
-from provisioning.reconcile.repair import DestroyBob, Repairer
-from provisioning.records import BobState, JobState
-from provisioning.store import SqlStore
+
+if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from handlers.provision import Caller
+    from handlers.reconcile import Report
+    from provisioning.reconcile.repair import DestroyBob
+    from provisioning.store import SqlStore
 
 
 def add_parser(
@@ -53,6 +52,10 @@ def add_parser(
 
 
 async def _reconcile(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.runtime import runtime
+    from handlers.reconcile import render, repair
+    from provisioning.reconcile.repair import Repairer
+
     async with runtime(settings, store) as rt:
         report = await _pass(rt, args.host)
         if args.fix and report.findings:
@@ -76,6 +79,8 @@ async def _reconcile(args: argparse.Namespace, settings: Settings, store: SqlSto
 
 
 async def _pass(rt: Runtime, hosts: list[str] | None) -> Report:
+    from handlers.reconcile import reconcile
+
     fleet = rt.settings.fleet
     return await reconcile(fleet, rt.store, rt.shells, rt.dns, rt.jenkins, hosts=hosts)
 
@@ -91,6 +96,11 @@ async def _confirm(report: Report) -> bool:
 
 def _destroyer(rt: Runtime, caller: Caller) -> DestroyBob:
     """A destroy job for one Bob, run here: the same steps (and journal) as `bob destroy`."""
+    from handlers.jenkins import agents_of
+    from handlers.provision import record_outcome, submit_destroy
+    from handlers.requests import DestroyBobs
+    from provisioning.errors import JobError
+    from provisioning.records import BobState, JobState
 
     async def destroy(name: str) -> str:
         bob = await rt.store.get_bob(name)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.settings import Settings
-from provisioning.dns import DnsClient, DnsZoneClient, secret_from_env
-from provisioning.hosts.ssh import HostPool
 from provisioning.jenkins.client import JenkinsController, ScriptConsoleController
-from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
-from provisioning.pipeline import kinds
-from provisioning.pipeline.context import Pipeline
-from provisioning.pipeline.health import HostHealthMonitor
-from provisioning.store import SqlStore
+
+# What runs jobs (SSH, pipelines, the runner) is imported when a runtime is made: a command that
+# only reads (`bob list`) needs the controllers alone.
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from provisioning.dns import DnsZoneClient
+    from provisioning.hosts.ssh import HostPool
+    from provisioning.jobs import JobRunner, ProgressBus
+    from provisioning.store import SqlStore
 
 # sshd's MaxStartups and the host's disks both suffer past a handful of concurrent clones.
 PER_HOST_LIMIT = 6
@@ -38,6 +40,8 @@ def jenkins_controllers(settings: Settings) -> dict[str, JenkinsController]:
 
 def dns_client(settings: Settings) -> DnsZoneClient | None:
     """The fleet's DNS server, or None when the config has no dns section."""
+    from provisioning.dns import DnsClient, secret_from_env
+
     if settings.fleet.dns is None:
         return None
     return DnsClient(settings.fleet.dns, secret_from_env(settings.fleet.dns))
@@ -47,6 +51,12 @@ def dns_client(settings: Settings) -> DnsZoneClient | None:
 async def runtime(
     settings: Settings, store: SqlStore, owner: str = "bob-cli"
 ) -> AsyncIterator[Runtime]:
+    from provisioning.hosts.ssh import HostPool
+    from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
+    from provisioning.pipeline import kinds
+    from provisioning.pipeline.context import Pipeline
+    from provisioning.pipeline.health import HostHealthMonitor
+
     pool = HostPool(settings.fleet.hosts)
     dns = dns_client(settings)
     jenkins = jenkins_controllers(settings)

@@ -7,16 +7,12 @@ import asyncio
 import logging
 import signal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.settings import load_settings
-from bot.slack.serve import (
-    SWEEP_S,
-    ServeOptions,
-    SlackSecrets,
-    running_bot,
-    secrets_from_env,
-)
-from provisioning.store import SqlStore
+if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
+    from bot.slack.serve import ServeOptions, SlackSecrets
+
+SWEEP_S = 10.0  # = bot.slack.serve.SWEEP_S (a test holds them equal), not imported for --help
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,6 +53,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def _serve(args: argparse.Namespace) -> int:
     # a daemon: its log is its output, at info level (replacing the command line's set-up)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", force=True)
+    from bot.settings import load_settings
+    from bot.slack.serve import ServeOptions, running_bot, secrets_from_env
+    from provisioning.store import SqlStore
+
     settings = load_settings(getattr(args, "config", None))
     secrets = secrets_from_env(settings)
     options = ServeOptions(

@@ -20,9 +20,10 @@ import re
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -34,6 +35,9 @@ START_ATTEMPTS = 3  # a free port can be taken between choosing it and Tomcat bi
 START_TIMEOUT_S = 300
 HTTP_TIMEOUT_S = 60.0  # a loaded 2-core CI machine makes a script take seconds
 _PLAIN = re.compile(r"[A-Za-z0-9_.-]+")  # what the test helpers put into their Groovy
+
+
+T = TypeVar("T")
 
 
 class JenkinsUnavailable(Exception):
@@ -89,6 +93,35 @@ class JenkinsRest:
 
     def delete_node(self, name: str) -> None:
         self.post(f"computer/{name}/doDelete", allow_redirects=False)
+
+    def computers(self) -> dict[str, bool]:
+        """Agent name → online, the built-in node left out."""
+        found = self.get("computer/api/json?tree=computer[displayName,offline]").json()
+        return {
+            c["displayName"]: not c["offline"]
+            for c in found["computer"]
+            if c["displayName"] != "Built-In Node"
+        }
+
+    def agent_logs(self) -> str:
+        """Every agent's launch log: what a test shows when an agent does not come online."""
+        return "\n".join(
+            f"== {name}\n" + self.get(f"computer/{name}/logText/progressiveText").text
+            for name in self.computers()
+        )
+
+    def wait_for(self, what: str, check: Callable[[], T], timeout: float = 60.0) -> T:
+        """``check()`` until it is truthy; on timeout an AssertionError with the agents' logs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{what}: not within {timeout:.0f} s (last: {value!r})\n{self.agent_logs()}"
+                )
+            time.sleep(0.25)
 
 
 @dataclass(frozen=True)

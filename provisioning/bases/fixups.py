@@ -88,13 +88,16 @@ def remove_identity_argv(rootfs: str, files: Sequence[str]) -> Argv:
     return ["rm", "-f", "--", *(rootfs.rstrip("/") + path for path in files)]
 
 
-def without_network(config: str) -> str:
-    """A base's LXC config with no network but ``type = empty``.
+def without_network(config: str, extra: Sequence[str] = ()) -> str:
+    """A base's LXC config with no network but ``type = empty``, and the configured ``extra``
+    lines (each once).
 
     A clone copies these lines, and a second ``ipv4.address`` line later makes its start fail
     with "File exists".
     """
-    return _NET_LINE.sub("", config).rstrip("\n") + "\n" + EMPTY_NETWORK + "\n"
+    lines = _NET_LINE.sub("", config).rstrip("\n").splitlines()
+    lines += [EMPTY_NETWORK, *(line for line in dict.fromkeys(extra) if line not in lines)]
+    return "\n".join(lines) + "\n"
 
 
 def packages_argv(rootfs: str) -> Argv:

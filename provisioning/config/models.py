@@ -187,6 +187,9 @@ DEFAULT_DEVICES = (
     DeviceNode(path="dev/ptmx", major=5, minor=2),
 )
 ServiceName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9@_.-]{0,63}$")]
+LxcConfigLine = Annotated[
+    str, StringConstraints(pattern=r"^lxc\.[a-z0-9_.]+ = [^\n]+$", max_length=1000)
+]
 
 
 class BaseSettings(_Model):
@@ -196,6 +199,8 @@ class BaseSettings(_Model):
     devices: tuple[DeviceNode, ...] = DEFAULT_DEVICES
     identity_files: tuple[str, ...] = ("/etc/chef/client.pem",)
     disable_services: tuple[ServiceName, ...] = ()
+    # Lines every Bob inherits from the base's LXC config, e.g. read-only mounts.
+    lxc_config: tuple[LxcConfigLine, ...] = ()
     build_timeout: float = Field(default=1800.0, gt=0, le=86400)
 
     @model_validator(mode="after")
@@ -203,6 +208,10 @@ class BaseSettings(_Model):
         relative = [p for p in self.identity_files if not p.startswith("/") or ".." in p]
         if relative:
             raise ValueError(f"identity files must be absolute paths without '..': {relative}")
+        network = [line for line in self.lxc_config if line.startswith("lxc.net.")]
+        if network:
+            # The base has no network: each Bob's own config sets it.
+            raise ValueError(f"lxc_config cannot set the network: {network}")
         return self
 
 

@@ -92,7 +92,8 @@ class Devices(BaseStep):
 
 
 class Network(BaseStep):
-    """No network in the base's LXC config, and a rootfs that leaves eth0 to LXC."""
+    """No network in the base's LXC config but its configured lines, and a rootfs that leaves
+    eth0 to LXC."""
 
     name = "network"
 
@@ -102,7 +103,9 @@ class Network(BaseStep):
         config = await remote.read_file(self.shell, config_path)
         if config is None:
             raise ConflictError(f"{self.host_name}: {config_path} is missing")
-        await remote.write_file(self.shell, config_path, fixups.without_network(config))
+        await remote.write_file(
+            self.shell, config_path, fixups.without_network(config, self.hostcfg.base.lxc_config)
+        )
         rootfs = sources.rootfs_dir(self.hostcfg, name)
         target = f"{rootfs}/{fixups.NETWORK_FILE}"
         await self.shell.run(["mkdir", "-p", target.rsplit("/", 1)[0]])

@@ -16,6 +16,7 @@ import re
 import shlex
 from pathlib import Path
 
+from provisioning.sandbox.jre import find_host_jre
 from provisioning.sandbox.paths import StatePaths
 from provisioning.sandbox.sshd import ssh_argv
 
@@ -23,11 +24,18 @@ AGENT_JAR = "/root/agent.jar"  # in the Bob, where only root writes; fetched at 
 _PLAIN_URL = re.compile(r"^https?://[A-Za-z0-9.:\[\]-]+/([A-Za-z0-9._~/-]*/)?$")
 
 
-def agent_command(jenkins_url: str) -> str:
+def agent_command(jenkins_url: str, java: str = "java") -> str:
     """What runs inside the Bob: fetch agent.jar, then become the agent."""
     if not _PLAIN_URL.match(jenkins_url):
         raise ValueError(f"not a plain controller URL ending in '/': {jenkins_url!r}")
-    return f"wget -qO {AGENT_JAR} {jenkins_url}jnlpJars/agent.jar && exec java -jar {AGENT_JAR}"
+    return f"wget -qO {AGENT_JAR} {jenkins_url}jnlpJars/agent.jar && exec {java} -jar {AGENT_JAR}"
+
+
+def agent_java() -> str:
+    """The lent JRE's java by its own path: a Bob gets the JRE from its base's LXC config alone
+    (which ``rebuild-base`` applies too), with no ``java`` on its PATH needed."""
+    host_jre = find_host_jre()
+    return str(host_jre.java) if host_jre is not None else "java"
 
 
 def launcher_command(state_dir: Path, jenkins_url: str) -> str:
@@ -37,5 +45,5 @@ def launcher_command(state_dir: Path, jenkins_url: str) -> str:
     command line ssh hands to the host's shell, which then runs ``sh -c '…'`` in the Bob.
     """
     login = " ".join(ssh_argv(StatePaths(state_dir), "{host}", []))
-    inside = shlex.quote(agent_command(jenkins_url))
+    inside = shlex.quote(agent_command(jenkins_url, agent_java()))
     return f'{login} "lxc-attach -n {{name}} -P {{lxcpath}} -- sh -c {inside}"'

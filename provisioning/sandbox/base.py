@@ -32,6 +32,9 @@ _NET_LINE = re.compile(r"^\s*lxc\.net\..*\n?", re.MULTILINE)
 
 def write_base_lxc_config(paths: StatePaths) -> None:
     paths.base_lxc_config.write_text(BASE_LXC_CONFIG, encoding="utf-8")
+    host_jre = jre.find_host_jre()
+    lines = host_jre.mount_lines() if host_jre is not None else []
+    paths.jre_lxc_config.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
 
 
 async def prepare(

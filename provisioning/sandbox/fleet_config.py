@@ -105,12 +105,18 @@ def _host(layout: HostLayout, options: SandboxOptions, paths: StatePaths) -> dic
 
 
 def _base(options: SandboxOptions) -> dict[str, Any]:
-    """What `bob rebuild-base` builds there: the kind of base `sandbox up` made."""
+    """What `bob rebuild-base` builds there: the kind of base `sandbox up` made, with the same
+    fix-ups (a rebuilt base that lost the JRE mounts would give Bobs that cannot be agents)."""
+    lent = {"lxc_config": [f"lxc.include = {StatePaths(options.state_dir).jre_lxc_config}"]}
     if options.base == "debian":
         # The debootstrap cache `up` made: a golden tree every host can read.
-        return {"source": {"kind": "directory", "path": str(debian.cached_rootfs(options))}}
+        return {"source": {"kind": "directory", "path": str(debian.cached_rootfs(options))}, **lent}
     # busybox init runs udhcpc, which wipes the static address LXC gives a Bob.
-    return {"source": {"kind": "template", "template": "busybox"}, "disable_services": ["udhcpc"]}
+    return {
+        "source": {"kind": "template", "template": "busybox"},
+        "disable_services": ["udhcpc"],
+        **lent,
+    }
 
 
 def _subnet(layout: HostLayout) -> dict[str, Any]:

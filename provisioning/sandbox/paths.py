@@ -45,6 +45,12 @@ class StatePaths:
         return self.state_dir / "base-lxc.conf"
 
     @property
+    def jre_lxc_config(self) -> Path:
+        """The JRE mount lines (empty without a JRE): every base's config includes this file,
+        so the fleet config names one path whatever JRE the machine has."""
+        return self.state_dir / "jre-lxc.conf"
+
+    @property
     def hosts_dir(self) -> Path:
         return self.state_dir / "hosts"
 

@@ -11,14 +11,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from provisioning.errors import StoreError
+from provisioning.store.revision import at_head
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -94,6 +93,9 @@ async def migrate(engine: AsyncEngine) -> None:
     try:
         if engine.dialect.name == "sqlite":
             await _use_wal(engine)
+        async with engine.connect() as conn:
+            if await conn.run_sync(at_head):
+                return  # the common case: no lock to take, no Alembic to import
         async with _alembic_turn(), engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 await conn.execute(
@@ -159,6 +161,10 @@ async def _alembic_turn() -> AsyncIterator[None]:
 
 
 def _upgrade(connection: Connection) -> None:
+    # Imported here, only when a migration may run: Alembic alone costs about a second of CPU.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection

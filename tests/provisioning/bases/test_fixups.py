@@ -62,3 +62,12 @@ def test_the_manifest_records_version_source_time_job_and_packages():
         "job": "beef",
         "packages": ["bash 5.2"],
     } == json.loads(text)
+
+
+def test_the_base_config_gets_its_configured_lines_once_after_the_empty_network():
+    mount = "lxc.mount.entry = /usr/lib/jvm usr/lib/jvm none ro,bind,optional,create=dir 0 0"
+    config = f"lxc.rootfs.path = dir:/b/rootfs\n{mount}\nlxc.net.0.type = veth\n"
+
+    assert (
+        f"lxc.rootfs.path = dir:/b/rootfs\n{mount}\nlxc.net.0.type = empty\n"
+    ) == fixups.without_network(config, [mount, mount])

@@ -19,6 +19,8 @@ from handlers.requests import ListBobs, RebuildBase
 from provisioning.config import load_fleet
 from provisioning.records import BobRecord, JobRecord, JobState
 from provisioning.sandbox import SandboxInfo
+from provisioning.sandbox.agents import agent_java
+from provisioning.sandbox.jre import find_host_jre
 from tests.provisioning.bases.observe import base_entries, in_bob, state_of
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import CALLER, Bob, bob_runtime, db_url
@@ -27,6 +29,8 @@ from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet_s
 pytestmark = pytest.mark.slow
 
 WITNESS = "/witness"
+# The java the agent command runs; `-version` needs the lent JRE and its /etc part.
+JAVA_VERSION = ("sh", "-c", f"{agent_java()} -version 2>&1 && echo JAVA-RAN")
 MANIFEST = "/etc/bob-base.json"
 
 
@@ -48,6 +52,7 @@ class Rebuilt:
     manifests: dict[str, str]
     bases: dict[str, list[str]]
     listing: str
+    java: dict[str, str]  # Bob → what `java -version` printed there, as the agent runs it
 
 
 async def _rebuild_all(bob: Bob) -> JobRecord:
@@ -91,6 +96,10 @@ def rebuilt(fleet_info: SandboxInfo, tmp_path_factory: pytest.TempPathFactory) -
                 },
                 bases={h: base_entries(fleet_info, h) for h in ("host-a", "host-b")},
                 listing=render.render_overview(overview),
+                java={
+                    b.name: in_bob(fleet_info, b.host, b.disk, b.name, *JAVA_VERSION)
+                    for b in everyone
+                },
             )
 
     try:
@@ -139,3 +148,12 @@ def test_bob_list_marks_bobs_cloned_from_an_older_base_as_stale(rebuilt: Rebuilt
     bobs = [line.split() for line in rebuilt.listing.splitlines() if line.startswith("    ")]
     marks = {words[0]: " ".join(words[3:]) for words in bobs}
     assert {**{b.name: "base v1 STALE" for b in rebuilt.old}, rebuilt.new.name: "base v2"} == marks
+
+
+def test_bobs_cloned_from_the_rebuilt_base_still_get_the_machines_jre(rebuilt: Rebuilt) -> None:
+    # sandbox up lends the JRE to the base in its LXC config; a rebuilt base must carry the
+    # same lines, or its Bobs cannot run agent.jar.
+    if find_host_jre() is None:
+        pytest.skip("no JRE on this machine to lend")
+    ran = {name: "JAVA-RAN" in out.splitlines() for name, out in rebuilt.java.items()}
+    assert dict.fromkeys(rebuilt.java, True) == ran, rebuilt.java

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioning.sandbox.agents import agent_command, launcher_command
+from provisioning.sandbox.agents import agent_command, agent_java, launcher_command
 
 URL = "http://10.250.100.1:18099/"
 
@@ -15,8 +15,9 @@ def test_jenkins_gets_ssh_to_the_host_and_the_host_one_lxc_attach_into_the_bob()
 
     assert ["ssh", "root@{host}", "--"] == [words[0], *words[-3:-1]]
     assert "UserKnownHostsFile=/srv/sbx/known_hosts" in words
+    inside = agent_command(URL, agent_java())
     assert [
-        "lxc-attach", "-n", "{name}", "-P", "{lxcpath}", "--", "sh", "-c", agent_command(URL)
+        "lxc-attach", "-n", "{name}", "-P", "{lxcpath}", "--", "sh", "-c", inside
     ] == shlex.split(words[-1])  # fmt: skip
     assert (
         "wget -qO /root/agent.jar http://10.250.100.1:18099/jnlpJars/agent.jar"
