@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
+import shutil
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -58,9 +60,25 @@ async def follow(
     return EXIT_OK if final.state is wanted else EXIT_FAILED
 
 
-def interrupted_note(job_id: str) -> str:
+def interrupted_note(job_id: str, program: str | None = None) -> str:
+    bob = program or invoked_as()
     return (
         f"job {job_id} interrupted; nothing works on it until you choose:\n"
-        f"  bob resume {job_id}   finishes it\n"
-        f"  bob cancel {job_id}   rolls it back"
+        f"  {bob} resume {job_id}   finishes it\n"
+        f"  {bob} cancel {job_id}   rolls it back"
     )
+
+
+def invoked_as(argv0: str | None = None) -> str:
+    """How to run bob again, as the user did: a command printed for copying must work as printed.
+
+    ``bob`` when that name on PATH is this program; otherwise the path the user typed (the README's
+    ``.venv/bin/bob``), since a bare ``bob`` would not be found or would be another install.
+    """
+    typed = argv0 if argv0 is not None else sys.argv[0]
+    on_path = shutil.which("bob")
+    if not typed or os.path.basename(typed) != "bob":
+        return "bob"  # run as a module or from tests: no path worth repeating
+    if on_path is not None and os.path.realpath(on_path) == os.path.realpath(typed):
+        return "bob"
+    return typed

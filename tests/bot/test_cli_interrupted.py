@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.cli import main
+from bot.common import interrupted_note, invoked_as
 from provisioning.core.plan import plan_create
 from provisioning.records import JobState, NewJob
 from provisioning.store import SqlStore
@@ -82,3 +83,18 @@ def test_a_job_whose_runner_holds_a_live_lease_is_running(capsys, state_dir):
     reserved = [line.split()[1] for line in run(capsys, "list", "host-a", "--no-jenkins")[2:4]]
 
     assert (["create", "running"], ["reserved", "reserved"]) == (row.split()[1:3], reserved)
+
+
+def test_the_ways_on_after_ctrl_c_name_bob_as_the_user_ran_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `bob` on PATH: `bob resume` would not run
+    note = interrupted_note("c76acd98", invoked_as(".venv/bin/bob"))
+    assert ".venv/bin/bob resume c76acd98   finishes it" in note
+    assert ".venv/bin/bob cancel c76acd98   rolls it back" in note
+
+
+def test_the_ways_on_say_plain_bob_when_that_is_the_program_on_path(tmp_path, monkeypatch):
+    program = tmp_path / "bob"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert invoked_as(str(program)) == "bob"

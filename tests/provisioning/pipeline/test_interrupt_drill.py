@@ -11,6 +11,7 @@ lease (``BOB_JOB_LEASE_S``).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from provisioning.sandbox import SandboxInfo
-from tests.provisioning.pipeline.cli_world import LEASE_S, BobCli, bob_cli, processes_of
+from tests.provisioning.pipeline.cli_world import BOB, LEASE_S, BobCli, bob_cli, processes_of
 from tests.provisioning.pipeline.observe import containers, strays_on_hosts
 from tests.provisioning.pipeline.test_crash_drill import cleaned_up
 
@@ -42,6 +43,13 @@ def start_create(cli: BobCli) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def as_printed(cli: BobCli) -> str:
+    """bob's name in commands it prints: plain ``bob`` only when that is what PATH finds."""
+    found = shutil.which("bob", path=cli.env.get("PATH"))
+    same = found is not None and os.path.realpath(found) == os.path.realpath(BOB)
+    return "bob" if same else str(BOB)
 
 
 def status_of(cli: BobCli, job_id: str) -> str:
@@ -87,10 +95,11 @@ def test_ctrl_c_mid_create_says_both_ways_on_and_cancel_rolls_the_job_back(
 
     [(job_id, state)] = cli.query("SELECT id, state FROM jobs")
     assert (130, "running") == (creating.returncode, state)
+    bob = as_printed(cli)
     assert [
         f"job {job_id} interrupted; nothing works on it until you choose:",
-        f"  bob resume {job_id}   finishes it",
-        f"  bob cancel {job_id}   rolls it back",
+        f"  {bob} resume {job_id}   finishes it",
+        f"  {bob} cancel {job_id}   rolls it back",
         "bob: interrupted",
     ] == err.splitlines()[-4:]
     assert "interrupted" == status_of(cli, job_id)  # Ctrl-C gave the lease up
