@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from handlers.attachments import Attachment, JenkinsTruth
 from provisioning.config.models import Fleet
 from provisioning.jobs.liveness import JobStatus
-from provisioning.records import BobRecord, ReservationRecord
+from provisioning.records import BobRecord, BobState, ReservationRecord
 
 INTERRUPTED = JobStatus.INTERRUPTED.value
 
@@ -78,10 +78,13 @@ def build_overview(
     unavailable: Mapping[str, str] | None = None,
     base_versions: Mapping[str, int] | None = None,
     interrupted: Collection[str] = (),
+    unfinished: Collection[str] | None = None,
 ) -> Overview:
     """``jenkins``: attachments as the controllers report them (without it, bob's records);
     ``base_versions``: each host's current base version (``store.base_versions()``);
-    ``interrupted``: ids of jobs no runner holds, whose Bobs in the making show as such."""
+    ``interrupted``: ids of jobs no runner holds, whose Bobs in the making show as such;
+    ``unfinished``: ids of unfinished jobs: a Bob destroying under none of them is flagged as
+    a destroy that failed, with the command that finishes it."""
     current = base_versions or {}
     by_disk: dict[tuple[str, str], list[SlotView]] = {}
     for b in bobs:
@@ -90,6 +93,8 @@ def build_overview(
             detail, flag = seen.detail, seen.flag
         else:
             detail, flag = (f"{b.controller}/{b.label}" if b.controller else ""), ""
+        if unfinished is not None and b.state is BobState.DESTROYING and b.job_id not in unfinished:
+            flag = destroy_failed(b.name, b.job_id)
         newest = current.get(b.host)
         stale = b.base_version is not None and newest is not None and b.base_version < newest
         view = SlotView(
@@ -135,6 +140,11 @@ def build_overview(
         controllers=jenkins.controllers if jenkins is not None else [],
         strays=jenkins.strays if jenkins is not None else [],
     )
+
+
+def destroy_failed(name: str, job_id: str | None) -> str:
+    """What a Bob left by a failed destroy says, wherever it is shown."""
+    return f"destroy failed (job {job_id}): `bob destroy {name}` again finishes it"
 
 
 def _state(state: str, job_id: str | None, interrupted: Collection[str]) -> str:

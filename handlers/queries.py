@@ -56,6 +56,7 @@ async def fleet_overview(
         unavailable=skip,
         base_versions=await store.base_versions(),
         interrupted=await interrupted_jobs(store, now),
+        unfinished={j.id for j in await store.unfinished_jobs()},
     )
 
 

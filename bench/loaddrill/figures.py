@@ -86,7 +86,7 @@ def _failures(phase: Phase, out: Print) -> None:
     failed = [j for j in phase.jobs if j.job.state is not JobState.SUCCEEDED or j.raised]
     waits = sum(j.undo_waits for j in phase.jobs)
     if waits:
-        out(f"  undo steps that waited for a host to come back: {waits}")
+        out(f"  steps (undo, or destroy's) that waited for a host to come back: {waits}")
     if not failed:
         return
     out(f"  failed {phase.name} jobs ({len(failed)}), why:")

@@ -39,7 +39,7 @@ class JobOutcome:
 
     @property
     def undo_waits(self) -> int:
-        """How often an undo step waited for its host to come back."""
+        """How often a step (an undo, or a destroy step) waited for its host to come back."""
         return sum(
             1 for e in self.journal if e.event is StepEvent.LOG and "again in" in (e.detail or "")
         )

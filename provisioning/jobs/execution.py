@@ -47,6 +47,12 @@ class JobExecution:
         self._aborted = asyncio.Event()
         self.abort_reason: Abort | None = None
         self._interrupted: list[str] = []
+        # Lanes that failed on their own (``lanes_fail="alone"``): lane → why.
+        self._failed_lanes: dict[str, str] = {}
+
+    @property
+    def _alone(self) -> bool:
+        return self._definition.lanes_fail == "alone"
 
     def abort(self, why: Abort) -> None:
         """Stop every lane: in-flight steps are cancelled, no new step starts.
@@ -70,10 +76,18 @@ class JobExecution:
                 for lane, indices in lanes.items():
                     lanes_group.create_task(self._lane(lane, indices), name=f"lane {lane}")
             why = self.abort_reason
+        if why is None and self._failed_lanes:
+            why = Abort(self._lanes_failed(len(lanes)))
+            error = await self._undo(why, only=set(self._failed_lanes))
+            await self._finish(JobState.FAILED, error, started)
+            return
         if why is None:
             await self._finish(JobState.SUCCEEDED, None, started)
             return
-        error = await self._undo(why)
+        only = None
+        if self.job.state is JobState.UNDOING and self._alone and not why.cancelled:
+            only = self._failed_in_journal()  # a resumed undo of lanes that failed alone
+        error = await self._undo(why, only=only)
         await self._finish(JobState.CANCELLED if why.cancelled else JobState.FAILED, error, started)
 
     def _undo_on_resume(self) -> Abort | None:
@@ -91,7 +105,9 @@ class JobExecution:
             detail = self._progress.steps[failed].detail
             if detail == CANCELLED_DETAIL:
                 return Abort(f"cancelled; {self._steps[failed].describe()} was interrupted", True)
-            return Abort(f"{self._steps[failed].describe()} failed: {detail}")
+            if not self._alone:
+                return Abort(f"{self._steps[failed].describe()} failed: {detail}")
+            # Lanes fail alone: the failed lanes stay failed (see _lane), the others go on.
         if self._definition.on_resume == "undo":
             return Abort(
                 "interrupted by a crash or restart; undone as its on_resume policy asks",
@@ -101,19 +117,43 @@ class JobExecution:
 
     # -- running steps ------------------------------------------------------------------------
 
+    def _failed_in_journal(self) -> set[str]:
+        """The lanes with a step that failed (not one stopped by an abort)."""
+        return {
+            self._steps[i].lane
+            for i, p in enumerate(self._progress.steps)
+            if p.applied is StepEvent.FAILED and p.detail != CANCELLED_DETAIL
+        }
+
+    def _lanes_failed(self, total: int) -> str:
+        failed = self._failed_lanes
+        reasons = "; ".join(failed[lane] for lane in sorted(failed))
+        return f"{len(failed)} of {total} lanes failed (the others finished): {reasons}"
+
     async def _lane(self, lane: str, indices: list[int]) -> None:
         current: int | None = None
         try:
             for current in indices:
-                if self._progress.steps[current].done:
+                progress = self._progress.steps[current]
+                if progress.done:
                     continue
+                if progress.applied is StepEvent.FAILED:
+                    # Resumed after a crash: this lane had failed on its own (lanes fail alone).
+                    where = self._steps[current].describe()
+                    self._failed_lanes[lane] = f"{where} failed: {progress.detail}"
+                    return
                 if not await self._may_start() or not await self._step(current):
                     return
         except Exception as exc:
-            # The store failed mid-step: treat it as the step failing, so the job is undone.
+            # The store failed mid-step: treat it as the step failing, so the job (or, when
+            # lanes fail alone, the lane) is undone.
             where = self._steps[current].describe() if current is not None else f"lane {lane}"
             log.exception("lane.error job=%s lane=%s", self.job.id, lane)
-            self.abort(Abort(f"{where} failed: {describe_error(exc)}"))
+            reason = f"{where} failed: {describe_error(exc)}"
+            if self._alone:
+                self._failed_lanes[lane] = reason
+            else:
+                self.abort(Abort(reason))
 
     async def _may_start(self) -> bool:
         if self.abort_reason is not None:
@@ -186,6 +226,8 @@ class JobExecution:
         )
         if exc is None:
             self._interrupted.append(step.describe())
+        elif self._alone:
+            self._failed_lanes[step.lane] = f"{step.describe()} failed: {detail}"
         else:
             self.abort(Abort(f"{step.describe()} failed: {detail}"))
 
@@ -237,8 +279,10 @@ class JobExecution:
 
     # -- undoing and finishing ----------------------------------------------------------------
 
-    async def _undo(self, why: Abort) -> str:
+    async def _undo(self, why: Abort, *, only: set[str] | None = None) -> str:
         """Undo every started step, and every step in effect from submission; returns the error.
+
+        ``only``: the lanes to undo (those that failed alone); the others' work stands.
 
         Lanes are undone at the same time, each from its last started step back. A lane stops
         at its first undo that fails: its earlier steps made what the failed one still uses (a
@@ -252,6 +296,8 @@ class JobExecution:
         await self._report.undo_started(error)
         lanes: dict[str, list[int]] = {}
         for index in self._progress.to_undo():
+            if only is not None and self._steps[index].lane not in only:
+                continue
             lanes.setdefault(self._steps[index].lane, []).append(index)
         # Every lane runs to its end even if another one's store write fails; then that raises.
         results = await asyncio.gather(

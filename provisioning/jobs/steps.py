@@ -13,6 +13,9 @@ from provisioning.records import JobRecord
 log = logging.getLogger("bob.jobs")
 
 OnResume = Literal["continue", "undo"]
+# Whether one lane's failure fails the others: "together" (all or nothing: the job is aborted
+# and undone) or "alone" (the failed lane stops and is undone; the others run to their end).
+LanesFail = Literal["together", "alone"]
 LogSink = Callable[["StepContext", str], Awaitable[None]]
 
 
@@ -89,10 +92,16 @@ class JobDefinition:
 
     steps: list[Step]
     on_resume: OnResume = "continue"
+    # A job whose lanes are worth something only together (a create's Bobs) says "together";
+    # one whose lanes are separate errands (destroying Bobs) says "alone", so one lane's
+    # failure never cancels another's work. A cancel stops every lane either way.
+    lanes_fail: LanesFail = "together"
 
     def __post_init__(self) -> None:
         if self.on_resume not in ("continue", "undo"):
             raise ValueError(f"on_resume must be 'continue' or 'undo', not {self.on_resume!r}")
+        if self.lanes_fail not in ("together", "alone"):
+            raise ValueError(f"lanes_fail must be 'together' or 'alone', not {self.lanes_fail!r}")
 
     @property
     def lanes(self) -> dict[str, list[int]]:

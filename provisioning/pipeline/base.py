@@ -5,9 +5,10 @@ public ``apply`` and ``undo`` add two things the job runner cannot know about:
 
 - a failure is raised as :class:`~provisioning.pipeline.errors.StepFailed` naming the step, the
   Bob and the host, carrying the failed command's stderr, so the journal says what broke where;
-- an undo that cannot reach the host is retried with backoff for up to :data:`UNDO_RETRY_S`: a
-  host that drops off for a moment (sshd restarted, a network blip) must not turn into a
-  container nobody removes. Undo steps are written to be safe to repeat, so retrying a command
+- an undo (and a ``patient`` step's apply) that cannot reach the host is retried with backoff
+  for up to :data:`UNDO_RETRY_S`: a host that drops off for a moment (sshd restarted, a network
+  blip) must not turn into a container nobody removes. Undo steps are written to be safe to
+  repeat, so retrying a command
   whose outcome was lost with the connection is safe too. The window is the job's, shared by
   its lanes on that host (:mod:`~provisioning.pipeline.outages`): a host that stays away costs
   one window, however many Bobs the job had there.
@@ -16,6 +17,7 @@ public ``apply`` and ``undo`` add two things the job runner cannot know about:
 from __future__ import annotations
 
 import abc
+from collections.abc import Awaitable, Callable
 
 from provisioning.config.models import Host
 from provisioning.errors import BobError
@@ -39,7 +41,14 @@ DEFAULT_TIMEOUT_S = 120.0
 
 
 class HostStep(Step):
-    """A step of one Bob's lane, working on the Bob's container on its host."""
+    """A step of one Bob's lane, working on the Bob's container on its host.
+
+    ``patient``: the step's ``apply`` is safe to repeat (it does only what is left), so a host
+    that does not answer is waited for the way an undo waits, in the same per-job-and-host
+    window, instead of failing the step at the first lost connection.
+    """
+
+    patient: bool = False
 
     def __init__(
         self,
@@ -76,6 +85,9 @@ class HostStep(Step):
         return Container(self.shell, self.hostcfg, self.disk, self.bob_name, self.timeout)
 
     async def apply(self, ctx: StepContext) -> None:
+        if self.patient:
+            await self._patiently(ctx, self._apply, undo=False)
+            return
         try:
             await self._apply(ctx)
         except StepFailed:
@@ -84,11 +96,19 @@ class HostStep(Step):
             raise self.failure(ctx, exc) from exc
 
     async def undo(self, ctx: StepContext) -> None:
+        await self._patiently(ctx, self._undo, undo=True)
+
+    async def _patiently(
+        self, ctx: StepContext, call: Callable[[StepContext], Awaitable[None]], *, undo: bool
+    ) -> None:
+        """``call``, retried while the place does not answer, within the job's window for it."""
+        doing = f"{'undo ' if undo else ''}{self.name} of {self.bob_name}"
+
         async def attempt() -> None:
-            await self._undo(ctx)
+            await call(ctx)
 
         async def waiting(exc: BobError, wait: float) -> None:
-            await ctx.log(f"undo {self.name} of {self.bob_name}: {exc}; again in {wait:.1f} s")
+            await ctx.log(f"{doing}: {exc}; again in {wait:.1f} s")
 
         try:
             await self.p.outages.attempt(
@@ -103,9 +123,9 @@ class HostStep(Step):
             raise
         except PlaceAway as away:
             detail = f"(still failing after {away.waited_s:g} s)"
-            raise self.failure(ctx, away.cause, undo=True, detail=detail) from away.cause
+            raise self.failure(ctx, away.cause, undo=undo, detail=detail) from away.cause
         except BobError as exc:
-            raise self.failure(ctx, exc, undo=True) from exc
+            raise self.failure(ctx, exc, undo=undo) from exc
 
     @abc.abstractmethod
     async def _apply(self, ctx: StepContext) -> None:

@@ -51,6 +51,8 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
         return JobDefinition(
             steps=[s for bob in doomed for s in destroy_steps(pipeline, bob, wait=wait)],
             on_resume="continue",
+            # Each Bob is its own errand: one that cannot be destroyed keeps no other from going.
+            lanes_fail="alone",
         )
 
     def attach(job: JobRecord) -> JobDefinition:

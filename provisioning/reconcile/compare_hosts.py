@@ -81,11 +81,15 @@ def records(ctx: Context) -> list[Finding]:
         # Destroying a Bob goes through its host and, when attached, its controller.
         depends = _touches(bob)
         if bob.state in (BobState.CREATING, BobState.DESTROYING) and bob.job_id not in unfinished:
+            why = f"recorded as {bob.state.value} but no job is working on it"
+            if bob.state is BobState.DESTROYING:
+                again = f"`bob destroy {bob.name}` again finishes it"
+                why = f"{why}: its destroy failed (job {bob.job_id}); {again}"
             found.append(
                 Finding(
                     Kind.RECORD_STUCK,
                     bob.name,
-                    f"recorded as {bob.state.value} but no job is working on it",
+                    why,
                     bob.host,
                     bob.disk,
                     Repair.DESTROY_BOB,

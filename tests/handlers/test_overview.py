@@ -126,3 +126,13 @@ def test_the_listing_shows_each_hosts_base_version_and_marks_stale_bobs():
     assert "host-a (dc1, overlay, base v2): 2/3 used, 1 free" == lines[0]
     assert ["base v1 STALE", "base v2"] == [" ".join(line.split()[3:]) for line in lines[2:4]]
     assert "host-b (dc1, overlay)  DRAINED: 0/1 used, 1 free" == lines[5]
+
+
+def test_a_bob_a_failed_destroy_left_says_so_and_how_to_finish_it():
+    left = bob("bob1", state=BobState.DESTROYING, job_id="dead")
+    going = bob("bob2", slot=1, state=BobState.DESTROYING, job_id="live")
+
+    text = render_overview(build_overview(FLEET, [left, going], [], unfinished={"live"}))
+
+    assert "! destroy failed (job dead): `bob destroy bob1` again finishes it" in text
+    assert 1 == text.count("destroy failed")  # not bob2: its destroy is under way

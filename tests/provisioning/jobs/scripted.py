@@ -33,8 +33,10 @@ def step(name: str, lane: str = "main", **behaviour: Any) -> dict[str, Any]:
     return {"name": name, "lane": lane, **behaviour}
 
 
-def params(*steps: dict[str, Any], on_resume: str = "continue") -> dict[str, Any]:
-    return {"steps": list(steps), "on_resume": on_resume}
+def params(
+    *steps: dict[str, Any], on_resume: str = "continue", lanes_fail: str = "together"
+) -> dict[str, Any]:
+    return {"steps": list(steps), "on_resume": on_resume, "lanes_fail": lanes_fail}
 
 
 @dataclass
@@ -118,6 +120,7 @@ def scripted_kinds(world: World) -> JobKinds:
         return JobDefinition(
             steps=[ScriptedStep(s, world) for s in job.params["steps"]],
             on_resume=job.params.get("on_resume", "continue"),
+            lanes_fail=job.params.get("lanes_fail", "together"),
         )
 
     return JobKinds({KIND: build})

@@ -275,3 +275,15 @@ def test_an_agent_offline_longer_than_its_controller_allows_is_reported():
         (f.kind.value, f.subject, f.repair) for f in findings
     ]
     assert "offline since 2026-11-21 23:49 UTC (11 min, more than 600 s)" in findings[0].detail
+
+
+def test_a_record_a_failed_destroy_left_says_how_to_finish_it():
+    t = truth(
+        [bob("bob001", state=BobState.DESTROYING, job_id="j9")], {"host-a": running("bob001")}
+    )
+
+    [finding] = [f for f in compare(FLEET, t) if f.subject == "bob001"]
+
+    assert finding.detail.endswith(
+        "its destroy failed (job j9); `bob destroy bob001` again finishes it"
+    )
