@@ -25,9 +25,14 @@ _EXISTS = 3
 MARK_IF_ABSENT = (
     'if [ -e "$1" ]; then exit 3; fi; printf "%s\\n" "$3" > "$2.bob-tmp" && mv -f "$2.bob-tmp" "$2"'
 )
+# $3: the tag's size in bytes. A tag cut off on the way (the connection dropped) is never
+# appended: the config would lose bob's mark of ownership, and with it every later undo's right to
+# remove the container.
 TAG_AND_UNMARK = (
     'grep -q "^# bob: managed by bob:" "$1" || '
-    '{ cat "$1" - > "$1.bob-tmp" && mv -f "$1.bob-tmp" "$1"; } && rm -f "$2" && cat "$1"'
+    '{ cat "$1" - > "$1.bob-tmp" && '
+    '[ "$(wc -c < "$1.bob-tmp")" -eq "$(( $(wc -c < "$1") + $3 ))" ] && '
+    'mv -f "$1.bob-tmp" "$1"; } && rm -f "$2" && cat "$1"'
 )
 
 
@@ -86,7 +91,8 @@ class Container:
     async def tag_and_unmark(self, lines: str) -> str:
         """Append ``lines`` (bob's tag) to the config unless it has a tag, then remove the clone
         mark; the config as it is then. In that order, in one round trip."""
-        argv = ["sh", "-c", TAG_AND_UNMARK, "sh", self.config_path, self.mark_path]
+        size = str(len(lines.encode()))
+        argv = ["sh", "-c", TAG_AND_UNMARK, "sh", self.config_path, self.mark_path, size]
         result = await self.shell.run(argv, input=lines, timeout=self.timeout)
         return result.stdout
 

@@ -94,8 +94,8 @@ async def test_a_clone_is_written_only_after_its_mark_and_tagged_before_the_mark
     mark = next(a for a in shell.argvs if a[:3] == ("sh", "-c", MARK_IF_ABSENT))
     assert (f"{DISK1}/bob001", CLONE_MARK, ctx.job.id) == mark[4:]
     tag = next(c for c in shell.calls if c.argv[:3] == ("sh", "-c", TAG_AND_UNMARK))
-    assert (CONFIG, CLONE_MARK) == tag.argv[4:]
     assert f"# bob: managed by bob: name=bob001 job={ctx.job.id}\n" in (tag.input or "")
+    assert (CONFIG, CLONE_MARK, str(len((tag.input or "").encode()))) == tag.argv[4:]
 
 
 @pytest.mark.parametrize(("directory_exists", "writes_mark"), [(False, True), (True, False)])
@@ -126,9 +126,25 @@ def test_tagging_appends_once_removes_the_mark_and_prints_the_config(
     mark.write_text("cafe01\n")
 
     done = subprocess.run(
-        ["sh", "-c", TAG_AND_UNMARK, "sh", str(config), str(mark)],
+        ["sh", "-c", TAG_AND_UNMARK, "sh", str(config), str(mark), str(len(tag))],
         input=tag, capture_output=True, text=True, check=True,
     )  # fmt: skip
 
     assert "lxc.uts.name = bob001\n" + tag == config.read_text() == done.stdout
     assert not mark.exists()
+
+
+def test_a_tag_cut_off_on_the_way_is_never_appended_and_the_mark_stays(tmp_path) -> None:
+    """A dropped connection ends stdin early: the container must stay recognisably this job's."""
+    config, mark = tmp_path / "config", tmp_path / ".bob001.bob-clone"
+    tag = "# bob: managed by bob: name=bob001 job=cafe01\n"
+    config.write_text("lxc.uts.name = bob001\n")
+    mark.write_text("cafe01\n")
+
+    done = subprocess.run(
+        ["sh", "-c", TAG_AND_UNMARK, "sh", str(config), str(mark), str(len(tag))],
+        input=tag[:12], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert 0 != done.returncode
+    assert ("lxc.uts.name = bob001\n", True) == (config.read_text(), mark.exists())
