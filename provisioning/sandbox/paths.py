@@ -79,6 +79,7 @@ class StatePaths:
             self.authorized_keys,
             self.fleet_config,
             self.base_lxc_config,
+            self.jre_lxc_config,
             self.tsig_key,
             *self.store_files,
             self.state_file,
