@@ -106,7 +106,8 @@ async def test_the_other_replica_finishes_a_job_whose_replica_was_killed(tmp_pat
             final = await until(finished, 120)
             journal = await store.journal(job_id)
 
-            assert JobState.SUCCEEDED == final
+            failures = [f"{e.step_index} {e.event} {e.detail}" for e in journal if e.detail]
+            assert JobState.SUCCEEDED == final, ((await store.get_job(job_id)).error, failures)
             applied = Counter(e.step_index for e in journal if e.event is StepEvent.SUCCEEDED)
             assert [] == [i for i, n in applied.items() if n > 1], "a step was applied twice"
             assert 5 == len([c for c in containers(info) if c.state == "RUNNING"])
