@@ -25,6 +25,7 @@ from bot import (
     serve_cli,
 )
 from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
+from bot.interrupt import EXIT_INTERRUPTED, interruptible
 from provisioning.errors import BobError, ConfigError, UsageError
 from provisioning.records import JobState
 
@@ -318,16 +319,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.configure(args.verbose)
     try:
-        return asyncio.run(_run(args))
+        return asyncio.run(interruptible(_run(args)))
     except (UsageError, ConfigError) as exc:
         print(f"bob: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BobError as exc:
         print(f"bob: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print("bob: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

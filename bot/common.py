@@ -43,11 +43,13 @@ async def follow(
     Ctrl-C stops the job where it stands (the runner gives up its lease, so the job reads
     ``interrupted`` at once) and says how to go on from there.
     """
+    from bot.interrupt import say_when_leaving
     from bot.progress import TerminalProgress
     from handlers.cancel import undo_failures
     from handlers.provision import record_outcome
 
     rt.bus.subscribe(TerminalProgress())
+    say_when_leaving(interrupted_note(job_id))
     try:
         final = await rt.runner.run(job_id)
     except asyncio.CancelledError:

@@ -19,6 +19,11 @@ A command given up before its deadline (its caller was cancelled) is stopped by 
 stop finds the ``timeout`` process carrying it and signals it and every process under it. That
 costs nothing on the usual path (no pid file, nothing to read back) and finds only that one
 command.
+
+A token may start with a scope (``SCOPE-``, see :mod:`provisioning.hosts.scope`): a job's step
+runs its commands under one, so :func:`stop_scope_argv` finds what a run of that step left
+running even after the bob process that ran it died (sshd does not stop a command whose
+connection dropped).
 """
 
 from __future__ import annotations
@@ -40,18 +45,20 @@ STOP_GRACE_S = 1
 TAG_VARIABLE = "BOB_COMMAND"
 _TAG = re.compile(r"[A-Za-z0-9_-]+")
 
-# $1: the token. The process is the `timeout` the login shell and env exec'd into. Its
-# descendants are collected by parent pid, not by process group: `lxc-attach` runs the command
-# it attaches in a session of its own. TERM to all, a moment for them to go, then KILL what is
-# left (what lxc-attach runs has TERM blocked).
-# `read` is a builtin, so scanning a busy host's /proc forks only for the one process that
-# matches. Prints the pids it stopped.
+# $1: the token; $2: "whole" to match it whole, "scope" to match every token it starts (with
+# the "-" that ends a scope, so scope "j-1" never matches "j-12-…"). The process is the
+# `timeout` the login shell and env exec'd into. Its descendants are collected by parent pid,
+# not by process group: `lxc-attach` runs the command it attaches in a session of its own. TERM
+# to all, a moment for them to go, then KILL what is left (what lxc-attach runs has TERM
+# blocked). `read` is a builtin, so scanning a busy host's /proc forks only for the one process
+# that matches. Prints the pids it stopped.
 _STOP = f"""
 tag=$1
+case "$2" in scope) wanted="^{TAG_VARIABLE}=$tag-" ;; *) wanted="^{TAG_VARIABLE}=$tag\\$" ;; esac
 for d in /proc/[0-9]*; do
   read -r comm 2>/dev/null < "$d/comm" || continue
   [ "$comm" = timeout ] || continue
-  tr '\\000' '\\n' 2>/dev/null < "$d/environ" | grep -qxF "{TAG_VARIABLE}=$tag" || continue
+  tr '\\000' '\\n' 2>/dev/null < "$d/environ" | grep -q "$wanted" || continue
   tree=" ${{d#/proc/}} "
   grown=1
   while [ "$grown" = 1 ]; do
@@ -129,11 +136,16 @@ def remote_command(
 def stop_argv(tag: str) -> list[str]:
     """The argv that stops the command run with ``tag`` and every process under it, if it still
     runs, and returns once they are gone (KILLed if TERM was not enough); it prints their pids."""
-    return ["sh", "-c", _STOP, "sh", _checked_tag(tag)]
+    return ["sh", "-c", _STOP, "sh", _checked_tag(tag), "whole"]
+
+
+def stop_scope_argv(scope: str) -> list[str]:
+    """Like :func:`stop_argv`, for every command whose tag starts with ``scope``."""
+    return ["sh", "-c", _STOP, "sh", _checked_tag(scope), "scope"]
 
 
 def _checked_tag(tag: str) -> str:
-    # The stop script matches it whole in a fixed grep; keep it to characters nothing parses.
+    # The stop script puts it in a grep pattern; keep it to characters no regex parses.
     if not _TAG.fullmatch(tag):
         raise ValueError(f"a command tag holds letters, digits, - and _ only, not {tag!r}")
     return tag

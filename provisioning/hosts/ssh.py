@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -42,6 +41,7 @@ from provisioning.hosts.errors import (
     HostUnreachable,
 )
 from provisioning.hosts.output import ChannelBroken, collect, pump_lines
+from provisioning.hosts.scope import new_tag
 from provisioning.hosts.shell import CommandResult, LineCallback
 
 log = logging.getLogger("bob.hosts")
@@ -126,7 +126,7 @@ class SshShell:
     ) -> CommandResult:
         args = validate_argv(argv)
         limit = self._default_timeout if timeout is None else timeout
-        tag = secrets.token_hex(8)
+        tag = new_tag()
         command = remote_command(args, timeout=limit, env=self._env, tag=tag)
         async with self._channels:
             process = await self._open(command)

@@ -188,7 +188,7 @@ class JobExecution:
         """Ask an interrupted step whether its effect is in place; None if the lane must stop."""
         await self._report.step_started(index, journal=False)
         began = time.monotonic()
-        task = await self._unless_aborted(self._bounded(index, self._steps[index].check, "check"))
+        task = await self._unless_aborted(self._bounded(index, self._settled_check, "check"))
         if task is None or task.exception() is not None:
             await self._failed(index, began, _error(task), prefix="check failed: ")
             return None
@@ -197,6 +197,11 @@ class JobExecution:
         self._progress.steps[index].applied = StepEvent.SKIPPED
         await self._report.step_finished(index, "skipped", began, SKIPPED_ON_RESUME)
         return True
+
+    async def _settled_check(self, ctx: StepContext) -> bool:
+        step = self._steps[ctx.index]
+        await step.settle(ctx)
+        return await step.check(ctx)
 
     async def _apply(self, index: int, *, announce: bool) -> bool:
         # Noted before the journal write: if that write fails the step is still undone.
@@ -335,6 +340,8 @@ class JobExecution:
         began = time.monotonic()
         try:
             async with self._slots.hold(step.host):
+                if self._progress.steps[index].interrupted:
+                    await self._bounded(index, step.settle, "undo")
                 await self._bounded(index, step.undo, "undo")
         except Exception as exc:
             detail = describe_error(exc)

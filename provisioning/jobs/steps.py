@@ -77,6 +77,15 @@ class Step(abc.ABC):
         Asked after a crash for a step that started but has no recorded outcome.
         """
 
+    async def settle(self, ctx: StepContext) -> None:
+        """Stop whatever an interrupted run of this step may have left running.
+
+        Called before ``check`` or ``undo`` of a step whose run was cut off (the process that
+        ran it died): work still under way would race the check or the undo. Nothing to stop
+        for most steps.
+        """
+        return None
+
     def describe(self) -> str:
         where = f"lane {self.lane}" + (f", host {self.host}" if self.host else "")
         return f"step {self.name!r} ({where})"

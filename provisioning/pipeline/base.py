@@ -21,7 +21,9 @@ from collections.abc import Awaitable, Callable
 
 from provisioning.config.models import Host
 from provisioning.errors import BobError
+from provisioning.hosts.command import stop_scope_argv
 from provisioning.hosts.errors import HostBusy, HostConnectionLost, HostUnreachable
+from provisioning.hosts.scope import in_scope, step_scope
 from provisioning.hosts.shell import HostShell
 from provisioning.jenkins.errors import JenkinsUnreachable
 from provisioning.jobs.steps import Step, StepContext
@@ -85,18 +87,29 @@ class HostStep(Step):
         return Container(self.shell, self.hostcfg, self.disk, self.bob_name, self.timeout)
 
     async def apply(self, ctx: StepContext) -> None:
-        if self.patient:
-            await self._patiently(ctx, self._apply, undo=False)
-            return
-        try:
-            await self._apply(ctx)
-        except StepFailed:
-            raise
-        except BobError as exc:
-            raise self.failure(ctx, exc) from exc
+        with in_scope(step_scope(ctx.job.id, ctx.index)):
+            if self.patient:
+                await self._patiently(ctx, self._apply, undo=False)
+                return
+            try:
+                await self._apply(ctx)
+            except StepFailed:
+                raise
+            except BobError as exc:
+                raise self.failure(ctx, exc) from exc
 
     async def undo(self, ctx: StepContext) -> None:
-        await self._patiently(ctx, self._undo, undo=True)
+        with in_scope(step_scope(ctx.job.id, ctx.index)):
+            await self._patiently(ctx, self._undo, undo=True)
+
+    async def settle(self, ctx: StepContext) -> None:
+        """Stop the commands an interrupted run of this step left on the host (they carry the
+        step's scope in their tag), waiting for the host as an undo does."""
+
+        async def stop(ctx: StepContext) -> None:
+            await self.shell.run(stop_scope_argv(step_scope(ctx.job.id, ctx.index)))
+
+        await self._patiently(ctx, stop, undo=True)
 
     async def _patiently(
         self, ctx: StepContext, call: Callable[[StepContext], Awaitable[None]], *, undo: bool

@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from provisioning.hosts.command import KILL_AFTER_S, remote_command, stop_argv
+from provisioning.hosts.command import KILL_AFTER_S, remote_command, stop_argv, stop_scope_argv
 
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
 
@@ -68,7 +68,8 @@ def test_a_tag_names_the_command_in_its_environment_for_a_later_stop():
     words = shlex.split(remote_command(["true"], timeout=1, env=ENV, tag="a1-b_2"))
 
     assert ["env", "PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "BOB_COMMAND=a1-b_2"] == words[:4]
-    assert "a1-b_2" == stop_argv("a1-b_2")[-1]
+    assert ["a1-b_2", "whole"] == stop_argv("a1-b_2")[-2:]
+    assert ["a1-b", "scope"] == stop_scope_argv("a1-b")[-2:]
 
 
 @pytest.mark.parametrize("tag", ["", "a b", "x$(reboot)", "a\nb", "ab\n"])

@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-from provisioning.hosts.errors import CommandFailed, CommandTimeout
+from provisioning.hosts.command import stop_scope_argv
+from provisioning.hosts.errors import CommandFailed, CommandTimeout, HostConnectionLost
+from provisioning.hosts.scope import in_scope, step_scope
 from provisioning.hosts.shell import CommandResult
 from tests.provisioning.hosts.sshd import processes_running
 
@@ -227,3 +229,30 @@ async def test_the_callbacks_own_os_and_timeout_errors_are_not_taken_for_the_hos
     with pytest.raises(type(error)) as caught:
         await shell.stream(["echo", "hello"], on_line)
     assert error is caught.value
+
+
+async def test_a_command_whose_runner_died_is_found_by_its_steps_scope_and_stopped(sshd, shell):
+    # The runner "dies": its connection is cut mid-command, which sshd does not pass on to the
+    # command. A later runner knows only the job and the step, not the command's own token.
+    mine = ["sleep", f"33.{sshd.port}"]
+    neighbour = ["sleep", f"34.{sshd.port}"]  # scope "job1-33": must not match "job1-3"
+    with in_scope(step_scope("job1", 3)):
+        running = asyncio.create_task(shell.run(mine, timeout=60))
+    with in_scope(step_scope("job1", 33)):
+        other = asyncio.create_task(shell.run(neighbour, timeout=60))
+    deadline = time.monotonic() + 10
+    while not (processes_running(mine) and processes_running(neighbour)):
+        assert time.monotonic() < deadline, "premise: both commands run on the host"
+        await asyncio.sleep(0.05)
+    sshd.drop_connections()
+    for task in (running, other):
+        with pytest.raises(HostConnectionLost):
+            await task
+    assert processes_running(mine)  # left running by the dropped connection
+
+    stopped = await shell.run(stop_scope_argv(step_scope("job1", 3)))
+
+    assert ([], 1) == (processes_running(mine), len(processes_running(neighbour)))
+    assert stopped.stdout.split()  # it says which pids it stopped
+    await shell.run(stop_scope_argv(step_scope("job1", 33)))
+    assert [] == processes_running(neighbour)

@@ -50,6 +50,8 @@ class World:
     reached: dict[str, asyncio.Event] = field(default_factory=dict)
     gates: dict[str, asyncio.Event] = field(default_factory=dict)
     broken_checks: set[str] = field(default_factory=set)
+    # settle, check and undo calls in order, for the steps a crash interrupted (see Step.settle)
+    settling: list[str] = field(default_factory=list)
 
     def reached_event(self, name: str) -> asyncio.Event:
         return self.reached.setdefault(name, asyncio.Event())
@@ -97,6 +99,7 @@ class ScriptedStep(Step):
 
     async def undo(self, ctx: StepContext) -> None:
         world = self._world
+        world.settling.append(f"undo {self.name}")
         world.calls.append(f"undo {self.name}")
         world.busy["undo"] += 1
         world.peak["undo"] = max(world.peak["undo"], world.busy["undo"])
@@ -108,7 +111,11 @@ class ScriptedStep(Step):
             raise RuntimeError(self._script["undo_fail"])
         world.effects.discard(self.name)
 
+    async def settle(self, ctx: StepContext) -> None:
+        self._world.settling.append(f"settle {self.name}")
+
     async def check(self, ctx: StepContext) -> bool:
+        self._world.settling.append(f"check {self.name}")
         self._world.calls.append(f"check {self.name}")
         if self.name in self._world.broken_checks:
             raise RuntimeError("cannot look")

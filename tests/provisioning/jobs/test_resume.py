@@ -49,6 +49,25 @@ async def test_an_interrupted_step_whose_effect_is_in_place_is_skipped(
     assert ["check clone", "apply start"] == world.calls
 
 
+async def test_an_interrupted_step_is_settled_before_it_is_checked(runner, submit, store, world):
+    # What the dead runner left running for the step must not race the check (Step.settle).
+    job = await submit(params(step("clone"), step("start")))
+    await leave_crashed(store, job, ("clone", STARTED))
+
+    await runner.resume_unfinished()
+
+    assert ["settle clone", "check clone"] == world.settling
+
+
+async def test_an_interrupted_step_is_settled_before_it_is_undone(runner, submit, store, world):
+    job = await submit(params(step("dns"), step("clone"), on_resume="undo"))
+    await leave_crashed(store, job, ("dns", STARTED), ("dns", SUCCEEDED), ("clone", STARTED))
+
+    await runner.resume_unfinished()
+
+    assert ["settle clone", "undo clone", "undo dns"] == world.settling
+
+
 async def test_a_step_found_done_on_resume_is_journaled_skipped(runner, submit, store, world):
     job = await submit(params(step("clone"), step("start")))
     world.effects.add("clone")

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,46 @@ class BobCli:
 
     def bob_names(self) -> list[str]:
         return [name for (name,) in self.query("SELECT name FROM bobs ORDER BY name")]
+
+    def unfinished_jobs(self) -> list[str]:
+        rows = self.query(
+            "SELECT id FROM jobs WHERE state NOT IN ('succeeded', 'failed', 'cancelled')"
+        )
+        return [job_id for (job_id,) in rows]
+
+    def tidy(self) -> None:
+        """Undo what a test left on the shared sandbox, with bob's own commands.
+
+        Unfinished jobs first (a cancel undoes them in place once no runner holds them: a
+        killed runner's lease runs out after LEASE_S), since a job still holding Bobs keeps
+        ``destroy`` from them; then the Bobs that remain. Without this, one failed drill's
+        records fail every later test that checks the shared sandbox reconciles.
+        """
+        if not self.database.exists():
+            return
+        unfinished = self._listed_or_empty(self.unfinished_jobs)
+        if unfinished:
+            time.sleep(LEASE_S)
+            for job_id in unfinished:
+                self("cancel", job_id)
+        if names := self._listed_or_empty(self.bob_names):
+            self("destroy", *names, "--yes")
+
+    @staticmethod
+    def _listed_or_empty(read: Any) -> list[str]:
+        try:
+            listed: list[str] = read()
+        except sqlite3.OperationalError:  # interrupted before its tables existed
+            return []
+        return listed
+
+
+def cleaned_up(world: BobCli) -> Iterator[BobCli]:
+    """``world`` for one test, tidied after it whatever the test's outcome."""
+    try:
+        yield world
+    finally:
+        world.tidy()
 
 
 def bob_cli(info: SandboxInfo, directory: Path, **bob_defaults: Any) -> BobCli:

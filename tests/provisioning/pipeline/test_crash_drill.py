@@ -25,6 +25,7 @@ from tests.provisioning.pipeline.cli_world import (
     LEASE_S,
     BobCli,
     bob_cli,
+    cleaned_up,
     processes_of,
 )
 from tests.provisioning.pipeline.observe import containers, strays_on_hosts
@@ -35,15 +36,6 @@ pytestmark = pytest.mark.slow
 STEPS_PER_BOB = (
     9  # reserve, dns, clone, configure, start, wait-ready, personalize, bootstrap, ready
 )
-
-
-def cleaned_up(world: BobCli) -> Iterator[BobCli]:
-    try:
-        yield world
-    finally:
-        names = world.bob_names() if world.database.exists() else []
-        if names:  # what a failed test left: bob's own destroy removes its DNS records too
-            world("destroy", *names, "--yes")
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import pytest
 import yaml
 
 from provisioning.sandbox import SandboxInfo
-from tests.provisioning.pipeline.cli_world import BobCli, bob_cli
-from tests.provisioning.pipeline.test_crash_drill import cleaned_up
+from tests.provisioning.pipeline.cli_world import BobCli, bob_cli, cleaned_up
 
 pytestmark = pytest.mark.slow
 

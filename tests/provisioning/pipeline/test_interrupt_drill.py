@@ -21,9 +21,15 @@ from pathlib import Path
 import pytest
 
 from provisioning.sandbox import SandboxInfo
-from tests.provisioning.pipeline.cli_world import BOB, LEASE_S, BobCli, bob_cli, processes_of
+from tests.provisioning.pipeline.cli_world import (
+    BOB,
+    LEASE_S,
+    BobCli,
+    bob_cli,
+    cleaned_up,
+    processes_of,
+)
 from tests.provisioning.pipeline.observe import containers, strays_on_hosts
-from tests.provisioning.pipeline.test_crash_drill import cleaned_up
 
 pytestmark = pytest.mark.slow
 
