@@ -32,6 +32,7 @@ from provisioning.records import JobState
 # `bob list` loads no SSH, pipeline or web code.
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from provisioning.dns.port import DnsZoneClient
     from provisioning.store import SqlStore
 
 DESCRIPTION = """\
@@ -162,13 +163,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _dry_run_dns(settings: Settings) -> tuple[DnsZoneClient | None, str | None]:
+    """The DNS client a create would use, or why there is none (its secret is not set)."""
+    from bot.runtime import dns_client
+
+    try:
+        return dns_client(settings), None
+    except ConfigError as exc:
+        return None, str(exc)
+
+
 async def _plan_create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     from handlers import queries, render
     from handlers.requests import PlanCreate, build
 
     request = build(PlanCreate, count=args.count, host=args.host)
-    plan = await queries.dry_run_create(settings.fleet, store, request)
-    print(render.render_plan(plan, await queries.unavailable_hosts(store, settings.fleet)))
+    dry = await queries.dry_run_create(settings.fleet, store, request, *_dry_run_dns(settings))
+    skipped = await queries.unavailable_hosts(store, settings.fleet)
+    print(render.render_plan(dry.plan, skipped, dry.notes))
     return EXIT_OK
 
 
@@ -233,8 +245,10 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
         request = build(CreateBobs, count=request.count - have, host=request.host)
     if args.dry_run:
         plan_request = build(PlanCreate, count=request.count, host=request.host)
-        plan = await queries.dry_run_create(settings.fleet, store, plan_request)
-        print(render.render_plan(plan, await queries.unavailable_hosts(store, settings.fleet)))
+        dns = _dry_run_dns(settings)
+        dry = await queries.dry_run_create(settings.fleet, store, plan_request, *dns)
+        skipped = await queries.unavailable_hosts(store, settings.fleet)
+        print(render.render_plan(dry.plan, skipped, dry.notes))
         return EXIT_OK
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:
