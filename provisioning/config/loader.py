@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from provisioning.config.messages import describe
 from provisioning.config.models import Fleet
 from provisioning.errors import ConfigError
 
@@ -35,27 +36,7 @@ def parse_fleet(text: str, *, source: str) -> Fleet:
     try:
         return Fleet.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source)) from exc
-
-
-def format_validation_error(exc: ValidationError, source: str) -> str:
-    """One line per problem: ``file: field.path: what was expected (got …)``."""
-    lines = []
-    for err in exc.errors():
-        field = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = (
-                "unknown field (secrets are never set here: name their variable in a *_env field)"
-            )
-        elif (
-            err["type"] not in ("missing",)
-            and "input" in err
-            and not isinstance(err["input"], dict | list)
-        ):
-            message = f"{message} (got {err['input']!r})"
-        lines.append(f"{source}: {field}: {message}")
-    return "\n".join(lines)
+        raise ConfigError(describe(exc, Fleet, data, source)) from exc
 
 
 def _kind(value: object) -> str:

@@ -20,6 +20,13 @@ from pydantic import (
     model_validator,
 )
 
+from provisioning.config.problems import (
+    Loc,
+    report,
+    reverse_zone_derivable,
+    reverse_zone_gap,
+)
+
 LABEL_RE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 ENV_VAR_RE = r"^[A-Z_][A-Z0-9_]*$"
 
@@ -228,9 +235,16 @@ class Host(_Model):
     @model_validator(mode="after")
     def _disk_names_unique(self) -> Host:
         names = [d.name for d in self.disks]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"disk names must be unique within a host; repeated: {dupes}")
+        report(
+            [
+                (
+                    ("disks", i),
+                    f"two disks are named {name} (disks {names.index(name) + 1} and {i + 1})",
+                )
+                for i, name in enumerate(names)
+                if name in names[:i]
+            ]
+        )
         return self
 
     @property
@@ -261,9 +275,20 @@ class Subnet(_Model):
     reserved: tuple[AddressRange, ...] = ()
 
     @model_validator(mode="after")
-    def _gateway_inside(self) -> Subnet:
+    def _addresses_inside(self) -> Subnet:
+        problems: list[tuple[Loc, str]] = []
         if self.gateway not in self.cidr:
-            raise ValueError(f"gateway {self.gateway} is not inside {self.cidr}")
+            problems.append((("gateway",), f"{self.gateway} is not inside {self.cidr}"))
+        for i, span in enumerate(self.reserved):
+            if span.first not in self.cidr or span.last not in self.cidr:
+                problems.append(
+                    (("reserved", i), f"{span.first}-{span.last} is not inside {self.cidr}")
+                )
+        if self.reverse_zone is not None:
+            gap = reverse_zone_gap(self.cidr, self.reverse_zone)
+            if gap:
+                problems.append((("reverse_zone",), gap))
+        report(problems)
         return self
 
 
@@ -468,20 +493,49 @@ class Fleet(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Fleet:
-        for kind, names in (
-            ("host", [h.name for h in self.hosts]),
-            ("jenkins controller", [j.name for j in self.jenkins]),
+        problems: list[tuple[Loc, str]] = []
+        for section, kind, names in (
+            ("hosts", "host", [h.name for h in self.hosts]),
+            ("jenkins", "jenkins controller", [j.name for j in self.jenkins]),
         ):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            if dupes:
-                raise ValueError(f"{kind} names must be unique; repeated: {dupes}")
-        datacenters = {s.datacenter for s in self.subnets}
-        for host in self.hosts:
-            if host.datacenter not in datacenters:
-                raise ValueError(
-                    f"host {host.name} is in datacenter {host.datacenter!r}, "
-                    f"which has no subnet (subnets cover: {sorted(datacenters)})"
+            problems += [
+                (
+                    (section, i),
+                    f"two {kind}s are named {name} ({kind}s {names.index(name) + 1} and {i + 1})",
                 )
+                for i, name in enumerate(names)
+                if name in names[:i]
+            ]
+        datacenters = {s.datacenter for s in self.subnets}
+        covered = ", ".join(sorted(datacenters))
+        problems += [
+            (
+                ("hosts", i, "datacenter"),
+                f"{host.datacenter} has no subnet (subnets are in: {covered})",
+            )
+            for i, host in enumerate(self.hosts)
+            if host.datacenter not in datacenters
+        ]
+        for i, subnet in enumerate(self.subnets):
+            problems += [
+                (
+                    ("subnets", i, "cidr"),
+                    f"{subnet.cidr} is configured twice (subnets {j + 1} and {i + 1})"
+                    if subnet.cidr == other.cidr
+                    else f"{subnet.cidr} overlaps subnet {other.cidr}",
+                )
+                for j, other in enumerate(self.subnets[:i])
+                if subnet.cidr.overlaps(other.cidr)
+            ]
+            if self.dns and subnet.reverse_zone is None and not reverse_zone_derivable(subnet.cidr):
+                problems.append(
+                    (
+                        ("subnets", i, "reverse_zone"),
+                        f"not set, and a /{subnet.cidr.prefixlen} is not on an octet boundary: "
+                        "name the zone that holds this subnet's PTR records",
+                    )
+                )
+        report(problems)
         return self
 
     def host(self, name: str) -> Host:
