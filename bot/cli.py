@@ -334,7 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(_run(args))
     except (UsageError, ConfigError) as exc:
-        print(f"bob: {exc}", file=sys.stderr)
+        # one problem a line (a config's are all told at once), each line whole for grep
+        for line in str(exc).splitlines() or [""]:
+            print(f"bob: {line}", file=sys.stderr)
         return EXIT_USAGE
     except BobError as exc:
         print(f"bob: {exc}", file=sys.stderr)

@@ -65,9 +65,17 @@ def wording(err: ErrorDetails, model: type[BaseModel]) -> str:
     if kind == "missing":
         return "required, but not set"
     message = _said(kind, ctx) or _plain(err["msg"])
-    if kind != "union_tag_invalid" and not isinstance(value, dict | list):
-        message += f" (got {value!r})"
-    return message
+    if kind == "union_tag_invalid" or isinstance(value, dict | list):
+        return message
+    if _may_hold_a_secret(tuple(err["loc"])):
+        # where a variable's name belongs, a pasted secret is the likely mistake
+        return f"{message} (the value is not shown)"
+    return f"{message} (got {value!r})"
+
+
+def _may_hold_a_secret(loc: Loc) -> bool:
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    return field.endswith("_env") or any(w in field for w in ("secret", "token", "password"))
 
 
 def unknown_field(loc: Loc, model: type[BaseModel]) -> str:

@@ -154,6 +154,11 @@ TOLD_THE_OPERATORS_WAY = {
         "subnet 10.250.1.5/24.cidr: must be an IPv4 network with nothing after the prefix, "
         "e.g. 10.250.1.0/24 (got '10.250.1.5/24')",
     ),
+    "a secret pasted where its variable's name belongs, not echoed": (
+        lambda data: data["jenkins"][0].update(token_env="11a9f0c3e2d4"),
+        "jenkins ci-main.token_env: must be an environment variable's name (A-Z, 0-9, _) "
+        "(the value is not shown)",
+    ),
     "a list item without a name, counted from 1": (
         lambda data: data["hosts"][1]["base"]["source"]["packages"].append("Not A Package"),
         "host-b.base.source.packages[4]: must match ^[a-z0-9][a-z0-9+.-]+$ (got 'Not A Package')",
@@ -190,18 +195,28 @@ def test_every_problem_is_told_at_once_one_line_each() -> None:
     ] == problems_in(many)
 
 
-def test_a_config_error_exits_2_with_its_lines(
+def test_a_config_error_exits_2_with_one_line_per_problem(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = copy.deepcopy(EXAMPLE)
-    data["subnets"][1]["cidr"] = "10.250.1.0/24"
-    data["subnets"][1]["gateway"] = "10.250.1.1"
-    data["subnets"][1]["reverse_zone"] = None
+    data["subnets"][1].update(cidr="10.250.1.0/24", gateway="10.250.1.1", reverse_zone=None)
+    data["jenkins"][0]["timeout"] = "soon"
+    data["hosts"][0]["disks"][0]["max_bob"] = 4
     path = tmp_path / "fleet.yaml"
     path.write_text(yaml.safe_dump(data))
 
     assert 2 == main(["plan", "create", "1", "--config", str(path)])
-    assert (
+    assert [
+        f'bob: {path}: host-a/disk1.max_bob: unknown field; did you mean "max_bobs"?',
+        f"bob: {path}: jenkins ci-main.timeout: must be a number (got 'soon')",
+    ] == capsys.readouterr().err.splitlines()
+    # checks across sections run once the sections are valid on their own
+    data["jenkins"][0]["timeout"] = 10
+    del data["hosts"][0]["disks"][0]["max_bob"]
+    path.write_text(yaml.safe_dump(data))
+
+    assert 2 == main(["plan", "create", "1", "--config", str(path)])
+    assert [
         f"bob: {path}: subnet 10.250.1.0/24.cidr: 10.250.1.0/24 is configured twice "
-        "(subnets 1 and 2)"
-    ) in capsys.readouterr().err
+        "(subnets 1 and 2)",
+    ] == capsys.readouterr().err.splitlines()
