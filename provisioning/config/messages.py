@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -35,11 +35,18 @@ PATTERN_WORDS: Mapping[str, str] = {
 
 def describe(exc: ValidationError, model: type[BaseModel], data: object, source: str) -> str:
     """Every problem in ``exc`` on its own line: ``source: place: what is wrong``."""
+    return "\n".join(dict.fromkeys(tell(problems(exc, model), model, data, source)))
+
+
+def tell(
+    found: Iterable[tuple[Loc, str]], model: type[BaseModel], data: object, source: str
+) -> list[str]:
+    """``source: place: message`` for each problem (``source: message`` at the top level)."""
     lines = []
-    for loc, message in problems(exc, model):
+    for loc, message in found:
         where = place(loc, model, data)
         lines.append(f"{source}: {where}: {message}" if where else f"{source}: {message}")
-    return "\n".join(dict.fromkeys(lines))
+    return lines
 
 
 def problems(exc: ValidationError, model: type[BaseModel]) -> Iterator[tuple[Loc, str]]:

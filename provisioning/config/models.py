@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -472,6 +473,60 @@ class WebSettings(_Model):
     password_env: EnvVarName = "BOB_WEB_PASSWORD"  # noqa: S105 (a variable's name)
 
 
+def across_sections(
+    hosts: Sequence[Host] | None,
+    subnets: Sequence[Subnet] | None,
+    jenkins: Sequence[JenkinsController] | None,
+    *,
+    dns: bool,
+) -> list[tuple[Loc, str]]:
+    """What no section can see alone: names used twice, a host's datacenter without a subnet,
+    overlapping subnets, a reverse zone DNS would need. A section that is None (it did not
+    validate) is left out, so the loader can tell these beside the sections' own problems."""
+    problems: list[tuple[Loc, str]] = []
+    for section, kind, names in (
+        ("hosts", "host", [h.name for h in hosts or ()]),
+        ("jenkins", "jenkins controller", [j.name for j in jenkins or ()]),
+    ):
+        problems += [
+            (
+                (section, i),
+                f"two {kind}s are named {name} ({kind}s {names.index(name) + 1} and {i + 1})",
+            )
+            for i, name in enumerate(names)
+            if name in names[:i]
+        ]
+    if subnets is None:
+        return problems
+    datacenters = {s.datacenter for s in subnets}
+    covered = ", ".join(sorted(datacenters))
+    problems += [
+        (("hosts", i, "datacenter"), f"{host.datacenter} has no subnet (subnets are in: {covered})")
+        for i, host in enumerate(hosts or ())
+        if host.datacenter not in datacenters
+    ]
+    for i, subnet in enumerate(subnets):
+        problems += [
+            (
+                ("subnets", i, "cidr"),
+                f"{subnet.cidr} is configured twice (subnets {j + 1} and {i + 1})"
+                if subnet.cidr == other.cidr
+                else f"{subnet.cidr} overlaps subnet {other.cidr}",
+            )
+            for j, other in enumerate(subnets[:i])
+            if subnet.cidr.overlaps(other.cidr)
+        ]
+        if dns and subnet.reverse_zone is None and not reverse_zone_derivable(subnet.cidr):
+            problems.append(
+                (
+                    ("subnets", i, "reverse_zone"),
+                    f"not set, and a /{subnet.cidr.prefixlen} is not on an octet boundary: "
+                    "name the zone that holds this subnet's PTR records",
+                )
+            )
+    return problems
+
+
 class Fleet(_Model):
     """The whole configuration: hosts, subnets and everything bob talks to."""
 
@@ -493,49 +548,7 @@ class Fleet(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Fleet:
-        problems: list[tuple[Loc, str]] = []
-        for section, kind, names in (
-            ("hosts", "host", [h.name for h in self.hosts]),
-            ("jenkins", "jenkins controller", [j.name for j in self.jenkins]),
-        ):
-            problems += [
-                (
-                    (section, i),
-                    f"two {kind}s are named {name} ({kind}s {names.index(name) + 1} and {i + 1})",
-                )
-                for i, name in enumerate(names)
-                if name in names[:i]
-            ]
-        datacenters = {s.datacenter for s in self.subnets}
-        covered = ", ".join(sorted(datacenters))
-        problems += [
-            (
-                ("hosts", i, "datacenter"),
-                f"{host.datacenter} has no subnet (subnets are in: {covered})",
-            )
-            for i, host in enumerate(self.hosts)
-            if host.datacenter not in datacenters
-        ]
-        for i, subnet in enumerate(self.subnets):
-            problems += [
-                (
-                    ("subnets", i, "cidr"),
-                    f"{subnet.cidr} is configured twice (subnets {j + 1} and {i + 1})"
-                    if subnet.cidr == other.cidr
-                    else f"{subnet.cidr} overlaps subnet {other.cidr}",
-                )
-                for j, other in enumerate(self.subnets[:i])
-                if subnet.cidr.overlaps(other.cidr)
-            ]
-            if self.dns and subnet.reverse_zone is None and not reverse_zone_derivable(subnet.cidr):
-                problems.append(
-                    (
-                        ("subnets", i, "reverse_zone"),
-                        f"not set, and a /{subnet.cidr.prefixlen} is not on an octet boundary: "
-                        "name the zone that holds this subnet's PTR records",
-                    )
-                )
-        report(problems)
+        report(across_sections(self.hosts, self.subnets, self.jenkins, dns=self.dns is not None))
         return self
 
     def host(self, name: str) -> Host:
