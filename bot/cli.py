@@ -33,6 +33,7 @@ from provisioning.records import JobState
 # `bob list` loads no SSH, pipeline or web code.
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from provisioning.dns.port import DnsZoneClient
     from provisioning.store import SqlStore
 
 DESCRIPTION = """\
@@ -163,13 +164,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _dry_run_dns(settings: Settings) -> tuple[DnsZoneClient | None, str | None]:
+    """The DNS client a create would use, or why there is none (its secret is not set)."""
+    from bot.runtime import dns_client
+
+    try:
+        return dns_client(settings), None
+    except ConfigError as exc:
+        return None, str(exc)
+
+
 async def _plan_create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     from handlers import queries, render
     from handlers.requests import PlanCreate, build
 
     request = build(PlanCreate, count=args.count, host=args.host)
-    plan = await queries.dry_run_create(settings.fleet, store, request)
-    print(render.render_plan(plan, await queries.unavailable_hosts(store, settings.fleet)))
+    dry = await queries.dry_run_create(settings.fleet, store, request, *_dry_run_dns(settings))
+    skipped = await queries.unavailable_hosts(store, settings.fleet)
+    print(render.render_plan(dry.plan, skipped, dry.notes))
     return EXIT_OK
 
 
@@ -234,8 +246,10 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
         request = build(CreateBobs, count=request.count - have, host=request.host)
     if args.dry_run:
         plan_request = build(PlanCreate, count=request.count, host=request.host)
-        plan = await queries.dry_run_create(settings.fleet, store, plan_request)
-        print(render.render_plan(plan, await queries.unavailable_hosts(store, settings.fleet)))
+        dns = _dry_run_dns(settings)
+        dry = await queries.dry_run_create(settings.fleet, store, plan_request, *dns)
+        skipped = await queries.unavailable_hosts(store, settings.fleet)
+        print(render.render_plan(dry.plan, skipped, dry.notes))
         return EXIT_OK
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:
@@ -321,7 +335,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(interruptible(_run(args)))
     except (UsageError, ConfigError) as exc:
-        print(f"bob: {exc}", file=sys.stderr)
+        # one problem a line (a config's are all told at once), each line whole for grep
+        for line in str(exc).splitlines() or [""]:
+            print(f"bob: {line}", file=sys.stderr)
         return EXIT_USAGE
     except BobError as exc:
         print(f"bob: {exc}", file=sys.stderr)

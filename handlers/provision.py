@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from handlers.create_plan import planner, read_dns
 from handlers.plans import dry_run_destroy
 from handlers.requests import CreateBobs, DestroyBobs
 from provisioning.config.models import Fleet
 from provisioning.core.health import unavailable
 from provisioning.core.models import CreatePlan
-from provisioning.core.plan import plan_create
-from provisioning.dns.allocate import forward_names, used_addresses
 from provisioning.dns.port import DnsZoneClient
-from provisioning.dns.zone import reverse_zone
 from provisioning.errors import BobError, UsageError
 from provisioning.pipeline.destroy import Doomed
 from provisioning.pipeline.kinds import CREATE, DESTROY
@@ -55,7 +52,7 @@ async def submit_create(
     :func:`skipped_hosts`) for every front end to say.
     """
     try:
-        names, addresses = await taken_in_dns(fleet, dns) if dns is not None else (set(), set())
+        view = await read_dns(fleet, dns)
         skip = unavailable(await store.host_states(), datetime.now(UTC))
         # Named hosts are the only candidates: the others were not skipped, just not asked.
         skipped = {} if request.host else {**drained_in_config(fleet), **skip}
@@ -66,16 +63,7 @@ async def submit_create(
             source=caller.source,
         )
         job, plan = await store.reserve(
-            new_job,
-            lambda held: plan_create(
-                fleet,
-                held,
-                request.count,
-                host=request.host,
-                other_names=names,
-                other_addresses=addresses,
-                unavailable=skip,
-            ),
+            new_job, planner(fleet, view, request.count, host=request.host, unavailable=skip)
         )
     except BobError as exc:
         await store.audit(caller.entry("refused", str(exc)))
@@ -92,23 +80,6 @@ def skipped_hosts(job: JobRecord) -> dict[str, str]:
     """Host → why a create job's placement left it out (none for other jobs)."""
     skipped = job.params.get("skipped") or {}
     return {str(host): str(why) for host, why in skipped.items()}
-
-
-async def taken_in_dns(
-    fleet: Fleet, dns: DnsZoneClient
-) -> tuple[set[str], set[ipaddress.IPv4Address]]:
-    """Names in the forward zones and, for the axfr strategy, addresses in the reverse zones.
-
-    The scan strategy looks addresses up one by one when it claims them instead.
-    """
-    names: set[str] = set()
-    for zone in sorted({s.forward_zone for s in fleet.subnets}):
-        names |= await forward_names(dns, zone)
-    addresses: set[ipaddress.IPv4Address] = set()
-    if fleet.dns is not None and fleet.dns.allocation == "axfr":
-        for zone in sorted({reverse_zone(s) for s in fleet.subnets}):
-            addresses |= used_addresses(await dns.axfr(zone))
-    return names, addresses
 
 
 async def submit_destroy(

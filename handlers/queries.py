@@ -5,25 +5,33 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from handlers.attachments import Controllers, compare, read_nodes
+from handlers.create_plan import DryRun, planner, read_dns_for_dry_run
 from handlers.overview import Overview, build_overview
 from handlers.provision import drained_in_config
 from handlers.requests import ListBobs, ListJobs, PlanCreate, ShowJob
 from provisioning.config.models import Fleet
 from provisioning.core.health import unavailable
-from provisioning.core.models import CreatePlan
-from provisioning.core.plan import plan_create
+from provisioning.dns.port import DnsZoneClient
 from provisioning.errors import UsageError
 from provisioning.jobs.liveness import interrupted
 from provisioning.ports import FleetStore, HostStates, JobStore, StateStore
 from provisioning.records import JobRecord, JournalEntry
 
 
-async def dry_run_create(fleet: Fleet, store: StateStore, request: PlanCreate) -> CreatePlan:
-    """The plan ``create`` would carry out now, without reserving anything."""
+async def dry_run_create(
+    fleet: Fleet,
+    store: StateStore,
+    request: PlanCreate,
+    dns: DnsZoneClient | None,
+    dns_problem: str | None = None,
+) -> DryRun:
+    """The plan ``create`` would carry out now, without reserving anything: the same planner
+    over the same store, fleet and DNS zones (see handlers.create_plan). ``dns_problem``: why
+    no client could be made (a secret not set), which the plan then says."""
+    view = await read_dns_for_dry_run(fleet, dns, dns_problem)
     skip = await unavailable_hosts(store)
-    return plan_create(
-        fleet, await store.occupants(), request.count, host=request.host, unavailable=skip
-    )
+    plan = planner(fleet, view, request.count, host=request.host, unavailable=skip)
+    return DryRun(plan(await store.occupants()), view.notes)
 
 
 async def unavailable_hosts(store: HostStates, fleet: Fleet | None = None) -> dict[str, str]:

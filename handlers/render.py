@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from handlers.overview import Overview, SlotView
@@ -12,14 +12,18 @@ from provisioning.jobs.liveness import JobStatus, job_status
 from provisioning.records import JobRecord, JournalEntry, StepEvent
 
 
-def render_plan(plan: CreatePlan, skipped: Mapping[str, str] | None = None) -> str:
-    """The plan, and (``skipped``) the hosts placement left out and why."""
+def render_plan(
+    plan: CreatePlan, skipped: Mapping[str, str] | None = None, notes: Sequence[str] = ()
+) -> str:
+    """The plan, (``skipped``) the hosts placement left out and why, and what it could not
+    know (``notes``: DNS not read, addresses looked up only when claimed)."""
     lines = [f"would create {len(plan.bobs)} Bob{'s' if len(plan.bobs) != 1 else ''}:"]
     lines += [
         f"  {b.name}  {b.host}/{b.disk}  {b.ip}/{b.prefix_length} via {b.gateway}"
         for b in plan.bobs
     ]
     lines += render_skipped(skipped or {})
+    lines += [f"  note: {note}" for note in notes]
     return "\n".join(lines)
 
 

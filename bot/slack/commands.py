@@ -126,9 +126,9 @@ async def _start(inv: Invocation, job_id: str) -> None:
 
 async def _plan(inv: Invocation, request: PlanCreate) -> Reply:
     rt = inv.service.rt
-    plan = await queries.dry_run_create(rt.settings.fleet, rt.store, request)
+    dry = await queries.dry_run_create(rt.settings.fleet, rt.store, request, rt.dns)
     skipped = await queries.unavailable_hosts(rt.store, rt.settings.fleet)
-    return Reply(code(render.render_plan(plan, skipped)))
+    return Reply(code(render.render_plan(dry.plan, skipped, dry.notes)))
 
 
 async def _attach(inv: Invocation, request: AttachBobs) -> Reply:

@@ -11,6 +11,7 @@ from handlers.attachments import Controllers
 from handlers.provision import Caller
 from handlers.requests import AttachBobs, CreateBobs, RebuildBase
 from provisioning.config.models import Fleet
+from provisioning.dns.port import DnsZoneClient
 from provisioning.jobs import ProgressBus
 from provisioning.pipeline.context import Shells
 from provisioning.store import SqlStore
@@ -36,3 +37,4 @@ class BoardContext:
     launcher: JobLauncher
     access: Access
     shells: Shells  # the hosts, read for what a rebuild would do there
+    dns: DnsZoneClient | None = None  # read by the Make it preview as a create reads it

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.web.html import Html, attrs, html, join
 from bot.web.layout import csrf_input
@@ -21,6 +21,7 @@ def make_form(
     count: int = 1,
     host: str = "",
     skipped: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
 ) -> Html:
     """Pre-filled from ``plan`` (the dry run for ``count``): the next names and where they go."""
     options = [html('<option value="">first with room</option>')]
@@ -47,18 +48,21 @@ def make_form(
         MAX_BATCH,
         count,
         join(options),
-        _plan_preview(plan, problem, skipped or {}),
+        _plan_preview(plan, problem, skipped or {}, notes),
     )
 
 
-def _plan_preview(plan: CreatePlan | None, problem: str, skipped: Mapping[str, str]) -> Html:
+def _plan_preview(
+    plan: CreatePlan | None, problem: str, skipped: Mapping[str, str], notes: Sequence[str]
+) -> Html:
     if problem:
         return html('<p class="problem" id="plan-problem">{}</p>', problem)
     if plan is None:
         return html("")
     rows = join(html("<li>{} on {}/{}, {}</li>", b.name, b.host, b.disk, b.ip) for b in plan.bobs)
-    notes = join(html("<li>skipped {}: {}</li>", h, why) for h, why in sorted(skipped.items()))
-    return html('<ul class="plan" id="plan">{}{}</ul>', rows, notes)
+    skips = join(html("<li>skipped {}: {}</li>", h, why) for h, why in sorted(skipped.items()))
+    said = join(html("<li>note: {}</li>", note) for note in notes)
+    return html('<ul class="plan" id="plan">{}{}{}</ul>', rows, skips, said)
 
 
 def attach_form(

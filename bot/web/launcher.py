@@ -81,5 +81,6 @@ def board_context(rt: Runtime, access: Access) -> tuple[BoardContext, Background
         launcher=jobs,
         access=access,
         shells=rt.shells,
+        dns=rt.dns,
     )
     return context, jobs

@@ -66,11 +66,13 @@ async def make_form(
     context: BoardContext, csrf: str, count: object = 1, host: str = "", problem: str = ""
 ) -> Html:
     """The Make it form with the planner's dry run for ``count`` on ``host`` (or any host)."""
-    plan = None
+    dry = None
     if not problem:
         try:
             plan_request = build(PlanCreate, count=count, host=host or None)
-            plan = await queries.dry_run_create(context.fleet, context.store, plan_request)
+            dry = await queries.dry_run_create(
+                context.fleet, context.store, plan_request, context.dns
+            )
         except BobError as exc:
             problem = str(exc)
     skipped = await queries.unavailable_hosts(context.store, context.fleet)
@@ -78,7 +80,8 @@ async def make_form(
     return forms.make_form(
         context.fleet,
         csrf,
-        plan=plan,
+        plan=dry.plan if dry else None,
+        notes=dry.notes if dry else (),
         problem=problem,
         count=shown,
         host=host,

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from provisioning.config.models import Fleet
+from provisioning.config.messages import describe, tell
+from provisioning.config.models import Fleet, across_sections
+from provisioning.config.problems import Loc
 from provisioning.errors import ConfigError
 
 
@@ -35,27 +37,34 @@ def parse_fleet(text: str, *, source: str) -> Fleet:
     try:
         return Fleet.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source)) from exc
+        text = describe(exc, Fleet, data, source)
+        more = tell(_across_valid_sections(exc, data), Fleet, data, source)
+        raise ConfigError("\n".join(dict.fromkeys([*text.splitlines(), *more]))) from exc
 
 
-def format_validation_error(exc: ValidationError, source: str) -> str:
-    """One line per problem: ``file: field.path: what was expected (got …)``."""
-    lines = []
-    for err in exc.errors():
-        field = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            message = (
-                "unknown field (secrets are never set here: name their variable in a *_env field)"
-            )
-        elif (
-            err["type"] not in ("missing",)
-            and "input" in err
-            and not isinstance(err["input"], dict | list)
-        ):
-            message = f"{message} (got {err['input']!r})"
-        lines.append(f"{source}: {field}: {message}")
-    return "\n".join(lines)
+def _across_valid_sections(exc: ValidationError, data: dict[str, Any]) -> list[tuple[Loc, str]]:
+    """The checks across sections, over the sections that are valid on their own: a typo in one
+    host does not hide two subnets with one network. Nothing when they ran already (a
+    problem at the top level is theirs)."""
+    locs = [tuple(e["loc"]) for e in exc.errors()]
+    if () in locs:
+        return []
+    broken = {loc[0] for loc in locs}
+
+    def section(name: str) -> Any:
+        if name in broken:
+            return None
+        field = Fleet.model_fields[name]
+        assert field.annotation is not None  # every Fleet field is annotated
+        value = data[name] if name in data else field.get_default(call_default_factory=True)
+        try:
+            return TypeAdapter(field.annotation).validate_python(value)
+        except ValidationError:
+            return None
+
+    return across_sections(
+        section("hosts"), section("subnets"), section("jenkins"), dns=data.get("dns") is not None
+    )
 
 
 def _kind(value: object) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,6 +19,13 @@ from pydantic import (
     Field,
     StringConstraints,
     model_validator,
+)
+
+from provisioning.config.problems import (
+    Loc,
+    report,
+    reverse_zone_derivable,
+    reverse_zone_gap,
 )
 
 LABEL_RE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -228,9 +236,16 @@ class Host(_Model):
     @model_validator(mode="after")
     def _disk_names_unique(self) -> Host:
         names = [d.name for d in self.disks]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"disk names must be unique within a host; repeated: {dupes}")
+        report(
+            [
+                (
+                    ("disks", i),
+                    f"two disks are named {name} (disks {names.index(name) + 1} and {i + 1})",
+                )
+                for i, name in enumerate(names)
+                if name in names[:i]
+            ]
+        )
         return self
 
     @property
@@ -261,9 +276,20 @@ class Subnet(_Model):
     reserved: tuple[AddressRange, ...] = ()
 
     @model_validator(mode="after")
-    def _gateway_inside(self) -> Subnet:
+    def _addresses_inside(self) -> Subnet:
+        problems: list[tuple[Loc, str]] = []
         if self.gateway not in self.cidr:
-            raise ValueError(f"gateway {self.gateway} is not inside {self.cidr}")
+            problems.append((("gateway",), f"{self.gateway} is not inside {self.cidr}"))
+        for i, span in enumerate(self.reserved):
+            if span.first not in self.cidr or span.last not in self.cidr:
+                problems.append(
+                    (("reserved", i), f"{span.first}-{span.last} is not inside {self.cidr}")
+                )
+        if self.reverse_zone is not None:
+            gap = reverse_zone_gap(self.cidr, self.reverse_zone)
+            if gap:
+                problems.append((("reverse_zone",), gap))
+        report(problems)
         return self
 
 
@@ -447,6 +473,60 @@ class WebSettings(_Model):
     password_env: EnvVarName = "BOB_WEB_PASSWORD"  # noqa: S105 (a variable's name)
 
 
+def across_sections(
+    hosts: Sequence[Host] | None,
+    subnets: Sequence[Subnet] | None,
+    jenkins: Sequence[JenkinsController] | None,
+    *,
+    dns: bool,
+) -> list[tuple[Loc, str]]:
+    """What no section can see alone: names used twice, a host's datacenter without a subnet,
+    overlapping subnets, a reverse zone DNS would need. A section that is None (it did not
+    validate) is left out, so the loader can tell these beside the sections' own problems."""
+    problems: list[tuple[Loc, str]] = []
+    for section, kind, names in (
+        ("hosts", "host", [h.name for h in hosts or ()]),
+        ("jenkins", "jenkins controller", [j.name for j in jenkins or ()]),
+    ):
+        problems += [
+            (
+                (section, i),
+                f"two {kind}s are named {name} ({kind}s {names.index(name) + 1} and {i + 1})",
+            )
+            for i, name in enumerate(names)
+            if name in names[:i]
+        ]
+    if subnets is None:
+        return problems
+    datacenters = {s.datacenter for s in subnets}
+    covered = ", ".join(sorted(datacenters))
+    problems += [
+        (("hosts", i, "datacenter"), f"{host.datacenter} has no subnet (subnets are in: {covered})")
+        for i, host in enumerate(hosts or ())
+        if host.datacenter not in datacenters
+    ]
+    for i, subnet in enumerate(subnets):
+        problems += [
+            (
+                ("subnets", i, "cidr"),
+                f"{subnet.cidr} is configured twice (subnets {j + 1} and {i + 1})"
+                if subnet.cidr == other.cidr
+                else f"{subnet.cidr} overlaps subnet {other.cidr}",
+            )
+            for j, other in enumerate(subnets[:i])
+            if subnet.cidr.overlaps(other.cidr)
+        ]
+        if dns and subnet.reverse_zone is None and not reverse_zone_derivable(subnet.cidr):
+            problems.append(
+                (
+                    ("subnets", i, "reverse_zone"),
+                    f"not set, and a /{subnet.cidr.prefixlen} is not on an octet boundary: "
+                    "name the zone that holds this subnet's PTR records",
+                )
+            )
+    return problems
+
+
 class Fleet(_Model):
     """The whole configuration: hosts, subnets and everything bob talks to."""
 
@@ -468,20 +548,7 @@ class Fleet(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Fleet:
-        for kind, names in (
-            ("host", [h.name for h in self.hosts]),
-            ("jenkins controller", [j.name for j in self.jenkins]),
-        ):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            if dupes:
-                raise ValueError(f"{kind} names must be unique; repeated: {dupes}")
-        datacenters = {s.datacenter for s in self.subnets}
-        for host in self.hosts:
-            if host.datacenter not in datacenters:
-                raise ValueError(
-                    f"host {host.name} is in datacenter {host.datacenter!r}, "
-                    f"which has no subnet (subnets cover: {sorted(datacenters)})"
-                )
+        report(across_sections(self.hosts, self.subnets, self.jenkins, dns=self.dns is not None))
         return self
 
     def host(self, name: str) -> Host:
