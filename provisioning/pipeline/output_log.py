@@ -65,6 +65,7 @@ class OutputLog:
         if self._writer is not None and self._writer.done():
             self._writer.result()
         self._seen += 1
+        line = line.rstrip()  # debootstrap ends its lines with a space
         if len(line) > self._line_chars:
             line = line[: self._line_chars] + "…"
         entry = (self._seen, line)
