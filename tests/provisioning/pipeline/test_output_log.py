@@ -73,22 +73,45 @@ async def test_a_burst_keeps_its_last_lines_and_says_how_many_it_skipped() -> No
     assert ["… 7 lines skipped\nline 7\nline 8\nline 9"] == written.entries
 
 
-async def test_past_its_budget_a_command_keeps_only_its_last_lines() -> None:
+async def test_past_its_budget_a_command_shows_its_latest_line_now_and_then_and_its_end() -> None:
     written = Written()
-    async with output(written, batch_lines=5, max_lines=5, tail_lines=2) as out:
+    limits = {"batch_lines": 5, "max_lines": 5, "tail_lines": 2}
+    async with OutputLog(written.ctx, interval_s=QUICK, sparse_interval_s=0.3, **limits) as out:
         for n in range(3):
             await out.line(f"early {n}")
         await written.until(1)
         for n in range(100):
             await out.line(f"late {n}")
         await written.until(2)
+        await asyncio.sleep(0.3)
         for n in range(50):
             await out.line(f"later {n}")
+        await written.until(3)  # the latest line, once the sparse interval has passed
+        for n in range(30):
+            await out.line(f"last {n}")
 
     assert [
         "early 0\nearly 1\nearly 2",
-        "… 98 lines skipped\nlate 98\nlate 99\n… more is not kept here but its last 2 lines",
-        "… 48 lines not kept\nlater 48\nlater 49",
+        "… 98 lines skipped\nlate 98\nlate 99\n"
+        "… from here on only its latest line every 0.3 s, and its end",
+        "… 49 lines skipped\nlater 49",
+        "… 28 lines skipped\nlast 28\nlast 29",
+    ] == written.entries
+
+
+async def test_past_its_budget_a_quick_command_writes_only_its_end() -> None:
+    written = Written()
+    async with output(written, batch_lines=5, max_lines=5, tail_lines=2) as out:
+        for n in range(7):
+            await out.line(f"early {n}")
+        await written.until(1)
+        for n in range(10):
+            await out.line(f"late {n}")
+
+    assert [
+        "… 2 lines skipped\nearly 2\nearly 3\nearly 4\nearly 5\nearly 6\n"
+        "… from here on only its latest line every 10 s, and its end",
+        "… 8 lines skipped\nlate 8\nlate 9",
     ] == written.entries
 
 
