@@ -1,4 +1,4 @@
-"""Job progress in the terminal: one line per finished step, bootstrap output, undo, outcome."""
+"""Job progress in the terminal: one line per finished step, command output, undo, outcome."""
 
 from __future__ import annotations
 
@@ -35,13 +35,15 @@ def format_event(event: Event) -> str | None:
     if isinstance(event, StepFinished):
         outcome = {"succeeded": "ok", "failed": "FAILED", "skipped": "done already"}
         where = f"  @{event.host}" if event.host else ""
-        error = f"\n      {event.error}" if event.error else ""
+        error = "\n      " + event.error.replace("\n", "\n      ") if event.error else ""
         return (
             f"  {event.lane:<10} {event.step:<16} {outcome[event.outcome]:<12}"
             f"{event.duration_s:6.2f}s{where}{error}"
         )
     if isinstance(event, StepLog):
-        return f"  {event.lane:<10} {event.step:<16} | {event.line}"
+        # A batch of a command's output is several lines: each gets the lane and step.
+        where = f"  {event.lane:<10} {event.step:<16} | "
+        return "\n".join(where + line for line in event.line.split("\n"))
     if isinstance(event, UndoStarted):
         return f"  undoing: {event.reason}"
     if isinstance(event, StepUndone):

@@ -114,6 +114,9 @@ _ENDINGS = frozenset(
 _UNDO_EVENTS = frozenset({StepEvent.UNDONE, StepEvent.UNDO_FAILED})
 
 
+_DETAIL_INDENT = "\n" + " " * 16
+
+
 def render_job(job: JobRecord, journal: list[JournalEntry], now: datetime) -> str:
     status = job_status(job, now)
     lines = [
@@ -135,6 +138,8 @@ def render_job(job: JobRecord, journal: list[JournalEntry], now: datetime) -> st
             continue  # the line that ends it carries the timing
         timing = f"{e.duration_s:7.3f}s" if e.duration_s is not None else " " * 8
         where = f"{e.lane}:{e.step}" + (f" @{e.host}" if e.host else "")
-        detail = f"  {e.detail}" if e.detail else ""
+        # A detail of several lines (a batch of build output, a failure's stderr) stays
+        # indented under its entry, so the step list still reads as one entry per line start.
+        detail = f"  {e.detail}".replace("\n", _DETAIL_INDENT) if e.detail else ""
         lines.append(f"    {timing}  {e.event.value:<11} {where}{detail}")
     return "\n".join(lines)

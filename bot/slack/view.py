@@ -13,6 +13,7 @@ from provisioning.jobs.events import (
     JobFinished,
     JobStarted,
     StepFinished,
+    StepLog,
     StepStarted,
     StepUndone,
     UndoStarted,
@@ -21,6 +22,8 @@ from provisioning.records import JobState
 
 BAR_WIDTH = 20
 EXCERPT_CHARS = 600
+# A running step's latest log line beside its lane (e.g. a build's output): one line, cut short.
+SAID_CHARS = 80
 
 
 @dataclass
@@ -33,6 +36,7 @@ class LaneView:
     done: int = 0
     failed: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    said: str = ""  # the running step's latest log line
 
     def status(self, per_lane: int, done_word: str = "ready") -> str:
         if self.failed:
@@ -72,6 +76,14 @@ class JobView:
         if isinstance(event, StepStarted):
             lane = self._lane(event.lane)
             lane.step, lane.host = event.step, event.host or lane.host
+            lane.said = ""
+            return []
+        if isinstance(event, StepLog):
+            # The parent message shows it, so it costs no reply: the thread's edits are already
+            # limited to one a second, however fast a build prints.
+            lines = [line for line in event.line.split("\n") if line.strip()]
+            if lines:
+                self._lane(event.lane).said = _cut(lines[-1].strip(), SAID_CHARS)
             return []
         if isinstance(event, StepFinished):
             return self._step_finished(event)
@@ -93,6 +105,7 @@ class JobView:
         lane = self._lane(event.lane)
         lane.step, lane.host = event.step, event.host or lane.host
         lane.timings[event.step] = event.duration_s
+        lane.said = ""
         if event.outcome == "failed":
             lane.failed = True
             where = f" on {lane.host}" if lane.host else ""
@@ -127,6 +140,7 @@ class JobView:
     def lane_lines(self) -> list[str]:
         return [
             f"{lane.name:<10} {self._status(lane):<16} {lane.host or ''}".rstrip()
+            + (f"  | {lane.said}" if lane.said and not self.finished else "")
             for lane in self.lanes.values()
         ]
 
@@ -154,6 +168,10 @@ class JobView:
         if self.undone:
             lines.append(f"undone: {', '.join(self.undone)}")
         return "\n".join(lines)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _done_word(kind: str) -> str:

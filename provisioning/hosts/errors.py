@@ -4,7 +4,7 @@ They hang off bob's tree in :mod:`provisioning.errors`::
 
     BobError
     └── HostError               something went wrong on or on the way to a host; carries ``host``
-        ├── CommandFailed       the command ran and exited non-zero (argv, exit status, stderr)
+        ├── CommandFailed       the command ran and exited non-zero (argv, exit status, output)
         ├── CommandTimeout      the command ran past its timeout and was stopped
         ├── HostConnectionLost  the connection dropped while a command ran: its outcome is unknown
         ├── HostBusy            the host kept refusing new sessions (sshd MaxSessions)
@@ -25,16 +25,29 @@ from pathlib import Path
 
 from provisioning.errors import BobError
 
-# How much of stderr a CommandFailed message repeats: enough to see why, short enough for chat.
+# How much of each stream a CommandFailed message repeats: enough to see why, short enough for
+# chat (both streams at most about twice this).
 _TAIL_LINES = 5
 _TAIL_CHARS = 600
 
 
 def stderr_tail(stderr: str) -> str:
-    """The last few non-empty lines of ``stderr``, joined by newlines."""
+    """The last few non-empty lines of ``stderr`` (or of any output), joined by newlines."""
     lines = [line for line in stderr.splitlines() if line.strip()]
     tail = "\n".join(lines[-_TAIL_LINES:])
     return tail if len(tail) <= _TAIL_CHARS else "…" + tail[-_TAIL_CHARS:]
+
+
+def said(stdout: str, stderr: str) -> str:
+    """What a failed command said: the tail of stderr, then the tail of stdout labelled.
+
+    Both, because programs disagree on where errors go: debootstrap prints ``E: Failed getting
+    release file …`` on stdout and nothing on stderr.
+    """
+    text = stderr_tail(stderr) or "(no stderr)"
+    if out := stderr_tail(stdout):
+        text += f"\nstdout: {out}"
+    return text
 
 
 def _signal_name(number: int) -> str:
@@ -70,8 +83,7 @@ class CommandFailed(HostError):
             how = f"exited {exit_status}"
         else:
             how = f"was killed by {_signal_name(-exit_status)}"
-        tail = stderr_tail(stderr)
-        super().__init__(f"{host}: `{shlex.join(argv)}` {how}: {tail or '(no stderr)'}", host=host)
+        super().__init__(f"{host}: `{shlex.join(argv)}` {how}: {said(stdout, stderr)}", host=host)
         self.argv = tuple(argv)
         self.exit_status = exit_status
         self.stderr = stderr

@@ -22,6 +22,7 @@ from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.errors import FixupFailed
 from provisioning.pipeline.lxc_log import START_LOG, excerpt
+from provisioning.pipeline.output_log import OutputLog
 
 VERIFY_RUNNING_S = 10
 EMPTY_NETWORK_FILE = ".bob-empty-network.conf"
@@ -47,7 +48,7 @@ class Build(BaseStep):
             await remote.write_file(self.shell, config_file, sources.EMPTY_NETWORK)
             try:
                 argv = sources.template_create(self.hostcfg, name, source, config_file)
-                await self.shell.run(argv, timeout=self.timeout)
+                await self._stream(ctx, argv)
             finally:
                 await self.shell.run(["rm", "-f", config_file])
             return
@@ -56,7 +57,12 @@ class Build(BaseStep):
         config = sources.lxc_config(self.hostcfg, name)
         await remote.write_file(self.shell, f"{directory}/config", config)
         await self.shell.run(sources.make_rootfs(self.hostcfg, name))
-        await self.shell.run(sources.fill(self.hostcfg, name, source), timeout=self.timeout)
+        await self._stream(ctx, sources.fill(self.hostcfg, name, source))
+
+    async def _stream(self, ctx: StepContext, argv: list[str]) -> None:
+        """Run the long command of the build, its output in the job log as it comes."""
+        async with OutputLog(ctx) as output:
+            await self.shell.stream(argv, output.line, timeout=self.timeout)
 
     async def _undo(self, ctx: StepContext) -> None:
         lock = await self.ours(ctx)

@@ -112,6 +112,28 @@ def test_the_job_view_shows_each_finished_step_once_with_its_timing():
     ] == render_job(job, journal, NOW).splitlines()
 
 
+def test_the_job_view_keeps_every_line_of_a_batch_of_output_under_its_entry():
+    job = JobRecord(
+        id="beef",
+        kind="rebuild-base",
+        params={},
+        state=JobState.RUNNING,
+        requested_by="alice",
+        source="cli",
+        created_at=NOW,
+    )
+    journal = [
+        entry(1, "build", StepEvent.STARTED),
+        entry(1, "build", StepEvent.LOG, detail="I: Retrieving InRelease\nI: Retrieving Release"),
+    ]
+
+    assert [
+        "              started     bob001:build @host-a",
+        "              log         bob001:build @host-a  I: Retrieving InRelease",
+        "                I: Retrieving Release",
+    ] == render_job(job, journal, NOW).splitlines()[-3:]
+
+
 def test_bobs_from_an_older_base_than_their_hosts_current_one_are_stale():
     bobs = [bob("bob1", base_version=1), bob("bob2", slot=1, base_version=2), bob("bob3", slot=2)]
     overview = build_overview(FLEET, bobs, [], base_versions={"host-a": 2})

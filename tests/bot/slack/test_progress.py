@@ -34,6 +34,7 @@ class Rig:
     runner: JobRunner
     bus: ProgressBus
     courier: Courier
+    world: World
 
     def thread(self, job_id: str, interval_s: float) -> JobThread:
         self.courier.interval_s = interval_s
@@ -65,12 +66,13 @@ async def rig(tmp_path) -> AsyncIterator[Rig]:
     store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path}/bob.db")
     client = web_client(SlackSecrets(BOT_TOKEN, "", None, fake.api_url))
     bus = ProgressBus()
-    runner = JobRunner(store, scripted_kinds(World()), bus, owner="test")
+    world = World()
+    runner = JobRunner(store, scripted_kinds(world), bus, owner="test")
     poster = Poster(client, first_backoff_s=0.05)
     courier = Courier(store, poster, "test", interval_s=0.2, first_backoff_s=0.05)
     delivering = asyncio.create_task(courier.run())
     try:
-        yield Rig(fake, store, runner, bus, courier)
+        yield Rig(fake, store, runner, bus, courier, world)
     finally:
         delivering.cancel()
         await asyncio.gather(delivering, return_exceptions=True)
@@ -219,3 +221,23 @@ async def test_every_message_has_blocks_and_a_plain_text_fallback(rig):
     ]
     assert sections
     assert all(0 < len(text) <= 3000 for text in sections)
+
+
+async def test_a_running_steps_latest_output_line_shows_in_the_parent_until_the_step_ends(rig):
+    output = "I: Retrieving InRelease\nI: Retrieving Release"
+    build = step("build", lane="rebuild", host="host-a", log=output, block=True)
+    job = await rig.store.create_job(NewJob(kind=KIND, params=params(build)))
+    thread = rig.thread(job.id, 0.2)
+    rig.bus.subscribe(thread)
+    delivery = asyncio.create_task(thread.deliver())
+    running = asyncio.create_task(rig.runner.run(job.id))
+
+    async with asyncio.timeout(10):
+        while thread.ts is None or "| I: Retrieving Release" not in rig.parent(thread):
+            await asyncio.sleep(0.05)
+    rig.world.gate("build").set()
+    await running
+    await asyncio.wait_for(delivery, 10)
+
+    assert "I: Retrieving" not in rig.parent(thread)
+    assert [] == [r for r in rig.replies(thread) if "I: Retrieving" in r]

@@ -37,6 +37,34 @@ def test_command_failed_without_stderr_says_so():
     )
 
 
+def test_command_failed_quotes_stdout_when_the_error_is_only_there():
+    error = CommandFailed(
+        host="host-a",
+        argv=["debootstrap", "bookworm", "/b", "http://10.250.255.1/debian"],
+        exit_status=1,
+        stderr="",
+        stdout="I: Retrieving Release \nE: Failed getting release file http://10.250.255.1/…\n",
+    )
+
+    assert (
+        "host-a: `debootstrap bookworm /b http://10.250.255.1/debian` exited 1: (no stderr)\n"
+        "stdout: I: Retrieving Release \nE: Failed getting release file http://10.250.255.1/…"
+    ) == str(error)
+
+
+def test_command_failed_quotes_the_last_lines_of_each_stream_bounded():
+    noise = "".join(f"{'x' * 300} {i}\n" for i in range(50))
+    error = CommandFailed(
+        host="h", argv=["build"], exit_status=2, stderr=noise + "err\n", stdout=noise + "out\n"
+    )
+
+    text = str(error)
+    assert text.startswith("h: `build` exited 2: …")
+    assert "err\nstdout: …" in text
+    assert text.endswith("x 49\nout")
+    assert len(text) < 2 * 620 + 40
+
+
 def test_command_failed_names_the_killing_signal():
     error = CommandFailed(host="host-a", argv=["sleep", "9"], exit_status=-9, stderr="")
 

@@ -64,7 +64,7 @@ async def test_a_program_name_with_an_equals_sign_is_not_taken_for_a_variable(sh
     assert "ran\n" == (await shell.run([str(program)])).stdout
 
 
-async def test_a_failing_command_raises_with_host_argv_status_and_stderr(shell):
+async def test_a_failing_command_raises_with_host_argv_status_and_both_streams(shell):
     argv = ["sh", "-c", "echo progress; echo 'lxc-start: bob001: no such container' >&2; exit 1"]
 
     with pytest.raises(CommandFailed) as caught:
@@ -72,13 +72,30 @@ async def test_a_failing_command_raises_with_host_argv_status_and_stderr(shell):
 
     assert (
         "host-a: `sh -c 'echo progress; echo '\"'\"'lxc-start: bob001: no such container'\"'\"' "
-        ">&2; exit 1'` exited 1: lxc-start: bob001: no such container"
+        ">&2; exit 1'` exited 1: lxc-start: bob001: no such container\nstdout: progress"
     ) == str(caught.value)
     assert ("host-a", tuple(argv), 1, "progress\n") == (
         caught.value.host,
         caught.value.argv,
         caught.value.exit_status,
         caught.value.stdout,
+    )
+
+
+async def test_a_command_that_says_why_on_stdout_only_fails_with_those_words(shell):
+    # debootstrap against a dead mirror: its error is on stdout, stderr stays empty.
+    script = (
+        "echo 'I: Retrieving InRelease'; echo 'I: Retrieving Release'; "
+        "echo 'E: Failed getting release file http://10.250.255.1/debian/dists/bookworm/Release'; "
+        "exit 1"
+    )
+
+    with pytest.raises(CommandFailed) as caught:
+        await shell.run(["sh", "-c", script])
+
+    assert str(caught.value).endswith(
+        "exited 1: (no stderr)\nstdout: I: Retrieving InRelease\nI: Retrieving Release\n"
+        "E: Failed getting release file http://10.250.255.1/debian/dists/bookworm/Release"
     )
 
 
