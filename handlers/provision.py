@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from handlers.plans import dry_run_destroy
 from handlers.requests import CreateBobs, DestroyBobs
 from provisioning.config.models import Fleet
 from provisioning.core.health import unavailable
-from provisioning.core.models import CreatePlan
+from provisioning.core.models import CreatePlan, Occupant
 from provisioning.core.plan import plan_create
 from provisioning.dns.allocate import forward_names, used_addresses
 from provisioning.dns.port import DnsZoneClient
@@ -46,8 +46,12 @@ async def submit_create(
     request: CreateBobs,
     caller: Caller,
     dns: DnsZoneClient | None = None,
+    preflight: Callable[[CreatePlan], Awaitable[None]] | None = None,
 ) -> tuple[JobRecord, CreatePlan]:
     """Plan and reserve in one transaction; the job holds the names, slots and addresses.
+
+    ``preflight`` (the hosts' checks) sees the plan as it stands first, and may refuse it before
+    anything is reserved.
 
     With DNS, names and addresses found in the zones count as taken too (a hand-made record
     is never reused); the job's DNS step then claims each address race-free. The hosts
@@ -59,15 +63,9 @@ async def submit_create(
         skip = unavailable(await store.host_states(), datetime.now(UTC))
         # Named hosts are the only candidates: the others were not skipped, just not asked.
         skipped = {} if request.host else {**drained_in_config(fleet), **skip}
-        new_job = NewJob(
-            kind=CREATE,
-            params={"count": request.count, "host": request.host, "skipped": skipped},
-            requested_by=caller.actor,
-            source=caller.source,
-        )
-        job, plan = await store.reserve(
-            new_job,
-            lambda held: plan_create(
+
+        def planner(held: Sequence[Occupant]) -> CreatePlan:
+            return plan_create(
                 fleet,
                 held,
                 request.count,
@@ -75,8 +73,17 @@ async def submit_create(
                 other_names=names,
                 other_addresses=addresses,
                 unavailable=skip,
-            ),
+            )
+
+        if preflight is not None:
+            await preflight(planner(await store.occupants()))
+        new_job = NewJob(
+            kind=CREATE,
+            params={"count": request.count, "host": request.host, "skipped": skipped},
+            requested_by=caller.actor,
+            source=caller.source,
         )
+        job, plan = await store.reserve(new_job, planner)
     except BobError as exc:
         await store.audit(caller.entry("refused", str(exc)))
         raise
