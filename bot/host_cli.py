@@ -49,9 +49,9 @@ def add_parser(
         "check",
         parents=[common],
         help="one line per check per host; exit 0 only if every check passes",
-        description="Check every host (or those named) at once, over SSH with each host's "
-        "connect timeout. Changes nothing on a host but a throw-away directory that proves "
-        "each storage directory writable.",
+        description="Checks every host (or those named) at once, over SSH with each host's\n"
+        "connect timeout. Changes nothing on a host but a throw-away directory that\n"
+        "proves each storage directory writable.",
         epilog=CHECKS,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -82,7 +82,7 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=5.0,
         metavar="S",
-        help="clock difference in seconds (default 5; the host reports whole seconds)",
+        help="clock difference in seconds (default 5)",
     )
 
 

@@ -49,5 +49,5 @@ class Limits:
     """Thresholds of the advice checks."""
 
     min_free_bytes: int = 1024**3
-    # `date +%s` has a resolution of one second, so less than two would flag a perfect clock.
+    # Hosts whose date lacks %N (busybox) report whole seconds, read as ±0.5 s.
     max_skew_s: float = 5.0

@@ -22,7 +22,7 @@ _PROBE = (
     r"""
 bridge=$1 root=$2
 shift 2
-printf 'now %s\n' "$(date +%s)"
+printf 'now %s\n' "$(date +%s.%N)"
 printf 'lxc %s\n' "$(lxc-start --version 2>/dev/null)"
 printf 'cgroup %s\n' "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)"
 if command -v ip >/dev/null 2>&1; then
@@ -96,7 +96,7 @@ class Directory:
 class Facts:
     """What the probe saw. None: the probe printed nothing usable for it."""
 
-    now: int | None = None
+    now: float | None = None  # the host's clock, in seconds since the epoch
     lxc_version: str | None = None
     cgroup_fstype: str | None = None
     bridge: str = "missing"  # "bridge", "other" (an interface, not a bridge) or "missing"
@@ -124,9 +124,8 @@ def parse_facts(output: str) -> Facts:
             base_lines.append(rest)
         else:
             values[key] = rest.strip()
-    now = values.get("now", "")
     return Facts(
-        now=int(now) if now.isdigit() else None,
+        now=_clock(values.get("now", "")),
         lxc_version=values.get("lxc") or None,
         cgroup_fstype=values.get("cgroup") or None,
         bridge=values.get("bridge", "missing"),
@@ -137,6 +136,15 @@ def parse_facts(output: str) -> Facts:
         volume_groups=groups,
         base=parse_state("\n".join(base_lines)),
     )
+
+
+def _clock(text: str) -> float | None:
+    """``date +%s.%N``; a date without ``%N`` (busybox) prints ``%N`` as it is, and its whole
+    second is read as its middle, half a second on."""
+    whole, _, fraction = text.partition(".")
+    if not whole.isdigit():
+        return None
+    return float(text) if fraction.isdigit() else int(whole) + 0.5
 
 
 def _directory(fields: Sequence[str]) -> dict[str, Directory]:

@@ -9,7 +9,7 @@ GIB_KB = 1024 * 1024
 def probe_output(**changes: str) -> str:
     """What the probe prints on a ready overlay host, with some lines replaced."""
     lines = {
-        "now": f"now {NOW}",
+        "now": f"now {NOW}.000000000",
         "lxc": "lxc 5.0.2",
         "cgroup": "cgroup cgroup2fs",
         "bridge": "bridge bridge",

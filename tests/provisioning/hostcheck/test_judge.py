@@ -59,8 +59,10 @@ def test_a_ready_host_passes_every_check_and_says_its_base_version() -> None:
             },
         ),
         ({"base": ""}, {"base": "no base in /var/lib/bob/base"}),
-        ({"now": f"now {NOW + 30}"}, {"clock": "+30.0 s against this machine, more than 5 s"}),
-        ({"now": f"now {NOW - 4}"}, {}),
+        ({"now": f"now {NOW + 30}.0"}, {"clock": "+30.0 s against this machine, more than 5 s"}),
+        ({"now": f"now {NOW - 4}.9"}, {}),
+        # busybox date has no %N: its whole second is read as the middle of that second
+        ({"now": f"now {NOW + 9}.%N"}, {"clock": "+9.5 s against this machine, more than 5 s"}),
     ],
 )
 def test_what_each_check_says_when_it_fails(
