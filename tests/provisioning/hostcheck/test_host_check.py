@@ -78,6 +78,16 @@ def test_every_check_passes_on_the_sandbox_hosts(fleet, capsys) -> None:
     assert (0, expected) == (code, verdicts(lines))
 
 
+@pytest.mark.parametrize("backend", ["overlay", "dir"])
+def test_the_other_backends_pass_too(backend, capsys, tmp_path) -> None:
+    require_sandbox()
+    with sandbox_fleet_sync(tmp_path / "state", backend, hosts=1) as info:
+        code, lines, _ = bob(capsys, "host", "check", "--config", str(info.config_path))
+
+    assert (0, {"ok"}) == (code, set(verdicts(lines).values()))
+    assert f"host-a  storage      ok    {backend}: " in "\n".join(lines)
+
+
 def test_json_says_the_same(fleet, capsys) -> None:
     code, lines, _ = bob(
         capsys, "host", "check", "host-b", "--json", "--config", str(fleet.config_path)
