@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot import (
     base_cli,
     board_cli,
+    host_cli,
     hosts_cli,
     jenkins_cli,
     logs,
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     jenkins_cli.add_parser(commands, common)
     reconcile_cli.add_parser(commands, common)
     hosts_cli.add_parser(commands, common)
+    host_cli.add_parser(commands, common)
     board_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
     base_cli.add_parser(commands)
@@ -235,6 +237,7 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
     from handlers import queries, render
     from handlers.provision import skipped_hosts, submit_create
     from handlers.requests import CreateBobs, PlanCreate, build
+    from provisioning.hostcheck import CreatePreflight
 
     request = build(CreateBobs, count=args.count, host=args.host)
     if args.ensure:
@@ -253,7 +256,8 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
         return EXIT_OK
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with runtime(settings, store) as rt:
-        job, plan = await submit_create(settings.fleet, store, request, caller, rt.dns)
+        preflight = CreatePreflight(settings.fleet, rt.shells)
+        job, plan = await submit_create(settings.fleet, store, request, caller, rt.dns, preflight)
         lines = [f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs)]
         print("\n".join(lines + render.render_skipped(skipped_hosts(job))), flush=True)
         return await follow(rt, caller, job.id)

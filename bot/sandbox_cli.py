@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from provisioning.config import load_fleet
 from provisioning.errors import UsageError
 from provisioning.sandbox import (
     DEFAULT_DNS_PORT,
@@ -16,6 +18,7 @@ from provisioning.sandbox import (
     sandbox_status,
     sandbox_up,
 )
+from provisioning.sandbox.paths import StatePaths
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,15 +34,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sandbox.add_argument(
         "--state-dir",
         type=Path,
-        default=DEFAULT_STATE_DIR,
+        default=None,
         metavar="DIR",
-        help=f"where the sandbox keeps keys, configs and host state (default {DEFAULT_STATE_DIR})",
+        help="where the sandbox keeps keys, configs and host state; for status and down, "
+        "default: $BOB_STATE_DIR, else the state_dir of --config or $BOB_CONFIG, if a sandbox "
+        f"is recorded there, else {DEFAULT_STATE_DIR} (which up always defaults to)",
     )
     # --state-dir after the action too (`bob sandbox down --state-dir DIR`); SUPPRESS keeps
     # an action's missing flag from overwriting one given before it.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--state-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    common.add_argument(
+        "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
     actions = sandbox.add_subparsers(dest="sandbox_action", required=True, metavar="ACTION")
     up = actions.add_parser(
@@ -86,7 +94,7 @@ async def _up(args: argparse.Namespace) -> int:
             hosts=args.hosts,
             backend=args.backend,
             base=args.base,
-            state_dir=args.state_dir,
+            state_dir=args.state_dir or DEFAULT_STATE_DIR,
             dns_port=args.dns_port,
             prefix=args.prefix,
             net_index=args.net_index,
@@ -104,23 +112,25 @@ async def _up(args: argparse.Namespace) -> int:
     print(f"fleet config: {info.config_path}")
     print(f"bob's records: {info.state_dir / 'bob.db'} (removed by `bob sandbox down`)")
     if options != SandboxOptions(state_dir=options.state_dir) or (
-        args.state_dir != DEFAULT_STATE_DIR
+        options.state_dir != DEFAULT_STATE_DIR
     ):
         print(f"use it with: --config {info.config_path}  (or export BOB_CONFIG=...)")
     return 0
 
 
 async def _down(args: argparse.Namespace) -> int:
-    removed = await sandbox_down(args.state_dir)
+    removed = await sandbox_down(recorded_state_dir(args))
     print("\n".join(removed) if removed else "nothing to remove")
     return 0
 
 
 async def _status(args: argparse.Namespace) -> int:
-    status = await sandbox_status(args.state_dir)
+    state_dir = recorded_state_dir(args)
+    status = await sandbox_status(state_dir)
     if status.options is None:
-        print(f"no sandbox in {args.state_dir}")
+        print(f"no sandbox in {state_dir}")
         return 1
+    print(f"state directory: {state_dir}")
     print(f"sandbox: {status.options.describe()}, {'up' if status.up else 'NOT healthy'}")
     if status.dns is not None:
         dns = status.dns
@@ -131,3 +141,26 @@ async def _status(args: argparse.Namespace) -> int:
         ns = "" if h.namespace_exists else ", namespace MISSING"
         print(f"  {h.name} ({h.address}): {sshd}{ns}; containers: {', '.join(h.containers) or '-'}")
     return 0 if status.up else 1
+
+
+def recorded_state_dir(args: argparse.Namespace) -> Path:
+    """The sandbox ``status`` and ``down`` act on: the one the user's settings point at.
+
+    ``--state-dir``; else ``$BOB_STATE_DIR`` or the fleet config's ``state_dir`` (``--config``,
+    else ``$BOB_CONFIG``), the first that holds a sandbox record: `up` prints "use it with
+    --config …", and a later `down` must take that sandbox, not the default one, down.
+    """
+    if args.state_dir is not None:
+        return Path(args.state_dir)
+    candidates = []
+    if env := os.environ.get("BOB_STATE_DIR"):
+        candidates.append(Path(env))
+    config = getattr(args, "config", None) or os.environ.get("BOB_CONFIG")
+    if config:
+        fleet = load_fleet(Path(config))
+        if fleet.state_dir is not None:
+            candidates.append(fleet.state_dir)
+    for candidate in candidates:
+        if StatePaths(candidate).state_file.exists():
+            return candidate
+    return DEFAULT_STATE_DIR

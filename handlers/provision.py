@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 from handlers.create_plan import planner, read_dns
@@ -43,8 +43,12 @@ async def submit_create(
     request: CreateBobs,
     caller: Caller,
     dns: DnsZoneClient | None = None,
+    preflight: Callable[[CreatePlan], Awaitable[None]] | None = None,
 ) -> tuple[JobRecord, CreatePlan]:
     """Plan and reserve in one transaction; the job holds the names, slots and addresses.
+
+    ``preflight`` (the hosts' checks) sees the plan as it stands first, and may refuse it before
+    anything is reserved.
 
     With DNS, names and addresses found in the zones count as taken too (a hand-made record
     is never reused); the job's DNS step then claims each address race-free. The hosts
@@ -56,15 +60,16 @@ async def submit_create(
         skip = unavailable(await store.host_states(), datetime.now(UTC))
         # Named hosts are the only candidates: the others were not skipped, just not asked.
         skipped = {} if request.host else {**drained_in_config(fleet), **skip}
+        plan_now = planner(fleet, view, request.count, host=request.host, unavailable=skip)
+        if preflight is not None:
+            await preflight(plan_now(await store.occupants()))
         new_job = NewJob(
             kind=CREATE,
             params={"count": request.count, "host": request.host, "skipped": skipped},
             requested_by=caller.actor,
             source=caller.source,
         )
-        job, plan = await store.reserve(
-            new_job, planner(fleet, view, request.count, host=request.host, unavailable=skip)
-        )
+        job, plan = await store.reserve(new_job, plan_now)
     except BobError as exc:
         await store.audit(caller.entry("refused", str(exc)))
         raise

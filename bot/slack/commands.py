@@ -41,6 +41,7 @@ from handlers.requests import (
     ShowJob,
 )
 from provisioning.errors import BobError, UsageError
+from provisioning.hostcheck import CreatePreflight
 
 SLASH = "/bob"
 RESTARTING = "bob is restarting; try again in a minute"
@@ -110,7 +111,10 @@ def _usage(message: str) -> str:
 
 async def _create(inv: Invocation, request: CreateBobs) -> Reply:
     rt, dns = inv.service.rt, inv.service.submit_dns
-    job, plan = await submit_create(rt.settings.fleet, rt.store, request, inv.caller, dns)
+    preflight = CreatePreflight(rt.settings.fleet, rt.shells)
+    job, plan = await submit_create(
+        rt.settings.fleet, rt.store, request, inv.caller, dns, preflight
+    )
     names = ", ".join(plan.names)
     skipped = "".join(f"\n{line}" for line in render.render_skipped(skipped_hosts(job)))
     return Reply(

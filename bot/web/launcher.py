@@ -12,6 +12,7 @@ from handlers.jenkins import submit_attach
 from handlers.provision import Caller, record_outcome, submit_create
 from handlers.rebuild import submit_rebuild
 from handlers.requests import AttachBobs, CreateBobs, RebuildBase
+from provisioning.hostcheck import CreatePreflight
 
 log = logging.getLogger("bob.web")
 
@@ -30,7 +31,10 @@ class BackgroundJobs:
 
     async def create(self, request: CreateBobs, caller: Caller) -> str:
         rt = self._rt
-        job, _ = await submit_create(rt.settings.fleet, rt.store, request, caller, rt.dns)
+        preflight = CreatePreflight(rt.settings.fleet, rt.shells)
+        job, _ = await submit_create(
+            rt.settings.fleet, rt.store, request, caller, rt.dns, preflight
+        )
         self._start(job.id, caller)
         return job.id
 

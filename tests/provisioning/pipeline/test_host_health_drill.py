@@ -1,7 +1,11 @@
-"""The host health drill: a disk whose directory is missing on host-a fails every lane of a
-create there. That is one failure of host-a (not one per lane, nor one per lane cancelled
-because of it); the host cools down only after the configured number of failed jobs, and the
-next create says it left host-a out, and why.
+"""The host health drill: a disk on host-a that is out of room fails every lane of a create
+there. That is one failure of host-a (not one per lane, nor one per lane cancelled because of
+it); the host cools down only after the configured number of failed jobs, and the next create
+says it left host-a out, and why.
+
+The disk is a tmpfs with a single inode to spare: it passes create's host checks (it exists
+and takes a directory), and the clone step, which needs several, fails on every lane. A
+missing directory would not do: create refuses that host before reserving anything.
 """
 
 from __future__ import annotations
@@ -15,16 +19,31 @@ import yaml
 
 from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.cli_world import BobCli, bob_cli, cleaned_up
+from tests.provisioning.sandbox.fixtures import host_script
 
 pytestmark = pytest.mark.slow
 
 
+FULL_DISK = "/var/lib/bob/disk-full"
+
+
 @pytest.fixture
-def cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
+def full_disk(overlay: SandboxInfo) -> Iterator[str]:
+    """A disk directory on host-a with room for one more inode (its root takes the other)."""
+    mount = ["mount", "-t", "tmpfs", "-o", "size=1m,nr_inodes=2", "bob-drill", FULL_DISK]
+    host_script(overlay, "host-a", [["mkdir", "-p", FULL_DISK], mount])
+    try:
+        yield "disk-full"
+    finally:
+        host_script(overlay, "host-a", [["umount", FULL_DISK], ["rmdir", FULL_DISK]])
+
+
+@pytest.fixture
+def cli(overlay: SandboxInfo, tmp_path: Path, full_disk: str) -> Iterator[BobCli]:
     world = bob_cli(overlay, tmp_path)
     document = yaml.safe_load(world.config.read_text())
     host_a = next(h for h in document["hosts"] if h["name"] == "host-a")
-    host_a["disks"] = [{"name": "disk-missing", "max_bobs": 5}]  # no such directory there
+    host_a["disks"] = [{"name": full_disk, "max_bobs": 5}]
     document["host_health"] = {"failures": 2, "cooldown_s": 600}
     world.config.write_text(yaml.safe_dump(document, sort_keys=False))
     yield from cleaned_up(world)
