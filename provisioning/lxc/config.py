@@ -18,7 +18,30 @@ MARKER = "# bob:"
 # Which base a clone came from (provisioning.bases.versions.base_marker): kept, it is the
 # clone's history, not something bob renders.
 BASE_MARKER = "# bob: base "
-_OWNED_PREFIXES = ("lxc.net.", "lxc.cgroup.", "lxc.cgroup2.", "lxc.hook.", "lxc.uts.name")
+_OWNED_PREFIXES = (
+    "lxc.net.",
+    "lxc.cgroup.",
+    "lxc.cgroup2.",
+    "lxc.hook.",
+    "lxc.uts.name",
+    "lxc.start.",
+)
+
+
+@dataclass(frozen=True)
+class Autostart:
+    """When a host boots, lxc-autostart starts its Bobs disk by disk (one lxcpath per run), in
+    ``order`` (lowest first), waiting ``delay`` seconds after each one."""
+
+    order: int
+    delay: int
+
+    def lines(self) -> list[str]:
+        return [
+            "lxc.start.auto = 1",
+            f"lxc.start.order = {self.order}",
+            f"lxc.start.delay = {self.delay}",
+        ]
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,7 @@ def render(
     limits: CgroupLimits,
     layout: CgroupLayout,
     hooks: Mapping[str, str],
+    autostart: Autostart,
     rootfs_path: str | None = None,
 ) -> str:
     """The clone's config. ``rootfs_path`` replaces the base's (needed where lxc-copy did not
@@ -69,6 +93,7 @@ def render(
         f"lxc.net.0.ipv4.gateway = {network.gateway}",
         *limit_lines(limits, layout),
         *(f"lxc.hook.{kind} = {path}" for kind, path in sorted(hooks.items())),
+        *autostart.lines(),
     ]
     return "\n".join([*kept, "", *ours]) + "\n"
 

@@ -116,17 +116,24 @@ def records(ctx: Context) -> list[Finding]:
                 )
             )
         elif bob.state is BobState.READY and seen.state != "RUNNING":
-            found.append(
-                Finding(
-                    Kind.CONTAINER_NOT_RUNNING,
-                    bob.name,
-                    f"ready in bob's records, but its container is {seen.state}",
-                    bob.host,
-                    bob.disk,
-                    depends=frozenset({f"host:{bob.host}"}),
-                )
-            )
+            found.append(_not_running(bob, seen.state))
     return found
+
+
+def _not_running(bob: BobRecord, state: str) -> Finding:
+    """A ready Bob whose container is down. Stopped (what a host's reboot leaves) it is started
+    again; in any other state (frozen, halfway, not an LXC container) a person decides."""
+    startable = state == "STOPPED" and bob.ip is not None
+    return Finding(
+        Kind.CONTAINER_NOT_RUNNING,
+        bob.name,
+        f"ready in bob's records, but its container is {state}",
+        bob.host,
+        bob.disk,
+        Repair.START_CONTAINER if startable else None,
+        {"address": str(bob.ip)} if startable else {},
+        depends=frozenset({f"host:{bob.host}"}),
+    )
 
 
 def reservations(ctx: Context, found: Sequence[Finding]) -> list[Finding]:

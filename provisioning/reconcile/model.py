@@ -83,6 +83,7 @@ class Repair(StrEnum):
     RECORD_ATTACHMENT = "record-attachment"
     CLEAR_ATTACHMENT = "clear-attachment"
     REMOVE_BASE = "remove-base"
+    START_CONTAINER = "start-container"
 
 
 # Repairs that take something away a person might still want: asked for explicitly.

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
 from provisioning.errors import ConfigError, ConflictError
+from provisioning.hosts.errors import CommandFailed, HostError
 from provisioning.jenkins.client import JenkinsController
 from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Shells
 from provisioning.pipeline.host_bases import HostBases
+from provisioning.pipeline.ready import wait_ready
 from provisioning.ports import StateStore
 from provisioning.reconcile.model import Finding, Repair
+from provisioning.records import BobState
 
 REMOVE_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 60.0
 
 # Destroys one Bob the way `bob destroy` does (a journaled job); returns what happened.
 DestroyBob = Callable[[str], Awaitable[str]]
@@ -74,6 +78,8 @@ class Repairer:
                 return await self._record_attachment(finding)
             case Repair.REMOVE_BASE:
                 return await self._remove_base(finding)
+            case Repair.START_CONTAINER:
+                return await self._start_container(finding)
             case Repair.CLEAR_ATTACHMENT:
                 await self.store.clear_attachment(finding.subject, finding.args["controller"])
                 return "attachment record cleared"
@@ -98,6 +104,31 @@ class Repairer:
         await container.remove()
         await container.unmark()
         return "container and volume removed"
+
+    async def _start_container(self, finding: Finding) -> str:
+        """Start a ready Bob's stopped container, then wait until it is up as a new Bob must be."""
+        bob = await self.store.get_bob(finding.subject)
+        if (
+            bob is None
+            or bob.state is not BobState.READY
+            or (bob.host, bob.disk) != (finding.host, finding.disk)
+            or str(bob.ip) != finding.args["address"]
+        ):
+            raise ConflictError(f"{finding.subject} is no longer that ready Bob: left alone")
+        container = replace(self._container(finding), timeout=START_TIMEOUT_S)
+        state = await container.state()
+        if state != "STOPPED":
+            raise ConflictError(
+                f"{finding.subject}'s container is {state or 'gone'} now: left alone"
+            )
+        try:
+            await container.start()
+        except CommandFailed as exc:
+            detail = await container.start_log_excerpt()
+            raise HostError(f"{exc}\n{detail}".rstrip(), host=exc.host) from exc
+        address = ipaddress.IPv4Address(finding.args["address"])
+        await wait_ready(container, address)
+        return f"container started: RUNNING, {address} answers ping"
 
     async def _remove_base(self, finding: Finding) -> str:
         assert finding.host is not None

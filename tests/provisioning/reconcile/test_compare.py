@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from provisioning.bases.versions import BaseState
 from provisioning.config.models import JenkinsController
 from provisioning.dns.port import ZoneRecord
@@ -76,12 +78,35 @@ def test_an_unreadable_host_is_a_finding_and_not_taken_as_empty():
     assert [("unreadable", "host:host-a", None)] == found(t)
 
 
-def test_a_stopped_container_of_a_ready_bob_is_reported():
+def test_a_stopped_container_of_a_ready_bob_is_started_again():
     scan = HostScan([SeenContainer("disk1", "bob001", "STOPPED", "j0")], {})
+
+    [finding] = compare(FLEET, truth([bob("bob001")], {"host-a": scan}))
+
+    assert ("container-not-running", "bob001", "start-container") == (
+        finding.kind.value,
+        finding.subject,
+        finding.repair and finding.repair.value,
+    )
+    assert {"address": "10.250.1.11"} == finding.args
+    assert not finding.destructive  # starting takes nothing away: no --yes needed
+
+
+@pytest.mark.parametrize("state", ["FROZEN", "STOPPING", "ABSENT"])
+def test_a_container_down_in_another_way_is_left_to_a_person(state):
+    scan = HostScan([SeenContainer("disk1", "bob001", state, "j0")], {})
 
     assert [("container-not-running", "bob001", None)] == found(
         truth([bob("bob001")], {"host-a": scan})
     )
+
+
+def test_a_stopped_bob_on_a_host_left_out_of_the_pass_is_not_started():
+    """--host host-b: host-a's scan (say, from an earlier read) is not this pass's truth."""
+    scan = HostScan([SeenContainer("disk1", "bob001", "STOPPED", "j0")], {})
+    t = truth([bob("bob001")], {"host-a": scan}, skipped_hosts={"host-a"})
+
+    assert [("unknown", "bob001", None)] == found(t)
 
 
 def test_names_a_running_job_works_on_are_left_alone():
