@@ -36,6 +36,11 @@ class Autostart:
     order: int
     delay: int
 
+    @property
+    def values(self) -> tuple[str, str, str]:
+        """What its lines set lxc.start.auto, .order and .delay to."""
+        return ("1", str(self.order), str(self.delay))
+
     def lines(self) -> list[str]:
         return [
             "lxc.start.auto = 1",
@@ -106,3 +111,11 @@ def owner_of(config: str) -> tuple[str, str] | None:
             if "name" in fields and "job" in fields:
                 return fields["name"], fields["job"]
     return None
+
+
+def with_autostart(config: str, autostart: Autostart) -> str:
+    """``config`` with its lxc.start.* lines replaced by ``autostart``'s, everything else kept."""
+    kept = [line for line in config.splitlines() if not line.strip().startswith("lxc.start.")]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "\n".join([*kept, *autostart.lines()]) + "\n"

@@ -10,8 +10,12 @@ from provisioning.reconcile.model import HostScan, SeenContainer
 
 # "M disk name job" per clone mark, "C disk name state owner-job|-" per directory on a disk.
 # Every directory counts: a clone interrupted before its config was written is still a leftover.
+# "S disk name auto order delay" per config: its lxc.start.* values (the last of each, as LXC
+# reads them; "-" where there is none).
 SCRIPT = r"""
 root=$1; marker=$2; state=$3; shift 3
+key='^[[:space:]]*lxc\.start\.(auto|order|delay)'
+start_re="s/$key[[:space:]]*=[[:space:]]*([^[:space:]]*).*/\1=\2/p"
 for disk in "$@"; do
   dir="$root/$disk"
   [ -d "$dir" ] || continue
@@ -28,6 +32,14 @@ for disk in "$@"; do
     owner=$(grep -m 1 "^$marker managed by bob:" "$entry/config" 2>/dev/null \
       | sed -n 's/.* job=\([^ ]*\).*/\1/p')
     echo "C $disk $name ${lxc_state:-ABSENT} ${owner:--}"
+    [ -f "$entry/config" ] || continue
+    auto=- order=- delay=-
+    for kv in $(sed -nE "$start_re" "$entry/config"); do
+      case $kv in
+        auto=*) auto=${kv#auto=} ;; order=*) order=${kv#order=} ;; delay=*) delay=${kv#delay=} ;;
+      esac
+    done
+    echo "S $disk $name ${auto:--} ${order:--} ${delay:--}"
   done
 done
 # The host's base versions ("B current|version|lock …") and every clone's rootfs line ("R …"):
@@ -51,6 +63,7 @@ async def scan_host(shell: HostShell, host: Host) -> HostScan:
 def parse(output: str) -> HostScan:
     containers: list[SeenContainer] = []
     marks: dict[tuple[str, str], str] = {}
+    starts: dict[tuple[str, str], tuple[str, str, str]] = {}
     base_lines: list[str] = []
     rootfs_lines: list[str] = []
     for line in output.splitlines():
@@ -63,8 +76,10 @@ def parse(output: str) -> HostScan:
         fields = line.split()
         if len(fields) == 4 and fields[0] == "M":
             marks[(fields[1], fields[2])] = fields[3] or "?"
+        elif len(fields) == 6 and fields[0] == "S":
+            starts[(fields[1], fields[2])] = (fields[3], fields[4], fields[5])
         elif len(fields) == 5 and fields[0] == "C":
             _, disk, name, state, owner = fields
             containers.append(SeenContainer(disk, name, state, None if owner == "-" else owner))
     bases = parse_state("\n".join(base_lines)) if base_lines else None
-    return HostScan(containers, marks, bases, rootfs_lines)
+    return HostScan(containers, marks, bases, rootfs_lines, starts)

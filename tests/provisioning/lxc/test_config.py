@@ -12,7 +12,7 @@ from provisioning.lxc.cgroups import (
     memory_bytes,
     shares_to_weight,
 )
-from provisioning.lxc.config import Autostart, NetworkSpec, owner_of, render
+from provisioning.lxc.config import Autostart, NetworkSpec, owner_of, render, with_autostart
 
 BASE = """\
 lxc.include = /usr/share/lxc/config/common.conf
@@ -82,6 +82,18 @@ def test_rendering_twice_writes_every_line_once():
         autostart=Autostart(order=2, delay=5),
     )
     assert rendered() == again
+
+
+def test_autostart_lines_are_replaced_and_nothing_else_changes():
+    config = rendered()
+
+    again = with_autostart(config, Autostart(order=7, delay=30))
+
+    assert config.splitlines()[:-3] == again.splitlines()[:-3]
+    assert ["lxc.start.auto = 1", "lxc.start.order = 7", "lxc.start.delay = 30"] == (
+        again.splitlines()[-3:]
+    )
+    assert again == with_autostart(again, Autostart(order=7, delay=30))
 
 
 def test_a_rootfs_override_replaces_the_bases():

@@ -152,3 +152,32 @@ def test_reconcile_fix_starts_a_ready_bob_whose_container_stopped(
 
     assert 0 == cli("destroy", "bob001", "--yes").returncode
     assert [] == containers(overlay)
+
+
+def test_a_bob_made_before_autostart_gets_its_lines_from_reconcile_and_survives_a_reboot(
+    cli: BobCli, overlay: SandboxInfo
+) -> None:
+    created = cli("create", "1", "--host", "host-a")
+    assert 0 == created.returncode, created.stdout + created.stderr
+    [bob] = containers(overlay)
+    config = str(STORAGE_ROOT / bob.disk / bob.name / "config")
+    host_ssh(overlay, "host-a", ["sed", "-i", "/^lxc[.]start[.]/d", config])  # as bob did before
+
+    seen = cli("reconcile", "--json")
+    report = parse_cli_report(seen.stdout, seen.stderr)
+    assert [
+        ("autostart-differs", "bob001", "set-autostart", "its LXC config has no lxc.start lines")
+    ] == [
+        (f["kind"], f["subject"], f["repair"], f["detail"].split(";")[0])
+        for f in report["findings"]
+    ]
+    fixed = cli("reconcile", "--fix", "--json")
+    assert 0 == fixed.returncode, fixed.stdout + fixed.stderr
+
+    reboot(overlay, "host-a")
+    host = load_fleet(cli.config).host("host-a")
+    host_ssh(overlay, "host-a", autostart_argv(host, bob.disk))
+
+    assert {"bob001": ("RUNNING", True)} == up(overlay, [bob])
+    cli.assert_reconciled()
+    assert 0 == cli("destroy", "bob001", "--yes").returncode

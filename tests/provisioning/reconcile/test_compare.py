@@ -109,6 +109,46 @@ def test_a_stopped_bob_on_a_host_left_out_of_the_pass_is_not_started():
     assert [("unknown", "bob001", None)] == found(t)
 
 
+def started_as(has: tuple[str, str, str], *, state: str = "RUNNING") -> HostScan:
+    return HostScan(
+        [SeenContainer("disk1", "bob001", state, "j0")], {}, None, [], {("disk1", "bob001"): has}
+    )
+
+
+def test_a_ready_bob_whose_config_autostarts_as_configured_is_no_finding():
+    # bob001: slot 1; make_fleet's disks keep the default start_delay of 5 s.
+    assert [] == found(truth([bob("bob001")], {"host-a": started_as(("1", "1", "5"))}))
+
+
+@pytest.mark.parametrize(
+    ("has", "says"),
+    [
+        (("-", "-", "-"), "has no lxc.start lines"),  # made before bob wrote them
+        (("1", "1", "30"), "says auto=1 order=1 delay=30"),  # the disk's delay changed since
+        (("0", "1", "5"), "says auto=0 order=1 delay=5"),  # switched off by hand
+    ],
+)
+def test_a_ready_bob_that_would_not_come_back_as_configured_gets_its_lines(has, says):
+    [finding] = compare(FLEET, truth([bob("bob001")], {"host-a": started_as(has)}))
+
+    assert ("autostart-differs", "bob001", "set-autostart") == (
+        finding.kind.value,
+        finding.subject,
+        finding.repair and finding.repair.value,
+    )
+    assert {"order": "1", "delay": "5"} == finding.args
+    assert finding.detail.startswith(f"its LXC config {says};")
+    assert not finding.destructive
+
+
+def test_a_bob_being_made_or_failed_is_not_given_autostart_lines():
+    for state in (BobState.CREATING, BobState.FAILED):
+        t = truth(
+            [bob("bob001", state=state, job_id="j1")], {"host-a": started_as(("-", "-", "-"))}
+        )
+        assert "autostart-differs" not in [f.kind.value for f in compare(FLEET, t)]
+
+
 def test_names_a_running_job_works_on_are_left_alone():
     job = JobRecord(
         id="j1",
@@ -236,6 +276,8 @@ def test_the_host_scan_output_is_parsed_line_by_line():
         "C disk1 bob001 RUNNING j0\n"
         "C disk2 lab STOPPED -\n"
         "C disk3 half ABSENT -\n"
+        "S disk1 bob001 1 0 5\n"
+        "S disk2 lab - - -\n"
         "garbage line\n"
     )
 
@@ -245,6 +287,9 @@ def test_the_host_scan_output_is_parsed_line_by_line():
         SeenContainer("disk2", "lab", "STOPPED", None),
         SeenContainer("disk3", "half", "ABSENT", None),
     ] == scan.containers
+    assert {("disk1", "bob001"): ("1", "0", "5"), ("disk2", "lab"): ("-", "-", "-")} == (
+        scan.autostart
+    )
 
 
 def overlay_fleet_scan(
