@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from provisioning.bases.versions import STATE_SCRIPT, parse_state
 from provisioning.config.models import Host
 from provisioning.hosts.shell import HostShell
@@ -10,12 +12,9 @@ from provisioning.reconcile.model import HostScan, SeenContainer
 
 # "M disk name job" per clone mark, "C disk name state owner-job|-" per directory on a disk.
 # Every directory counts: a clone interrupted before its config was written is still a leftover.
-# "S disk name auto order delay" per config: its lxc.start.* values (the last of each, as LXC
-# reads them; "-" where there is none).
+# "S path:line" per lxc.start line of a container's config: one grep for the whole host.
 SCRIPT = r"""
 root=$1; marker=$2; state=$3; shift 3
-key='^[[:space:]]*lxc\.start\.(auto|order|delay)'
-start_re="s/$key[[:space:]]*=[[:space:]]*([^[:space:]]*).*/\1=\2/p"
 for disk in "$@"; do
   dir="$root/$disk"
   [ -d "$dir" ] || continue
@@ -32,14 +31,6 @@ for disk in "$@"; do
     owner=$(grep -m 1 "^$marker managed by bob:" "$entry/config" 2>/dev/null \
       | sed -n 's/.* job=\([^ ]*\).*/\1/p')
     echo "C $disk $name ${lxc_state:-ABSENT} ${owner:--}"
-    [ -f "$entry/config" ] || continue
-    auto=- order=- delay=-
-    for kv in $(sed -nE "$start_re" "$entry/config"); do
-      case $kv in
-        auto=*) auto=${kv#auto=} ;; order=*) order=${kv#order=} ;; delay=*) delay=${kv#delay=} ;;
-      esac
-    done
-    echo "S $disk $name ${auto:--} ${order:--} ${delay:--}"
   done
 done
 # The host's base versions ("B current|version|lock …") and every clone's rootfs line ("R …"):
@@ -48,8 +39,13 @@ done
 for config in "$root"/*/*/config; do
   [ -f "$config" ] && grep -H '^[[:space:]]*lxc.rootfs.path' "$config" | sed 's/^/R /'
 done
+grep -H -E '^[[:space:]]*lxc[.]start[.](auto|order|delay)[[:space:]]*=' "$root"/*/*/config \
+  2>/dev/null | sed 's/^/S /'
 exit 0
 """
+_START_LINE = re.compile(
+    r"(?:.*/)?([^/]+)/([^/]+)/config:\s*lxc\.start\.(auto|order|delay)\s*=\s*(\S*)"
+)
 SCAN_TIMEOUT_S = 60.0
 
 
@@ -63,7 +59,7 @@ async def scan_host(shell: HostShell, host: Host) -> HostScan:
 def parse(output: str) -> HostScan:
     containers: list[SeenContainer] = []
     marks: dict[tuple[str, str], str] = {}
-    starts: dict[tuple[str, str], tuple[str, str, str]] = {}
+    starts: dict[tuple[str, str], dict[str, str]] = {}
     base_lines: list[str] = []
     rootfs_lines: list[str] = []
     for line in output.splitlines():
@@ -73,13 +69,26 @@ def parse(output: str) -> HostScan:
         if line.startswith("R "):
             rootfs_lines.append(line[2:])
             continue
+        if line.startswith("S "):
+            if match := _START_LINE.fullmatch(line[2:]):
+                disk, name, key, value = match.groups()
+                starts.setdefault((disk, name), {})[key] = value  # the last one counts, as in LXC
+            continue
         fields = line.split()
         if len(fields) == 4 and fields[0] == "M":
             marks[(fields[1], fields[2])] = fields[3] or "?"
-        elif len(fields) == 6 and fields[0] == "S":
-            starts[(fields[1], fields[2])] = (fields[3], fields[4], fields[5])
         elif len(fields) == 5 and fields[0] == "C":
             _, disk, name, state, owner = fields
             containers.append(SeenContainer(disk, name, state, None if owner == "-" else owner))
     bases = parse_state("\n".join(base_lines)) if base_lines else None
-    return HostScan(containers, marks, bases, rootfs_lines, starts)
+    # A container LXC knows has a config: no lxc.start line in it means none is set.
+    autostart = {
+        (c.disk, c.name): _start_values(starts.get((c.disk, c.name), {}))
+        for c in containers
+        if c.state != "ABSENT"
+    }
+    return HostScan(containers, marks, bases, rootfs_lines, autostart)
+
+
+def _start_values(found: dict[str, str]) -> tuple[str, str, str]:
+    return (found.get("auto") or "-", found.get("order") or "-", found.get("delay") or "-")

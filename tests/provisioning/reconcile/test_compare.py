@@ -276,8 +276,10 @@ def test_the_host_scan_output_is_parsed_line_by_line():
         "C disk1 bob001 RUNNING j0\n"
         "C disk2 lab STOPPED -\n"
         "C disk3 half ABSENT -\n"
-        "S disk1 bob001 1 0 5\n"
-        "S disk2 lab - - -\n"
+        "S /var/lib/bob/disk1/bob001/config:lxc.start.auto = 1\n"
+        "S /var/lib/bob/disk1/bob001/config:  lxc.start.order=0\n"
+        "S /var/lib/bob/disk1/bob001/config:lxc.start.delay = 9\n"
+        "S /var/lib/bob/disk1/bob001/config:lxc.start.delay = 5\n"
         "garbage line\n"
     )
 
@@ -287,6 +289,8 @@ def test_the_host_scan_output_is_parsed_line_by_line():
         SeenContainer("disk2", "lab", "STOPPED", None),
         SeenContainer("disk3", "half", "ABSENT", None),
     ] == scan.containers
+    # The last of each line counts, as LXC reads it; a config without any sets none; a directory
+    # LXC does not know as a container has no config to tell.
     assert {("disk1", "bob001"): ("1", "0", "5"), ("disk2", "lab"): ("-", "-", "-")} == (
         scan.autostart
     )
