@@ -29,7 +29,7 @@ from tests.provisioning.sandbox.fixtures import host_ssh
 
 pytestmark = pytest.mark.slow
 
-DELAY_S = 1
+DELAY_S = 2  # long enough that the disks running side by side shows even on a busy machine
 UP_WITHIN_S = 30.0
 
 # "NAME STARTTIME" per running container of a disk: when its init began, in clock ticks since
@@ -44,7 +44,7 @@ done
 
 @pytest.fixture
 def cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
-    """host-a takes two Bobs on disk1 and two on disk2, each disk a second between starts."""
+    """host-a takes two Bobs on disk1 and two on disk2, each disk DELAY_S between starts."""
     world = bob_cli(overlay, tmp_path)
     document = yaml.safe_load(world.config.read_text())
     host_a = next(h for h in document["hosts"] if h["name"] == "host-a")
@@ -98,7 +98,10 @@ def test_after_a_reboot_lxc_autostart_on_each_disk_brings_every_bob_back_in_orde
         disk: host_ssh(overlay, "host-a", autostart_argv(host, disk, list_only=True)).stdout
         for disk in ("disk1", "disk2")
     }
-    assert {"disk1": "bob001 1\nbob002 1\n", "disk2": "bob003 1\nbob004 1\n"} == listed
+    assert {
+        "disk1": f"bob001 {DELAY_S}\nbob002 {DELAY_S}\n",
+        "disk2": f"bob003 {DELAY_S}\nbob004 {DELAY_S}\n",
+    } == listed
     # The host boots: one autostart per disk, side by side, as systemd runs the disks' units.
     boot = " & ".join(shlex.join(autostart_argv(host, d)) for d in ("disk1", "disk2"))
     host_ssh(overlay, "host-a", ["sh", "-c", f"{boot} & wait"])
