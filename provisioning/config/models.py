@@ -70,6 +70,9 @@ class SshTarget(_Model):
 class Disk(_Model):
     name: HostLabel
     max_bobs: int = Field(ge=0, le=1000)
+    # Seconds lxc-autostart waits after starting one Bob of this disk before the next, so a
+    # rebooted host boots one Bob per disk at a time (docs/autostart.md).
+    start_delay: int = Field(default=5, ge=0, le=600)
 
 
 class DirStorage(_Model):

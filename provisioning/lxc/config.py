@@ -18,7 +18,35 @@ MARKER = "# bob:"
 # Which base a clone came from (provisioning.bases.versions.base_marker): kept, it is the
 # clone's history, not something bob renders.
 BASE_MARKER = "# bob: base "
-_OWNED_PREFIXES = ("lxc.net.", "lxc.cgroup.", "lxc.cgroup2.", "lxc.hook.", "lxc.uts.name")
+_OWNED_PREFIXES = (
+    "lxc.net.",
+    "lxc.cgroup.",
+    "lxc.cgroup2.",
+    "lxc.hook.",
+    "lxc.uts.name",
+    "lxc.start.",
+)
+
+
+@dataclass(frozen=True)
+class Autostart:
+    """When a host boots, lxc-autostart starts its Bobs disk by disk (one lxcpath per run), in
+    ``order`` (lowest first), waiting ``delay`` seconds after each one."""
+
+    order: int
+    delay: int
+
+    @property
+    def values(self) -> tuple[str, str, str]:
+        """What its lines set lxc.start.auto, .order and .delay to."""
+        return ("1", str(self.order), str(self.delay))
+
+    def lines(self) -> list[str]:
+        return [
+            "lxc.start.auto = 1",
+            f"lxc.start.order = {self.order}",
+            f"lxc.start.delay = {self.delay}",
+        ]
 
 
 @dataclass(frozen=True)
@@ -43,6 +71,7 @@ def render(
     limits: CgroupLimits,
     layout: CgroupLayout,
     hooks: Mapping[str, str],
+    autostart: Autostart,
     rootfs_path: str | None = None,
 ) -> str:
     """The clone's config. ``rootfs_path`` replaces the base's (needed where lxc-copy did not
@@ -69,6 +98,7 @@ def render(
         f"lxc.net.0.ipv4.gateway = {network.gateway}",
         *limit_lines(limits, layout),
         *(f"lxc.hook.{kind} = {path}" for kind, path in sorted(hooks.items())),
+        *autostart.lines(),
     ]
     return "\n".join([*kept, "", *ours]) + "\n"
 
@@ -81,3 +111,11 @@ def owner_of(config: str) -> tuple[str, str] | None:
             if "name" in fields and "job" in fields:
                 return fields["name"], fields["job"]
     return None
+
+
+def with_autostart(config: str, autostart: Autostart) -> str:
+    """``config`` with its lxc.start.* lines replaced by ``autostart``'s, everything else kept."""
+    kept = [line for line in config.splitlines() if not line.strip().startswith("lxc.start.")]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "\n".join([*kept, *autostart.lines()]) + "\n"

@@ -7,11 +7,13 @@ import shlex
 from dataclasses import dataclass
 
 from provisioning.config.models import Host
+from provisioning.errors import BobError
 from provisioning.hosts.errors import CommandFailed
 from provisioning.hosts.shell import HostShell
 from provisioning.lxc import commands, layout
 from provisioning.pipeline import remote
 from provisioning.pipeline.errors import ContainerRemains
+from provisioning.pipeline.lxc_log import START_LOG, excerpt
 
 # lxc-destroy right after a stop can fail with "Connection reset by peer" while the monitor is
 # still exiting: a second pass a moment later succeeds.
@@ -110,6 +112,29 @@ class Container:
     async def exists(self) -> bool:
         """Whether anything of it is left: its directory holds config, rootfs and volume."""
         return await remote.exists(self.shell, self.directory)
+
+    @property
+    def start_log(self) -> str:
+        return f"{self.directory}/{START_LOG}"
+
+    async def start(self) -> None:
+        """Start it in the background; raises CommandFailed unless it runs (already, or now)."""
+        argv = commands.start(self.host, self.disk, self.name, self.start_log)
+        try:
+            await self.shell.run(argv, timeout=self.timeout)
+        except CommandFailed:
+            # Asked only on failure (a round trip saved per start): running already is success.
+            if await self.state() != "RUNNING":
+                raise
+
+    async def start_log_excerpt(self) -> str:
+        """What LXC's log says about a failed start, "" when it cannot be read."""
+        try:
+            text = await remote.read_file(self.shell, self.start_log)
+        except BobError:
+            return ""  # the start's own failure is what matters
+        lines = excerpt(text or "")
+        return f"LXC log {self.start_log}:\n" + "\n".join(lines) if lines else ""
 
     async def stop(self) -> None:
         """Kill it if it runs, and wait until its monitor says STOPPED."""

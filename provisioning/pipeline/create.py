@@ -8,31 +8,26 @@ the container is provably gone: they are never handed out while a container may 
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import time
 from typing import Literal
 
 from provisioning.bases.versions import base_marker, version_in_config, version_of
 from provisioning.core.models import PlannedBob
-from provisioning.errors import BobError, ConflictError
+from provisioning.errors import ConflictError
 from provisioning.hosts.errors import CommandFailed, HostError
 from provisioning.jobs.steps import StepContext
 from provisioning.lxc import commands
-from provisioning.lxc.config import NetworkSpec, owner_of, render
+from provisioning.lxc.config import Autostart, NetworkSpec, owner_of, render
 from provisioning.lxc.layout import base_path
 from provisioning.pipeline import remote
 from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.host_bases import HostBases
-from provisioning.pipeline.lxc_log import START_LOG, excerpt
+from provisioning.pipeline.lxc_log import START_LOG
+from provisioning.pipeline.ready import READY_TIMEOUT_S, is_ready, wait_ready
 from provisioning.records import BobState
 
 __all__ = ["CREATE_STEPS", "START_LOG", "BobStep"]
-
-READY_TIMEOUT_S = 20.0
-READY_POLL_S = 0.1
-WAIT_RUNNING_S = 10
 
 
 class BobStep(HostStep):
@@ -195,9 +190,15 @@ class Configure(BobStep):
             limits=defaults.cgroup,
             layout=await self.p.cgroup_layout(self.bob.host),
             hooks={str(kind): path for kind, path in defaults.hooks.items()},
+            autostart=self._autostart(),
             rootfs_path=f"dir:{rootfs}" if self.hostcfg.storage.backend == "lvm" else None,
         )
         await remote.write_file(self.shell, self.container.config_path, text)
+
+    def _autostart(self) -> Autostart:
+        """After a reboot, the Bobs of one disk come back in slot order, the disk's delay apart."""
+        disk = next(d for d in self.hostcfg.disks if d.name == self.bob.disk)
+        return Autostart(order=self.bob.slot, delay=disk.start_delay)
 
     # No undo of its own: the file goes with the container (Clone's undo).
 
@@ -210,27 +211,13 @@ class Configure(BobStep):
 class Start(BobStep):
     name = "start"
 
-    def _log_file(self) -> str:
-        return f"{self.container.directory}/{START_LOG}"
-
     async def _apply(self, ctx: StepContext) -> None:
-        argv = commands.start(self.hostcfg, self.bob.disk, self.bob.name, self._log_file())
         try:
-            await self.shell.run(argv, timeout=self.timeout)
+            await self.container.start()
         except CommandFailed as exc:
-            # Asked only on failure (a round trip saved per Bob): running already is success.
-            if await self.container.state() == "RUNNING":
-                return
             # The log is the only place LXC says why, and it goes with the container on undo.
-            raise self.failure(ctx, exc, detail=await self._log_excerpt()) from exc
-
-    async def _log_excerpt(self) -> str:
-        try:
-            text = await remote.read_file(self.shell, self._log_file())
-        except BobError:
-            return ""  # the start's own failure is what matters
-        lines = excerpt(text or "")
-        return f"LXC log {self._log_file()}:\n" + "\n".join(lines) if lines else ""
+            detail = await self.container.start_log_excerpt()
+            raise self.failure(ctx, exc, detail=detail) from exc
 
     async def _undo(self, ctx: StepContext) -> None:
         await self.container.stop()
@@ -245,36 +232,12 @@ class WaitReady(BobStep):
     name = "wait-ready"
 
     async def _apply(self, ctx: StepContext) -> None:
-        await self.shell.run(
-            commands.wait_running(self.hostcfg, self.bob.disk, self.bob.name, WAIT_RUNNING_S),
-            timeout=WAIT_RUNNING_S + 5,
-        )
-        address = await self.address(ctx)
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            ping = await self.shell.run(self._ping(address), check=False)
-            if ping.exit_status == 0:
-                return
-            if time.monotonic() > deadline:
-                said = (ping.stdout + ping.stderr).strip().splitlines()
-                raise HostError(
-                    f"{self.host_name}: {address} does not answer ping after "
-                    f"{READY_TIMEOUT_S:g} s although {self.bob.name} is RUNNING"
-                    + (f": {said[-1]}" if said else ""),
-                    host=self.host_name,
-                )
-            await asyncio.sleep(READY_POLL_S)
-
-    def _ping(self, address: ipaddress.IPv4Address) -> list[str]:
-        return ["ping", "-c", "1", "-W", "1", "-q", str(address)]
+        await wait_ready(self.container, await self.address(ctx), READY_TIMEOUT_S)
 
     # Waiting changes nothing: no undo.
 
     async def check(self, ctx: StepContext) -> bool:
-        if await self.container.state() != "RUNNING":
-            return False
-        ping = self._ping(await self.address(ctx))
-        return (await self.shell.run(ping, check=False)).exit_status == 0
+        return await is_ready(self.container, await self.address(ctx))
 
 
 _PERSONALIZE = (

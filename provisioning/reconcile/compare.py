@@ -15,7 +15,13 @@ Three rules hold for every finding, whatever its kind:
 from __future__ import annotations
 
 from provisioning.config.models import Fleet
-from provisioning.reconcile.compare_hosts import bases, containers, records, reservations
+from provisioning.reconcile.compare_hosts import (
+    autostart,
+    bases,
+    containers,
+    records,
+    reservations,
+)
 from provisioning.reconcile.compare_peers import dns, jenkins, offline_agents
 from provisioning.reconcile.context import Context
 from provisioning.reconcile.model import Finding, Kind, Truth
@@ -35,6 +41,7 @@ def compare(fleet: Fleet, truth: Truth) -> list[Finding]:
     findings += _interrupted(ctx)
     found = containers(ctx)
     found += records(ctx)
+    found += autostart(fleet, ctx)
     found += reservations(ctx, found)
     found += dns(fleet, ctx, found)
     found += jenkins(fleet, ctx)

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from provisioning.bases.versions import referenced_bases, version_name
 from provisioning.config.models import Fleet
+from provisioning.lxc.config import Autostart
 from provisioning.lxc.layout import base_path
 from provisioning.reconcile.context import Context
 from provisioning.reconcile.model import Finding, Kind, Repair
@@ -116,16 +117,59 @@ def records(ctx: Context) -> list[Finding]:
                 )
             )
         elif bob.state is BobState.READY and seen.state != "RUNNING":
-            found.append(
-                Finding(
-                    Kind.CONTAINER_NOT_RUNNING,
-                    bob.name,
-                    f"ready in bob's records, but its container is {seen.state}",
-                    bob.host,
-                    bob.disk,
-                    depends=frozenset({f"host:{bob.host}"}),
-                )
+            found.append(_not_running(bob, seen.state))
+    return found
+
+
+def _not_running(bob: BobRecord, state: str) -> Finding:
+    """A ready Bob whose container is down. Stopped (what a host's reboot leaves) it is started
+    again; in any other state (frozen, halfway, not an LXC container) a person decides."""
+    startable = state == "STOPPED" and bob.ip is not None
+    return Finding(
+        Kind.CONTAINER_NOT_RUNNING,
+        bob.name,
+        f"ready in bob's records, but its container is {state}",
+        bob.host,
+        bob.disk,
+        Repair.START_CONTAINER if startable else None,
+        {"address": str(bob.ip)} if startable else {},
+        depends=frozenset({f"host:{bob.host}"}),
+    )
+
+
+def autostart(fleet: Fleet, ctx: Context) -> list[Finding]:
+    """Ready Bobs whose LXC config would not bring them back after a reboot as the fleet config
+    says: no lxc.start lines (made before bob wrote them), or another order or delay."""
+    disks = {(h.name, d.name): d for h in fleet.hosts for d in h.disks}
+    found: list[Finding] = []
+    for bob in ctx.bobs:
+        scan = ctx.truth.hosts.get(bob.host)
+        disk = disks.get((bob.host, bob.disk))
+        if bob.state is not BobState.READY or scan is None or disk is None:
+            continue
+        has = scan.autostart.get((bob.disk, bob.name))
+        wanted = Autostart(order=bob.slot, delay=disk.start_delay)
+        if has is None or has == wanted.values:
+            continue
+        auto, order, delay = has
+        says = (
+            "has no lxc.start lines"
+            if has == ("-", "-", "-")
+            else f"says auto={auto} order={order} delay={delay}"
+        )
+        found.append(
+            Finding(
+                Kind.AUTOSTART_DIFFERS,
+                bob.name,
+                f"its LXC config {says}; after a reboot it should start in order "
+                f"{wanted.order}, {wanted.delay} s before the next",
+                bob.host,
+                bob.disk,
+                Repair.SET_AUTOSTART,
+                {"order": str(wanted.order), "delay": str(wanted.delay)},
+                depends=frozenset({f"host:{bob.host}"}),
             )
+        )
     return found
 
 

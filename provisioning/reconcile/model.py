@@ -28,6 +28,9 @@ class HostScan:
     marks: dict[tuple[str, str], str]  # (disk, name) → job id of a clone mark left on the disk
     bases: BaseState | None = None  # the host's base versions; None: no base directory
     rootfs_lines: list[str] = field(default_factory=list)  # "config:lxc.rootfs.path = …"
+    # (disk, name) → its config's lxc.start.auto, .order, .delay ("-": none). A container not
+    # in here was not read for them: nothing is known about its autostart.
+    autostart: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Kind(StrEnum):
     CLONE_MARK_LEFT = "clone-mark-left"
     RECORD_WITHOUT_CONTAINER = "record-without-container"
     CONTAINER_NOT_RUNNING = "container-not-running"
+    AUTOSTART_DIFFERS = "autostart-differs"
     RECORD_STUCK = "record-stuck"
     STALE_RESERVATION = "stale-reservation"
     DNS_WITHOUT_BOB = "dns-without-bob"
@@ -83,6 +87,8 @@ class Repair(StrEnum):
     RECORD_ATTACHMENT = "record-attachment"
     CLEAR_ATTACHMENT = "clear-attachment"
     REMOVE_BASE = "remove-base"
+    START_CONTAINER = "start-container"
+    SET_AUTOSTART = "set-autostart"
 
 
 # Repairs that take something away a person might still want: asked for explicitly.

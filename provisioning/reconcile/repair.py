@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
 from provisioning.errors import ConfigError, ConflictError
+from provisioning.hosts.errors import CommandFailed, HostError
 from provisioning.jenkins.client import JenkinsController
+from provisioning.lxc.config import Autostart, owner_of, with_autostart
+from provisioning.pipeline import remote
 from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Shells
 from provisioning.pipeline.host_bases import HostBases
+from provisioning.pipeline.ready import wait_ready
 from provisioning.ports import StateStore
 from provisioning.reconcile.model import Finding, Repair
+from provisioning.records import BobRecord, BobState
 
 REMOVE_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 60.0
 
 # Destroys one Bob the way `bob destroy` does (a journaled job); returns what happened.
 DestroyBob = Callable[[str], Awaitable[str]]
@@ -74,6 +80,10 @@ class Repairer:
                 return await self._record_attachment(finding)
             case Repair.REMOVE_BASE:
                 return await self._remove_base(finding)
+            case Repair.START_CONTAINER:
+                return await self._start_container(finding)
+            case Repair.SET_AUTOSTART:
+                return await self._set_autostart(finding)
             case Repair.CLEAR_ATTACHMENT:
                 await self.store.clear_attachment(finding.subject, finding.args["controller"])
                 return "attachment record cleared"
@@ -98,6 +108,48 @@ class Repairer:
         await container.remove()
         await container.unmark()
         return "container and volume removed"
+
+    async def _ready_bob(self, finding: Finding) -> BobRecord:
+        """The Bob the finding is about, still ready where the pass saw it; else stand down."""
+        bob = await self.store.get_bob(finding.subject)
+        if (
+            bob is None
+            or bob.state is not BobState.READY
+            or (bob.host, bob.disk) != (finding.host, finding.disk)
+            or ("address" in finding.args and str(bob.ip) != finding.args["address"])
+        ):
+            raise ConflictError(f"{finding.subject} is no longer that ready Bob: left alone")
+        return bob
+
+    async def _start_container(self, finding: Finding) -> str:
+        """Start a ready Bob's stopped container, then wait until it is up as a new Bob must be."""
+        await self._ready_bob(finding)
+        container = replace(self._container(finding), timeout=START_TIMEOUT_S)
+        state = await container.state()
+        if state != "STOPPED":
+            now = state or "gone"
+            raise ConflictError(f"{finding.subject}'s container is {now} now: left alone")
+        try:
+            await container.start()
+        except CommandFailed as exc:
+            detail = await container.start_log_excerpt()
+            raise HostError(f"{exc}\n{detail}".rstrip(), host=exc.host) from exc
+        address = ipaddress.IPv4Address(finding.args["address"])
+        await wait_ready(container, address)
+        return f"container started: RUNNING, {address} answers ping"
+
+    async def _set_autostart(self, finding: Finding) -> str:
+        """Rewrite the lxc.start lines of a ready Bob's config; the rest of it stays as it is."""
+        bob = await self._ready_bob(finding)
+        container = self._container(finding)
+        config = await container.config() or ""
+        owner = owner_of(config)
+        if owner is None or owner[0] != bob.name:
+            raise ConflictError(f"{container.config_path} is not {bob.name}'s as bob wrote it")
+        wanted = Autostart(order=int(finding.args["order"]), delay=int(finding.args["delay"]))
+        text = with_autostart(config, wanted)
+        await remote.write_file(container.shell, container.config_path, text)
+        return f"lxc.start lines set: order {wanted.order}, delay {wanted.delay} s"
 
     async def _remove_base(self, finding: Finding) -> str:
         assert finding.host is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from provisioning.bases.versions import STATE_SCRIPT, parse_state
 from provisioning.config.models import Host
 from provisioning.hosts.shell import HostShell
@@ -10,6 +12,7 @@ from provisioning.reconcile.model import HostScan, SeenContainer
 
 # "M disk name job" per clone mark, "C disk name state owner-job|-" per directory on a disk.
 # Every directory counts: a clone interrupted before its config was written is still a leftover.
+# "S path:line" per lxc.start line of a container's config: one grep for the whole host.
 SCRIPT = r"""
 root=$1; marker=$2; state=$3; shift 3
 for disk in "$@"; do
@@ -36,8 +39,13 @@ done
 for config in "$root"/*/*/config; do
   [ -f "$config" ] && grep -H '^[[:space:]]*lxc.rootfs.path' "$config" | sed 's/^/R /'
 done
+grep -H -E '^[[:space:]]*lxc[.]start[.](auto|order|delay)[[:space:]]*=' "$root"/*/*/config \
+  2>/dev/null | sed 's/^/S /'
 exit 0
 """
+_START_LINE = re.compile(
+    r"(?:.*/)?([^/]+)/([^/]+)/config:\s*lxc\.start\.(auto|order|delay)\s*=\s*(\S*)"
+)
 SCAN_TIMEOUT_S = 60.0
 
 
@@ -51,6 +59,7 @@ async def scan_host(shell: HostShell, host: Host) -> HostScan:
 def parse(output: str) -> HostScan:
     containers: list[SeenContainer] = []
     marks: dict[tuple[str, str], str] = {}
+    starts: dict[tuple[str, str], dict[str, str]] = {}
     base_lines: list[str] = []
     rootfs_lines: list[str] = []
     for line in output.splitlines():
@@ -60,6 +69,11 @@ def parse(output: str) -> HostScan:
         if line.startswith("R "):
             rootfs_lines.append(line[2:])
             continue
+        if line.startswith("S "):
+            if match := _START_LINE.fullmatch(line[2:]):
+                disk, name, key, value = match.groups()
+                starts.setdefault((disk, name), {})[key] = value  # the last one counts, as in LXC
+            continue
         fields = line.split()
         if len(fields) == 4 and fields[0] == "M":
             marks[(fields[1], fields[2])] = fields[3] or "?"
@@ -67,4 +81,14 @@ def parse(output: str) -> HostScan:
             _, disk, name, state, owner = fields
             containers.append(SeenContainer(disk, name, state, None if owner == "-" else owner))
     bases = parse_state("\n".join(base_lines)) if base_lines else None
-    return HostScan(containers, marks, bases, rootfs_lines)
+    # A container LXC knows has a config: no lxc.start line in it means none is set.
+    autostart = {
+        (c.disk, c.name): _start_values(starts.get((c.disk, c.name), {}))
+        for c in containers
+        if c.state != "ABSENT"
+    }
+    return HostScan(containers, marks, bases, rootfs_lines, autostart)
+
+
+def _start_values(found: dict[str, str]) -> tuple[str, str, str]:
+    return (found.get("auto") or "-", found.get("order") or "-", found.get("delay") or "-")

@@ -12,7 +12,7 @@ from provisioning.lxc.cgroups import (
     memory_bytes,
     shares_to_weight,
 )
-from provisioning.lxc.config import NetworkSpec, owner_of, render
+from provisioning.lxc.config import Autostart, NetworkSpec, owner_of, render, with_autostart
 
 BASE = """\
 lxc.include = /usr/share/lxc/config/common.conf
@@ -22,6 +22,8 @@ lxc.net.0.type = veth
 lxc.net.0.link = lxcbr0
 lxc.net.0.ipv4.address = 10.0.3.5/24
 lxc.cgroup.memory.limit_in_bytes = 1
+lxc.start.auto = 0
+lxc.start.delay = 60
 """
 NET = NetworkSpec(
     bridge="br0",
@@ -39,6 +41,7 @@ def rendered(**overrides):
         "limits": CgroupLimits(memory="256M", cpu_shares=512),
         "layout": CgroupLayout.V1,
         "hooks": {"pre-start": "/usr/local/bin/bob-pre"},
+        "autostart": Autostart(order=2, delay=5),
     }
     args.update(overrides)
     return render(BASE, **args)
@@ -61,6 +64,9 @@ def test_the_clone_config_replaces_network_limits_and_name():
         "lxc.cgroup.memory.limit_in_bytes = 268435456",
         "lxc.cgroup.cpu.shares = 512",
         "lxc.hook.pre-start = /usr/local/bin/bob-pre",
+        "lxc.start.auto = 1",
+        "lxc.start.order = 2",
+        "lxc.start.delay = 5",
     ] == rendered().splitlines()
 
 
@@ -73,8 +79,21 @@ def test_rendering_twice_writes_every_line_once():
         limits=CgroupLimits(memory="256M", cpu_shares=512),
         layout=CgroupLayout.V1,
         hooks={"pre-start": "/usr/local/bin/bob-pre"},
+        autostart=Autostart(order=2, delay=5),
     )
     assert rendered() == again
+
+
+def test_autostart_lines_are_replaced_and_nothing_else_changes():
+    config = rendered()
+
+    again = with_autostart(config, Autostart(order=7, delay=30))
+
+    assert config.splitlines()[:-3] == again.splitlines()[:-3]
+    assert ["lxc.start.auto = 1", "lxc.start.order = 7", "lxc.start.delay = 30"] == (
+        again.splitlines()[-3:]
+    )
+    assert again == with_autostart(again, Autostart(order=7, delay=30))
 
 
 def test_a_rootfs_override_replaces_the_bases():

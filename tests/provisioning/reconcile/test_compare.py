@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from provisioning.bases.versions import BaseState
 from provisioning.config.models import JenkinsController
 from provisioning.dns.port import ZoneRecord
@@ -76,12 +78,75 @@ def test_an_unreadable_host_is_a_finding_and_not_taken_as_empty():
     assert [("unreadable", "host:host-a", None)] == found(t)
 
 
-def test_a_stopped_container_of_a_ready_bob_is_reported():
+def test_a_stopped_container_of_a_ready_bob_is_started_again():
     scan = HostScan([SeenContainer("disk1", "bob001", "STOPPED", "j0")], {})
+
+    [finding] = compare(FLEET, truth([bob("bob001")], {"host-a": scan}))
+
+    assert ("container-not-running", "bob001", "start-container") == (
+        finding.kind.value,
+        finding.subject,
+        finding.repair and finding.repair.value,
+    )
+    assert {"address": "10.250.1.11"} == finding.args
+    assert not finding.destructive  # starting takes nothing away: no --yes needed
+
+
+@pytest.mark.parametrize("state", ["FROZEN", "STOPPING", "ABSENT"])
+def test_a_container_down_in_another_way_is_left_to_a_person(state):
+    scan = HostScan([SeenContainer("disk1", "bob001", state, "j0")], {})
 
     assert [("container-not-running", "bob001", None)] == found(
         truth([bob("bob001")], {"host-a": scan})
     )
+
+
+def test_a_stopped_bob_on_a_host_left_out_of_the_pass_is_not_started():
+    """--host host-b: host-a's scan (say, from an earlier read) is not this pass's truth."""
+    scan = HostScan([SeenContainer("disk1", "bob001", "STOPPED", "j0")], {})
+    t = truth([bob("bob001")], {"host-a": scan}, skipped_hosts={"host-a"})
+
+    assert [("unknown", "bob001", None)] == found(t)
+
+
+def started_as(has: tuple[str, str, str], *, state: str = "RUNNING") -> HostScan:
+    return HostScan(
+        [SeenContainer("disk1", "bob001", state, "j0")], {}, None, [], {("disk1", "bob001"): has}
+    )
+
+
+def test_a_ready_bob_whose_config_autostarts_as_configured_is_no_finding():
+    # bob001: slot 1; make_fleet's disks keep the default start_delay of 5 s.
+    assert [] == found(truth([bob("bob001")], {"host-a": started_as(("1", "1", "5"))}))
+
+
+@pytest.mark.parametrize(
+    ("has", "says"),
+    [
+        (("-", "-", "-"), "has no lxc.start lines"),  # made before bob wrote them
+        (("1", "1", "30"), "says auto=1 order=1 delay=30"),  # the disk's delay changed since
+        (("0", "1", "5"), "says auto=0 order=1 delay=5"),  # switched off by hand
+    ],
+)
+def test_a_ready_bob_that_would_not_come_back_as_configured_gets_its_lines(has, says):
+    [finding] = compare(FLEET, truth([bob("bob001")], {"host-a": started_as(has)}))
+
+    assert ("autostart-differs", "bob001", "set-autostart") == (
+        finding.kind.value,
+        finding.subject,
+        finding.repair and finding.repair.value,
+    )
+    assert {"order": "1", "delay": "5"} == finding.args
+    assert finding.detail.startswith(f"its LXC config {says};")
+    assert not finding.destructive
+
+
+def test_a_bob_being_made_or_failed_is_not_given_autostart_lines():
+    for state in (BobState.CREATING, BobState.FAILED):
+        t = truth(
+            [bob("bob001", state=state, job_id="j1")], {"host-a": started_as(("-", "-", "-"))}
+        )
+        assert "autostart-differs" not in [f.kind.value for f in compare(FLEET, t)]
 
 
 def test_names_a_running_job_works_on_are_left_alone():
@@ -211,6 +276,10 @@ def test_the_host_scan_output_is_parsed_line_by_line():
         "C disk1 bob001 RUNNING j0\n"
         "C disk2 lab STOPPED -\n"
         "C disk3 half ABSENT -\n"
+        "S /var/lib/bob/disk1/bob001/config:lxc.start.auto = 1\n"
+        "S /var/lib/bob/disk1/bob001/config:  lxc.start.order=0\n"
+        "S /var/lib/bob/disk1/bob001/config:lxc.start.delay = 9\n"
+        "S /var/lib/bob/disk1/bob001/config:lxc.start.delay = 5\n"
         "garbage line\n"
     )
 
@@ -220,6 +289,11 @@ def test_the_host_scan_output_is_parsed_line_by_line():
         SeenContainer("disk2", "lab", "STOPPED", None),
         SeenContainer("disk3", "half", "ABSENT", None),
     ] == scan.containers
+    # The last of each line counts, as LXC reads it; a config without any sets none; a directory
+    # LXC does not know as a container has no config to tell.
+    assert {("disk1", "bob001"): ("1", "0", "5"), ("disk2", "lab"): ("-", "-", "-")} == (
+        scan.autostart
+    )
 
 
 def overlay_fleet_scan(
