@@ -1,0 +1,218 @@
+"""bob refresh on the real sandbox (overlay), with the Jenkins double as controller ``ci-main``.
+
+After ``rebuild-base`` every Bob is STALE; ``bob refresh --stale`` replaces each with a clone of
+its host's current base under the same name, disk slot and address, its agent back on the same
+controller with the same label. A failure mid-refresh (the host's bridge gone as the new
+container starts) puts the old Bob back: its own root filesystem, running, answering ping,
+its agent online again, and nothing for the reconciler to report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handlers.jenkins import submit_attach
+from handlers.refresh import RefreshBobs, submit_refresh
+from handlers.requests import AttachBobs
+from provisioning.dns import DnsClient, secret_from_env
+from provisioning.jenkins.client import JenkinsController, ScriptConsoleController
+from provisioning.jobs import Event, StepFinished, StepStarted
+from provisioning.records import BobRecord, JobState, StepEvent
+from provisioning.sandbox import SandboxInfo
+from provisioning.sandbox.layout import STORAGE_ROOT
+from provisioning.store import SqlStore
+from tests.handlers.jenkins_world import TOKEN_ENV, controller
+from tests.jenkins_double import JenkinsDouble
+from tests.provisioning.bases.observe import base_entries, in_bob, state_of
+from tests.provisioning.pipeline.faults import BridgeRenamed
+from tests.provisioning.pipeline.observe import clear_bobs
+from tests.provisioning.pipeline.outcome import entries, failures
+from tests.provisioning.pipeline.reconciled import (
+    assert_no_differences,
+    assert_reconciled,
+    parse_cli_report,
+)
+from tests.provisioning.pipeline.runtime import CALLER, bob_runtime, db_url, fleet_variant
+from tests.provisioning.pipeline.with_jenkins import with_jenkins
+from tests.provisioning.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
+
+pytestmark = pytest.mark.slow
+
+WITNESS = "/witness"  # written into the old Bob: only its own root filesystem has it
+MANIFEST = "/etc/bob-base.json"  # written by rebuild-base into every base it builds
+DISKS = ("disk1", "disk2")
+
+
+@pytest.fixture(scope="module")
+def fleet_info(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
+    # A fleet of its own: the rebuild leaves new base versions that other tests do not expect.
+    require_sandbox()
+    state_dir = tmp_path_factory.mktemp("refresh") / "state"
+    with sandbox_fleet_sync(state_dir, backend="overlay", hosts=2) as info:
+        yield info
+
+
+@pytest.fixture
+def sandbox(fleet_info: SandboxInfo) -> Iterator[SandboxInfo]:
+    yield fleet_info
+    clear_bobs(fleet_info)
+    for host in ("host-a", "host-b"):  # old containers a failed refresh left aside
+        asides = [f"{STORAGE_ROOT}/{disk}/.bob-refresh" for disk in DISKS]
+        host_ssh(fleet_info, host, ["rm", "-rf", "--one-file-system", *asides], check=False)
+
+
+@pytest.fixture
+def double() -> Iterator[JenkinsDouble]:
+    server = JenkinsDouble().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _identity(bob: BobRecord) -> tuple[Any, ...]:
+    return (bob.name, bob.host, bob.disk, bob.slot, str(bob.ip), bob.controller, bob.label)
+
+
+async def _records(url: str) -> tuple[list[BobRecord], dict[str, int]]:
+    store = await SqlStore.open(url)
+    try:
+        return await store.list_bobs(), await store.base_versions()
+    finally:
+        await store.close()
+
+
+def test_refresh_stale_after_a_rebuild_puts_every_bob_on_the_current_base_unchanged_outside(
+    sandbox: SandboxInfo, tmp_path: Path, double: JenkinsDouble
+) -> None:
+    world = with_jenkins(sandbox, tmp_path, double, labels={"light": 2})
+
+    def bob(*argv: str) -> subprocess.CompletedProcess[str]:
+        done = world.run(*argv, timeout=300)
+        assert 0 == done.returncode, f"bob {' '.join(argv)}:\n{done.stdout}\n{done.stderr}"
+        return done
+
+    bob("create", "2", "--host", "host-a")
+    bob("create", "1", "--host", "host-b")
+    bob("attach", "2", "to", "ci-main", "light")
+    before, _ = asyncio.run(_records(world.url))
+    for b in before:
+        in_bob(sandbox, b.host, b.disk, b.name, "sh", "-c", f"echo {b.name} > {WITNESS}")
+    bob("rebuild-base", "--yes")
+    assert 3 == bob("list").stdout.count("STALE")
+
+    refreshed = bob("refresh", "--stale", "--yes")
+
+    after, current = asyncio.run(_records(world.url))
+    assert sorted(map(_identity, before)) == sorted(map(_identity, after))
+    assert {b.name: current[b.host] for b in after} == {b.name: b.base_version for b in after}
+    assert {2} == set(current.values())
+    # A new container each: the old root filesystem (the witness) is gone, the new base's
+    # manifest is there, and it runs.
+    inside = {
+        b.name: (
+            state_of(sandbox, b.host, b.disk, b.name),
+            in_bob(sandbox, b.host, b.disk, b.name, "cat", WITNESS),
+            json.loads(in_bob(sandbox, b.host, b.disk, b.name, "cat", MANIFEST) or "{}").get(
+                "version"
+            ),
+        )
+        for b in after
+    }
+    assert dict.fromkeys(inside, ("RUNNING", "", 2)) == inside, refreshed.stdout
+    agents = {b.name: b.label for b in before if b.controller == "ci-main"}
+    assert 2 == len(agents)
+    assert agents == world.nodes()
+    assert not any(n.temporarily_offline for n in double.nodes.values())
+    assert "STALE" not in bob("list").stdout
+    # No Bob uses the old base any more: it was collected.
+    assert {h: ["base-v2", "current -> base-v2"] for h in ("host-a", "host-b")} == {
+        h: base_entries(sandbox, h) for h in ("host-a", "host-b")
+    }, refreshed.stdout
+    report = world.run("reconcile", "--json")
+    assert_no_differences(parse_cli_report(report.stdout, report.stderr))
+    bob("destroy", *(b.name for b in after), "--yes")
+
+
+class FaultAtStep:
+    """The sandbox host's bridge renamed when the refresh starts ``step`` (any lane), put back
+    once a step has failed, so the undo meets a working host."""
+
+    def __init__(self, info: SandboxInfo, bob: Any, step: str) -> None:
+        self.fault = BridgeRenamed()
+        self.info, self.bob, self.step = info, bob, step
+        self.injected = self.healed = False
+
+    async def __call__(self, event: Event) -> None:
+        if isinstance(event, StepStarted) and event.step == self.step and not self.injected:
+            self.injected = True
+            await self.fault.inject(self.info, self.bob)
+        elif isinstance(event, StepFinished) and event.outcome == "failed" and not self.healed:
+            self.healed = True
+            await self.fault.heal(self.info, self.bob)
+
+
+async def test_a_failure_mid_refresh_leaves_the_old_bob_in_place_ready_and_reconciled(
+    sandbox: SandboxInfo, tmp_path: Path, double: JenkinsDouble
+) -> None:
+    fleet = fleet_variant(sandbox, tmp_path).model_copy(
+        update={"jenkins": (controller(double.url),)}
+    )
+    assert fleet.dns is not None
+    dns = DnsClient(fleet.dns, secret_from_env(fleet.dns))
+    jenkins: dict[str, JenkinsController] = {
+        "ci-main": ScriptConsoleController(
+            fleet.jenkins[0], env={TOKEN_ENV: double.tokens["admin"]}
+        )
+    }
+    async with bob_runtime(fleet, db_url(tmp_path), dns=dns, jenkins=jenkins) as bob:
+        made, plan = await bob.create(1, host="host-a")
+        assert JobState.SUCCEEDED == made.state, made.error
+        attach, _ = await submit_attach(
+            fleet,
+            bob.store,
+            jenkins,
+            AttachBobs(count=1, controller="ci-main", label="light"),
+            CALLER,
+        )
+        assert JobState.SUCCEEDED == (await bob.runner.run(attach.id)).state
+        planned = plan.bobs[0]
+        in_bob(
+            sandbox, planned.host, planned.disk, planned.name, "sh", "-c", f"echo old > {WITNESS}"
+        )
+        before = await bob.store.get_bob(planned.name)
+        assert before is not None
+        fault = FaultAtStep(sandbox, planned, "start")
+        bob.bus.subscribe(fault)
+        job = await submit_refresh(fleet, bob.store, RefreshBobs(names=(planned.name,)), CALLER)
+        assert job is not None
+        try:
+            final = await asyncio.wait_for(bob.runner.run(job.id), timeout=120)
+        finally:
+            await fault.fault.heal(sandbox, planned)
+        journal = await bob.store.journal(job.id)
+
+        assert fault.injected
+        assert JobState.FAILED == final.state
+        assert "start" == failures(journal)[0].step, final.error
+        assert [] == entries(journal, StepEvent.UNDO_FAILED), final.error
+        assert before == await bob.store.get_bob(planned.name)  # ready, same job, same base
+        assert "RUNNING" == state_of(sandbox, planned.host, planned.disk, planned.name)
+        where = (sandbox, planned.host, planned.disk, planned.name)
+        assert "old" == in_bob(*where, "cat", WITNESS).strip()  # its own root filesystem
+        ping = ["ping", "-c", "1", "-W", "2", str(planned.ip)]
+        assert 0 == host_ssh(sandbox, planned.host, ping, check=False).returncode
+        node = double.nodes[planned.name]
+        assert ("light", False) == (node.label, node.temporarily_offline)
+        await assert_reconciled(fleet, bob.store, dns=dns, jenkins=jenkins)
+
+        gone, _ = await bob.destroy(planned.name)
+        assert gone is not None
+        assert JobState.SUCCEEDED == gone.state, gone.error
