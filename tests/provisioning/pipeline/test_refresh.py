@@ -24,7 +24,7 @@ from handlers.requests import AttachBobs
 from provisioning.dns import DnsClient, secret_from_env
 from provisioning.jenkins.client import JenkinsController, ScriptConsoleController
 from provisioning.jobs import Event, StepFinished, StepStarted
-from provisioning.records import BobRecord, JobState, StepEvent
+from provisioning.records import BobRecord, BobState, JobState, StepEvent
 from provisioning.sandbox import SandboxInfo
 from provisioning.sandbox.layout import STORAGE_ROOT
 from provisioning.store import SqlStore
@@ -142,16 +142,19 @@ def test_refresh_stale_after_a_rebuild_puts_every_bob_on_the_current_base_unchan
 
 
 class FaultAtStep:
-    """The sandbox host's bridge renamed when the refresh starts ``step`` (any lane), put back
-    once a step has failed, so the undo meets a working host."""
+    """The sandbox host's bridge renamed when the refresh starts ``step`` for the ``nth`` time
+    (any lane), put back once a step has failed, so the undo meets a working host."""
 
-    def __init__(self, info: SandboxInfo, bob: Any, step: str) -> None:
+    def __init__(self, info: SandboxInfo, bob: Any, step: str, nth: int = 1) -> None:
         self.fault = BridgeRenamed()
-        self.info, self.bob, self.step = info, bob, step
+        self.info, self.bob, self.step, self.nth = info, bob, step, nth
         self.injected = self.healed = False
 
     async def __call__(self, event: Event) -> None:
         if isinstance(event, StepStarted) and event.step == self.step and not self.injected:
+            self.nth -= 1
+            if self.nth > 0:
+                return
             self.injected = True
             await self.fault.inject(self.info, self.bob)
         elif isinstance(event, StepFinished) and event.outcome == "failed" and not self.healed:
@@ -216,3 +219,96 @@ async def test_a_failure_mid_refresh_leaves_the_old_bob_in_place_ready_and_recon
         gone, _ = await bob.destroy(planned.name)
         assert gone is not None
         assert JobState.SUCCEEDED == gone.state, gone.error
+
+
+def _with_dns(info: SandboxInfo, directory: Path, double: JenkinsDouble | None = None) -> Any:
+    fleet = fleet_variant(info, directory)
+    if double is not None:
+        fleet = fleet.model_copy(update={"jenkins": (controller(double.url),)})
+    assert fleet.dns is not None
+    return fleet, DnsClient(fleet.dns, secret_from_env(fleet.dns))
+
+
+async def test_a_failing_bob_leaves_the_bobs_refreshed_before_it_in_its_lane_refreshed(
+    sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    fleet, dns = _with_dns(sandbox, tmp_path)
+    async with bob_runtime(fleet, db_url(tmp_path), dns=dns) as bob:
+        made, plan = await bob.create(2, host="host-a")
+        assert JobState.SUCCEEDED == made.state, made.error
+        first, second = plan.bobs
+        for b in plan.bobs:
+            in_bob(sandbox, b.host, b.disk, b.name, "sh", "-c", f"echo old > {WITNESS}")
+        untouched = await bob.store.get_bob(second.name)
+        fault = FaultAtStep(sandbox, second, "start", nth=2)  # the second Bob's new container
+        bob.bus.subscribe(fault)
+        request = RefreshBobs(names=(first.name, second.name))
+        job = await submit_refresh(fleet, bob.store, request, CALLER)
+        assert job is not None
+        try:
+            final = await asyncio.wait_for(bob.runner.run(job.id), timeout=120)
+        finally:
+            await fault.fault.heal(sandbox, second)
+        journal = await bob.store.journal(job.id)
+        refreshed = await bob.store.get_bob(first.name)
+
+        assert fault.injected
+        assert JobState.FAILED == final.state
+        assert [] == entries(journal, StepEvent.UNDO_FAILED), final.error
+        assert refreshed is not None
+        assert (BobState.READY, job.id) == (refreshed.state, refreshed.job_id)
+        assert untouched == await bob.store.get_bob(second.name)
+        witnesses = {
+            b.name: in_bob(sandbox, b.host, b.disk, b.name, "cat", WITNESS).strip()
+            for b in plan.bobs
+        }
+        assert {first.name: "", second.name: "old"} == witnesses
+        states = {b.name: state_of(sandbox, b.host, b.disk, b.name) for b in plan.bobs}
+        assert dict.fromkeys(states, "RUNNING") == states
+        await assert_reconciled(fleet, bob.store, dns=dns)
+
+
+@pytest.fixture
+def each_backend(any_fleet: SandboxInfo) -> Iterator[SandboxInfo]:
+    yield any_fleet
+    clear_bobs(any_fleet)
+
+
+async def test_refreshing_onto_the_same_base_replaces_the_containers_on_every_backend(
+    each_backend: SandboxInfo, tmp_path: Path
+) -> None:
+    info = each_backend
+    fleet, dns = _with_dns(info, tmp_path)
+    async with bob_runtime(fleet, db_url(tmp_path), dns=dns) as bob:
+        made, plan = await bob.create(2, host="host-a")
+        assert JobState.SUCCEEDED == made.state, made.error
+        for b in plan.bobs:
+            in_bob(info, b.host, b.disk, b.name, "sh", "-c", f"echo old > {WITNESS}")
+        before = [_identity(r) for r in await bob.store.list_bobs()]
+        request = RefreshBobs(names=tuple(plan.names), parallel=2)
+        job = await submit_refresh(fleet, bob.store, request, CALLER)
+        assert job is not None
+
+        final = await bob.runner.run(job.id)
+
+        assert JobState.SUCCEEDED == final.state, final.error
+        assert before == [_identity(r) for r in await bob.store.list_bobs()]
+        inside = {
+            b.name: (
+                state_of(info, b.host, b.disk, b.name),
+                in_bob(info, b.host, b.disk, b.name, "cat", WITNESS),
+            )
+            for b in plan.bobs
+        }
+        assert dict.fromkeys(inside, ("RUNNING", "")) == inside
+        asides = host_ssh(info, "host-a", ["ls", "-A", f"{STORAGE_ROOT}/disk1"]).stdout.split()
+        assert ".bob-refresh" not in asides
+        await assert_reconciled(fleet, bob.store, dns=dns)
+        gone, _ = await bob.destroy(*plan.names)
+        assert gone is not None
+        assert JobState.SUCCEEDED == gone.state, gone.error
+    # Each old clone's note in its base was taken out once: with the new ones destroyed, LXC
+    # notes no clone of the base, so the base can be removed when it is old.
+    each = f'for f in {STORAGE_ROOT}/base/*/lxc_snapshots; do [ -f "$f" ] && cat "$f"; done; exit 0'
+    notes = host_ssh(info, "host-a", ["sh", "-c", each])
+    assert "" == notes.stdout
