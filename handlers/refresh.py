@@ -35,6 +35,10 @@ class RefreshBobs(_Request):
     wait: float = Field(default=DETACH_WAIT_S, ge=0, le=86400)
 
 
+class PlanRefresh(RefreshBobs):
+    """``refresh … --dry-run``."""
+
+
 @dataclass(frozen=True)
 class RefreshPlan:
     bobs: list[Refreshed]

@@ -35,6 +35,7 @@ COMMANDS = (
     "attach",
     "detach",
     "rebuild-base",
+    "refresh",
     "list",
     "jobs",
     "job",
