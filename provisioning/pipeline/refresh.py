@@ -3,8 +3,8 @@
 Same name, disk, slot and address; an agent is taken off its controller first (drained,
 running builds waited for, node removed) and put back with the same label last. The old
 container is never destroyed before the new one is ready: it is stopped and its directory
-moved aside (``{disk}/.bob-refresh/{name}.{job}``, beside it on the same filesystem, where
-LXC does not look for containers), the new one is made under the name by create's own steps
+moved aside (``{disk}/.{name}.bob-refresh.{job}/{name}``, beside it on the same filesystem,
+where LXC does not look for containers), the new one is made under the name by create's own steps
 (clone, configure, start, wait-ready, personalize, bootstrap), and only once it is ready, its
 agent back and its record saying so is the old directory removed.
 
@@ -48,37 +48,46 @@ from provisioning.pipeline.jenkins_steps import (
 )
 from provisioning.records import BobState
 
-ASIDE_DIR = ".bob-refresh"
+# The old container's directory goes to {disk}/.{name}.bob-refresh.{job}/{name}: a hidden
+# directory of its own (LXC lists only directories holding a config, and bob's scans skip
+# hidden ones), on the same filesystem (a rename, never a copy), one per Bob and job (removing
+# it never races another lane's).
+ASIDE_SUFFIX = "bob-refresh"
 # Fixed scripts; paths arrive as arguments. Exit 3: the place to move to is taken.
 _TAKEN = 3
 _SET_ASIDE = 'mkdir -p "$3" && { [ -e "$2" ] && exit 3; mv -T "$1" "$2"; }'
-_PUT_BACK = '[ -e "$2" ] && exit 3; mv -T "$1" "$2"'
+_PUT_BACK = """
+if [ -e "$1" ]; then [ -e "$2" ] && exit 3; mv -T "$1" "$2" || exit 1; echo moved; fi
+[ ! -d "$3" ] || rmdir "$3"
+"""
 # LXC notes each snapshot clone in its base's lxc_snapshots (a lxcpath line and a name line)
 # and refuses to destroy a base while any is noted; lxc-destroy of a clone takes its line pair
 # out again. The old container cannot go through lxc-destroy (its config names the paths the
 # new container holds now), so its pair is taken out here, once: its lxc_rdepends, which names
 # the base, goes right after. A btrfs clone's rootfs is a subvolume, which
-# `rm --one-file-system` does not cross.
+# `rm --one-file-system` does not cross. Lanes refreshing Bobs of one base edit its file one at
+# a time (flock on the base's directory).
+_FORGET_CLONE = """
+L="$2" N="$3" awk 'NR % 2 == 1 { path = $0; next }
+  !done && path == ENVIRON["L"] && $0 == ENVIRON["N"] { done = 1; next }
+  { print path; print }
+  END { if (NR % 2 == 1) print path }' "$1" > "$1.bob-tmp" &&
+mv -f "$1.bob-tmp" "$1" && { [ -s "$1" ] || rm -f "$1"; }
+"""
 _REMOVE_ASIDE = """
-[ -e "$1" ] || exit 0
 if [ -f "$1/lxc_rdepends" ]; then
   { read -r base_lxcpath; read -r base_name; } < "$1/lxc_rdepends"
-  snapshots="$base_lxcpath/$base_name/lxc_snapshots"
-  if [ -f "$snapshots" ]; then
-    L="$4" N="$5" awk 'NR % 2 == 1 { path = $0; next }
-      !done && path == ENVIRON["L"] && $0 == ENVIRON["N"] { done = 1; next }
-      { print path; print }
-      END { if (NR % 2 == 1) print path }' "$snapshots" > "$snapshots.bob-tmp" &&
-    mv -f "$snapshots.bob-tmp" "$snapshots" || exit 1
-    [ -s "$snapshots" ] || rm -f "$snapshots"
+  base="$base_lxcpath/$base_name"
+  if [ -f "$base/lxc_snapshots" ]; then
+    flock "$base" sh -c "$6" forget "$base/lxc_snapshots" "$4" "$5" || exit 1
   fi
   rm -f "$1/lxc_rdepends" || exit 1
 fi
 if [ "$2" = btrfs ] && [ -d "$1/rootfs" ] && btrfs subvolume show "$1/rootfs" >/dev/null 2>&1
 then btrfs subvolume delete "$1/rootfs" >/dev/null || exit 1
 fi
-rm -rf --one-file-system "$1" && rmdir "$3" 2>/dev/null
-[ ! -e "$1" ]
+rm -rf --one-file-system "$3"
+[ ! -e "$3" ]
 """
 
 
@@ -125,7 +134,8 @@ class Refreshed(BaseModel):
 
 
 def aside_path(pipeline: Pipeline, bob: Refreshed, job_id: str) -> str:
-    return str(disk_path(pipeline.host(bob.host), bob.disk) / ASIDE_DIR / f"{bob.name}.{job_id}")
+    disk = disk_path(pipeline.host(bob.host), bob.disk)
+    return str(disk / f".{bob.name}.{ASIDE_SUFFIX}.{job_id}" / bob.name)
 
 
 class RefreshStep(HostStep):
@@ -214,9 +224,8 @@ class SetAside(RefreshStep):
 
     async def _undo(self, ctx: StepContext) -> None:
         aside = self.aside(ctx)
-        argv = ["sh", "-c", _PUT_BACK, "sh", aside, self.container.directory]
-        if not await self._aside_exists(ctx):
-            return
+        parent = aside.rsplit("/", 1)[0]
+        argv = ["sh", "-c", _PUT_BACK, "sh", aside, self.container.directory, parent]
         result = await self.shell.run(argv, check=False, timeout=self.timeout)
         if result.exit_status == _TAKEN:
             raise ConflictError(
@@ -230,7 +239,8 @@ class SetAside(RefreshStep):
                 stderr=result.stderr,
                 stdout=result.stdout,
             )
-        await ctx.log(f"{self.bob.name}: the old container is back in {self.container.where}")
+        if "moved" in result.stdout:
+            await ctx.log(f"{self.bob.name}: the old container is back in {self.container.where}")
 
     async def _aside_exists(self, ctx: StepContext) -> bool:
         result = await self.shell.run(["test", "-e", self.aside(ctx)], check=False)
@@ -274,7 +284,10 @@ class RemoveOld(RefreshStep):
         parent = aside.rsplit("/", 1)[0]
         backend = self.hostcfg.storage.backend
         lxcpath = str(disk_path(self.hostcfg, self.bob.disk))
-        argv = ["sh", "-c", _REMOVE_ASIDE, "sh", aside, backend, parent, lxcpath, self.bob.name]
+        argv = [
+            *("sh", "-c", _REMOVE_ASIDE, "sh", aside, backend, parent),
+            *(lxcpath, self.bob.name, _FORGET_CLONE),
+        ]
         await self.shell.run(argv, timeout=self.timeout)
 
     async def _undo(self, ctx: StepContext) -> None:
@@ -284,8 +297,8 @@ class RemoveOld(RefreshStep):
         )
 
     async def check(self, ctx: StepContext) -> bool:
-        result = await self.shell.run(["test", "-e", self.aside(ctx)], check=False)
-        return result.exit_status == 1
+        parent = self.aside(ctx).rsplit("/", 1)[0]
+        return (await self.shell.run(["test", "-e", parent], check=False)).exit_status == 1
 
 
 class TakeOffNode(RemoveNode):

@@ -47,7 +47,6 @@ pytestmark = pytest.mark.slow
 
 WITNESS = "/witness"  # written into the old Bob: only its own root filesystem has it
 MANIFEST = "/etc/bob-base.json"  # written by rebuild-base into every base it builds
-DISKS = ("disk1", "disk2")
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +63,8 @@ def sandbox(fleet_info: SandboxInfo) -> Iterator[SandboxInfo]:
     yield fleet_info
     clear_bobs(fleet_info)
     for host in ("host-a", "host-b"):  # old containers a failed refresh left aside
-        asides = [f"{STORAGE_ROOT}/{disk}/.bob-refresh" for disk in DISKS]
-        host_ssh(fleet_info, host, ["rm", "-rf", "--one-file-system", *asides], check=False)
+        asides = f'for d in {STORAGE_ROOT}/*/.*.bob-refresh.*; do rm -rf "$d"; done'
+        host_ssh(fleet_info, host, ["sh", "-c", asides], check=False)
 
 
 @pytest.fixture
@@ -212,6 +211,8 @@ async def test_a_failure_mid_refresh_leaves_the_old_bob_in_place_ready_and_recon
         assert "old" == in_bob(*where, "cat", WITNESS).strip()  # its own root filesystem
         ping = ["ping", "-c", "1", "-W", "2", str(planned.ip)]
         assert 0 == host_ssh(sandbox, planned.host, ping, check=False).returncode
+        left = host_ssh(sandbox, planned.host, ["ls", "-A", f"{STORAGE_ROOT}/{planned.disk}"])
+        assert [planned.name] == left.stdout.split()  # nothing set aside is left
         node = double.nodes[planned.name]
         assert ("light", False) == (node.label, node.temporarily_offline)
         await assert_reconciled(fleet, bob.store, dns=dns, jenkins=jenkins)
@@ -263,6 +264,8 @@ async def test_a_failing_bob_leaves_the_bobs_refreshed_before_it_in_its_lane_ref
             for b in plan.bobs
         }
         assert {first.name: "", second.name: "old"} == witnesses
+        left = host_ssh(sandbox, "host-a", ["ls", "-A", f"{STORAGE_ROOT}/{first.disk}"])
+        assert sorted(plan.names) == sorted(left.stdout.split())
         states = {b.name: state_of(sandbox, b.host, b.disk, b.name) for b in plan.bobs}
         assert dict.fromkeys(states, "RUNNING") == states
         await assert_reconciled(fleet, bob.store, dns=dns)
@@ -301,8 +304,8 @@ async def test_refreshing_onto_the_same_base_replaces_the_containers_on_every_ba
             for b in plan.bobs
         }
         assert dict.fromkeys(inside, ("RUNNING", "")) == inside
-        asides = host_ssh(info, "host-a", ["ls", "-A", f"{STORAGE_ROOT}/disk1"]).stdout.split()
-        assert ".bob-refresh" not in asides
+        left = host_ssh(info, "host-a", ["ls", "-A", f"{STORAGE_ROOT}/disk1"]).stdout.split()
+        assert sorted(plan.names) == sorted(left)  # the old containers' directories are gone
         await assert_reconciled(fleet, bob.store, dns=dns)
         gone, _ = await bob.destroy(*plan.names)
         assert gone is not None
