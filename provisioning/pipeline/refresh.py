@@ -4,9 +4,10 @@ Same name, disk, slot and address; an agent is taken off its controller first (d
 running builds waited for, node removed) and put back with the same label last. The old
 container is never destroyed before the new one is ready: it is stopped and its directory
 moved aside (``{disk}/.{name}.bob-refresh.{job}/{name}``, beside it on the same filesystem,
-where LXC does not look for containers), the new one is made under the name by create's own steps
-(clone, configure, start, wait-ready, personalize, bootstrap), and only once it is ready, its
-agent back and its record saying so is the old directory removed.
+where LXC does not look for containers), the new one is made under the name by create's own
+steps (all but reserve and ready: clone, configure, start, wait-ready, personalize,
+bootstrap), and only once it is ready, its agent back and its record saying so is the old
+directory removed.
 
 Undone, each step puts back what it changed in reverse: the new container goes, the old
 directory moves back (its config, rootfs and overlay paths are exactly as they were), the old
@@ -30,14 +31,7 @@ from provisioning.jobs.steps import Step, StepContext
 from provisioning.lxc.layout import disk_path
 from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
-from provisioning.pipeline.create import (
-    Bootstrap,
-    Clone,
-    Configure,
-    Personalize,
-    Start,
-    WaitReady,
-)
+from provisioning.pipeline.create import CREATE_STEPS, MarkReady, Reserve, Start, WaitReady
 from provisioning.pipeline.destroy import CollectBases, Doomed
 from provisioning.pipeline.jenkins_steps import (
     AgentRef,
@@ -342,6 +336,11 @@ class KeepWhenDone(Step):
         return await self.inner.check(ctx)
 
 
+# The name, slot and address are the Bob's already (no reservation), and its record is made
+# ready by MarkRefreshed: every other step of a create makes the new container.
+_NOT_FOR_REFRESH = (Reserve, MarkReady)
+
+
 def refresh_steps(pipeline: Pipeline, bob: Refreshed, *, lane: str, wait: float) -> list[Step]:
     """The Bob's steps, in the lane ``lane``; ``wait``: how long to let an agent's running
     builds finish before the refresh gives up on this Bob (its agent back online)."""
@@ -364,12 +363,7 @@ def refresh_steps(pipeline: Pipeline, bob: Refreshed, *, lane: str, wait: float)
         *drain,
         StopOld(pipeline, bob),
         SetAside(pipeline, bob),
-        Clone(pipeline, planned),
-        Configure(pipeline, planned),
-        Start(pipeline, planned),
-        WaitReady(pipeline, planned),
-        Personalize(pipeline, planned),
-        Bootstrap(pipeline, planned),
+        *(step(pipeline, planned) for step in CREATE_STEPS if step not in _NOT_FOR_REFRESH),
         *attach,
         MarkRefreshed(pipeline, bob),
         RemoveOld(pipeline, bob),

@@ -4,7 +4,8 @@ After ``rebuild-base`` every Bob is STALE; ``bob refresh --stale`` replaces each
 its host's current base under the same name, disk slot and address, its agent back on the same
 controller with the same label. A failure mid-refresh (the host's bridge gone as the new
 container starts) puts the old Bob back: its own root filesystem, running, answering ping,
-its agent online again, and nothing for the reconciler to report.
+its agent online again, and nothing for the reconciler to report. So does an agent whose
+build outlasts ``--wait``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from handlers.jenkins import submit_attach
 from handlers.refresh import RefreshBobs, submit_refresh
 from handlers.requests import AttachBobs
+from provisioning.config import Fleet
 from provisioning.dns import DnsClient, secret_from_env
 from provisioning.jenkins.client import JenkinsController, ScriptConsoleController
 from provisioning.jobs import Event, StepFinished, StepStarted
@@ -74,6 +76,17 @@ def double() -> Iterator[JenkinsDouble]:
         yield server
     finally:
         server.stop()
+
+
+def _with_dns(
+    info: SandboxInfo, directory: Path, double: JenkinsDouble | None = None
+) -> tuple[Fleet, DnsClient]:
+    """The sandbox's fleet (with the double as ``ci-main``) and a client of its BIND."""
+    fleet = fleet_variant(info, directory)
+    if double is not None:
+        fleet = fleet.model_copy(update={"jenkins": (controller(double.url),)})
+    assert fleet.dns is not None
+    return fleet, DnsClient(fleet.dns, secret_from_env(fleet.dns))
 
 
 def _identity(bob: BobRecord) -> tuple[Any, ...]:
@@ -164,11 +177,7 @@ class FaultAtStep:
 async def test_a_failure_mid_refresh_leaves_the_old_bob_in_place_ready_and_reconciled(
     sandbox: SandboxInfo, tmp_path: Path, double: JenkinsDouble
 ) -> None:
-    fleet = fleet_variant(sandbox, tmp_path).model_copy(
-        update={"jenkins": (controller(double.url),)}
-    )
-    assert fleet.dns is not None
-    dns = DnsClient(fleet.dns, secret_from_env(fleet.dns))
+    fleet, dns = _with_dns(sandbox, tmp_path, double)
     jenkins: dict[str, JenkinsController] = {
         "ci-main": ScriptConsoleController(
             fleet.jenkins[0], env={TOKEN_ENV: double.tokens["admin"]}
@@ -222,14 +231,6 @@ async def test_a_failure_mid_refresh_leaves_the_old_bob_in_place_ready_and_recon
         assert JobState.SUCCEEDED == gone.state, gone.error
 
 
-def _with_dns(info: SandboxInfo, directory: Path, double: JenkinsDouble | None = None) -> Any:
-    fleet = fleet_variant(info, directory)
-    if double is not None:
-        fleet = fleet.model_copy(update={"jenkins": (controller(double.url),)})
-    assert fleet.dns is not None
-    return fleet, DnsClient(fleet.dns, secret_from_env(fleet.dns))
-
-
 async def test_a_failing_bob_leaves_the_bobs_refreshed_before_it_in_its_lane_refreshed(
     sandbox: SandboxInfo, tmp_path: Path
 ) -> None:
@@ -269,6 +270,9 @@ async def test_a_failing_bob_leaves_the_bobs_refreshed_before_it_in_its_lane_ref
         states = {b.name: state_of(sandbox, b.host, b.disk, b.name) for b in plan.bobs}
         assert dict.fromkeys(states, "RUNNING") == states
         await assert_reconciled(fleet, bob.store, dns=dns)
+        gone, _ = await bob.destroy(*plan.names)  # with their DNS records
+        assert gone is not None
+        assert JobState.SUCCEEDED == gone.state, gone.error
 
 
 @pytest.fixture
@@ -315,3 +319,42 @@ async def test_refreshing_onto_the_same_base_replaces_the_containers_on_every_ba
     each = f'for f in {STORAGE_ROOT}/base/*/lxc_snapshots; do [ -f "$f" ] && cat "$f"; done; exit 0'
     notes = host_ssh(info, "host-a", ["sh", "-c", each])
     assert "" == notes.stdout
+
+
+async def test_an_agent_still_busy_after_the_wait_leaves_its_bob_as_it_was_and_online(
+    sandbox: SandboxInfo, tmp_path: Path, double: JenkinsDouble
+) -> None:
+    fleet, dns = _with_dns(sandbox, tmp_path, double)
+    jenkins: dict[str, JenkinsController] = {
+        "ci-main": ScriptConsoleController(
+            fleet.jenkins[0], env={TOKEN_ENV: double.tokens["admin"]}
+        )
+    }
+    async with bob_runtime(fleet, db_url(tmp_path), dns=dns, jenkins=jenkins) as bob:
+        made, plan = await bob.create(1, host="host-a")
+        assert JobState.SUCCEEDED == made.state, made.error
+        request = AttachBobs(count=1, controller="ci-main", label="light")
+        attach, _ = await submit_attach(fleet, bob.store, jenkins, request, CALLER)
+        assert JobState.SUCCEEDED == (await bob.runner.run(attach.id)).state
+        planned = plan.bobs[0]
+        where = (sandbox, planned.host, planned.disk, planned.name)
+        in_bob(*where, "sh", "-c", f"echo old > {WITNESS}")
+        before = await bob.store.get_bob(planned.name)
+        double.nodes[planned.name].busy = 1  # a build that does not end
+
+        refresh = RefreshBobs(names=(planned.name,), wait=0.5)
+        job = await submit_refresh(fleet, bob.store, refresh, CALLER)
+        assert job is not None
+        final = await asyncio.wait_for(bob.runner.run(job.id), timeout=60)
+
+        assert JobState.FAILED == final.state
+        assert "still running 1 build(s) after 0.5 s; it is back online" in (final.error or "")
+        assert before == await bob.store.get_bob(planned.name)
+        assert ("RUNNING", "old") == (state_of(*where), in_bob(*where, "cat", WITNESS).strip())
+        node = double.nodes[planned.name]
+        assert ("light", False) == (node.label, node.temporarily_offline)
+        double.nodes[planned.name].busy = 0
+        await assert_reconciled(fleet, bob.store, dns=dns, jenkins=jenkins)
+        gone, _ = await bob.destroy(planned.name)
+        assert gone is not None
+        assert JobState.SUCCEEDED == gone.state, gone.error
