@@ -26,9 +26,10 @@ from pydantic import BaseModel, ConfigDict
 from provisioning.bases.versions import version_in_config
 from provisioning.core.models import PlannedBob
 from provisioning.errors import ConflictError
-from provisioning.hosts.errors import CommandFailed
+from provisioning.hosts.errors import CommandFailed, HostError
 from provisioning.jobs.steps import Step, StepContext
 from provisioning.lxc.layout import disk_path
+from provisioning.pipeline import remote
 from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import CREATE_STEPS, MarkReady, Reserve, Start, WaitReady
@@ -181,10 +182,17 @@ class StopOld(RefreshStep):
 
     async def _apply(self, ctx: StepContext) -> None:
         await self.container.stop()
+        # Never moved aside while it runs: its directory would go from under it.
+        state = await self.container.state()
+        if state not in (None, "STOPPED"):
+            raise HostError(
+                f"{self.host_name}: {self.container.where} is still {state} after lxc-stop",
+                host=self.host_name,
+            )
 
     async def _undo(self, ctx: StepContext) -> None:
         if not await self.container.exists():
-            return  # not put back (SetAside's undo failed): nothing to start
+            raise ConflictError(f"the old {self.bob.name} is not in {self.container.where}")
         planned = self.bob.planned()
         await Start(self.p, planned).apply(ctx)
         await WaitReady(self.p, planned).apply(ctx)
@@ -236,12 +244,9 @@ class SetAside(RefreshStep):
         if "moved" in result.stdout:
             await ctx.log(f"{self.bob.name}: the old container is back in {self.container.where}")
 
-    async def _aside_exists(self, ctx: StepContext) -> bool:
-        result = await self.shell.run(["test", "-e", self.aside(ctx)], check=False)
-        return result.exit_status == 0
-
     async def check(self, ctx: StepContext) -> bool:
-        return await self._aside_exists(ctx) and not await self.container.exists()
+        aside = await remote.exists(self.shell, self.aside(ctx))
+        return aside and not await self.container.exists()
 
 
 class MarkRefreshed(RefreshStep):
@@ -267,8 +272,9 @@ class MarkRefreshed(RefreshStep):
 
 
 class RemoveOld(RefreshStep):
-    """Remove the old container's directory. After this the old Bob cannot come back, so an
-    undo stops here and the new Bob stays."""
+    """Remove the old container's directory. It runs once the refresh is done (the new Bob
+    ready and recorded), so a failure here undoes nothing: the new Bob stays, and the error
+    names what is left of the old one."""
 
     name = "remove-old"
     patient = True
@@ -282,17 +288,17 @@ class RemoveOld(RefreshStep):
             *("sh", "-c", _REMOVE_ASIDE, "sh", aside, backend, parent),
             *(lxcpath, self.bob.name, _FORGET_CLONE),
         ]
-        await self.shell.run(argv, timeout=self.timeout)
-
-    async def _undo(self, ctx: StepContext) -> None:
-        raise ConflictError(
-            f"the new {self.bob.name} is in place; what is left of the old one in "
-            f"{self.aside(ctx)} on {self.host_name} is to be removed by hand"
-        )
+        try:
+            await self.shell.run(argv, timeout=self.timeout)
+        except CommandFailed as exc:
+            raise HostError(
+                f"{self.host_name}: the new {self.bob.name} is ready; what is left of the old "
+                f"one in {parent} is to be removed by hand: {exc.stderr.strip() or exc}",
+                host=self.host_name,
+            ) from exc
 
     async def check(self, ctx: StepContext) -> bool:
-        parent = self.aside(ctx).rsplit("/", 1)[0]
-        return (await self.shell.run(["test", "-e", parent], check=False)).exit_status == 1
+        return not await remote.exists(self.shell, self.aside(ctx).rsplit("/", 1)[0])
 
 
 class TakeOffNode(RemoveNode):
