@@ -33,7 +33,7 @@ from provisioning.store import SqlStore
 from tests.handlers.jenkins_world import TOKEN_ENV, controller
 from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.bases.observe import base_entries, in_bob, state_of
-from tests.provisioning.pipeline.faults import BridgeRenamed
+from tests.provisioning.pipeline.faults import BridgeRenamed, Fault, SshdStopped
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.outcome import entries, failures
 from tests.provisioning.pipeline.reconciled import (
@@ -154,11 +154,14 @@ def test_refresh_stale_after_a_rebuild_puts_every_bob_on_the_current_base_unchan
 
 
 class FaultAtStep:
-    """The sandbox host's bridge renamed when the refresh starts ``step`` for the ``nth`` time
-    (any lane), put back once a step has failed, so the undo meets a working host."""
+    """``fault`` (the sandbox host's bridge renamed, by default) when the refresh starts
+    ``step`` for the ``nth`` time (any lane), healed once a step has failed, so the undo meets
+    a working host."""
 
-    def __init__(self, info: SandboxInfo, bob: Any, step: str, nth: int = 1) -> None:
-        self.fault = BridgeRenamed()
+    def __init__(
+        self, info: SandboxInfo, bob: Any, step: str, nth: int = 1, fault: Fault | None = None
+    ) -> None:
+        self.fault = fault or BridgeRenamed()
         self.info, self.bob, self.step, self.nth = info, bob, step, nth
         self.injected = self.healed = False
 
@@ -355,6 +358,40 @@ async def test_an_agent_still_busy_after_the_wait_leaves_its_bob_as_it_was_and_o
         assert ("light", False) == (node.label, node.temporarily_offline)
         double.nodes[planned.name].busy = 0
         await assert_reconciled(fleet, bob.store, dns=dns, jenkins=jenkins)
+        gone, _ = await bob.destroy(planned.name)
+        assert gone is not None
+        assert JobState.SUCCEEDED == gone.state, gone.error
+
+
+@pytest.mark.usefixtures("quick_undo")
+async def test_a_failure_after_the_new_bob_is_ready_keeps_the_new_bob(
+    sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    fleet, dns = _with_dns(sandbox, tmp_path)
+    async with bob_runtime(fleet, db_url(tmp_path), dns=dns) as bob:
+        made, plan = await bob.create(1, host="host-a")
+        assert JobState.SUCCEEDED == made.state, made.error
+        planned = plan.bobs[0]
+        where = (sandbox, planned.host, planned.disk, planned.name)
+        in_bob(*where, "sh", "-c", f"echo old > {WITNESS}")
+        fault = FaultAtStep(sandbox, planned, "remove-old", fault=SshdStopped())
+        bob.bus.subscribe(fault)
+        job = await submit_refresh(fleet, bob.store, RefreshBobs(names=(planned.name,)), CALLER)
+        assert job is not None
+        try:
+            final = await asyncio.wait_for(bob.runner.run(job.id), timeout=120)
+        finally:
+            await fault.fault.heal(sandbox, planned)
+        journal = await bob.store.journal(job.id)
+        record = await bob.store.get_bob(planned.name)
+
+        assert fault.injected
+        assert JobState.FAILED == final.state
+        assert "remove-old" == failures(journal)[0].step
+        assert [] == entries(journal, StepEvent.UNDO_FAILED), final.error
+        assert record is not None
+        assert (BobState.READY, job.id) == (record.state, record.job_id)
+        assert ("RUNNING", "") == (state_of(*where), in_bob(*where, "cat", WITNESS).strip())
         gone, _ = await bob.destroy(planned.name)
         assert gone is not None
         assert JobState.SUCCEEDED == gone.state, gone.error
