@@ -22,6 +22,7 @@ from bot import (
     logs,
     output,
     reconcile_cli,
+    refresh_cli,
     sandbox_cli,
     serve_cli,
 )
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     board_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
     base_cli.add_parser(commands)
+    refresh_cli.add_parser(commands)
     serve_cli.add_parser(commands)
 
     job = commands.add_parser(

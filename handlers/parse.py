@@ -3,6 +3,7 @@
     create [N] [on HOST] [--dry-run]        attach N to CONTROLLER LABEL [--dry-run]
     detach NAME…                            destroy NAME…
     rebuild-base [HOST…|all] [--dry-run]    list [HOST]    jobs    job ID    cancel ID
+    refresh NAME…|--stale [on HOST] [--parallel K] [--dry-run]
     help [COMMAND]
 
 Mentions may say the same in plain words ("make 5 bobs on host-b", "rebuild the base on
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from handlers.refresh import PlanRefresh, RefreshBobs
 from handlers.requests import (
     AttachBobs,
     CancelJob,
@@ -53,6 +55,10 @@ USAGE = {
     "detach": ("detach NAME…", "remove Bobs from their Jenkins controller"),
     "destroy": ("destroy NAME…", "stop and remove Bobs (asks for confirmation)"),
     "rebuild-base": ("rebuild-base [HOST…|all] [--dry-run]", "rebuild the base Bobs clone from"),
+    "refresh": (
+        "refresh NAME…|--stale [on HOST] [--parallel K] [--dry-run]",
+        "replace Bobs with clones of the current base (asks for confirmation)",
+    ),
     "list": ("list [HOST]", "Bobs by host and disk, with free room"),
     "jobs": ("jobs", "recent jobs"),
     "job": ("job ID", "one job's steps and timings"),
@@ -232,6 +238,28 @@ def _rebuild_base(args: list[str]) -> Parsed:
     return Parsed("rebuild-base", build(RebuildBase, hosts=hosts))
 
 
+def _refresh(args: list[str]) -> Parsed:
+    fields: dict[str, object] = {}
+    names: list[str] = []
+    rest = iter(args)
+    for word in rest:
+        if word in ("--stale", DRY_RUN):
+            fields[word.removeprefix("--").replace("-", "_")] = True
+        elif word in ("on", "--host", "--parallel"):
+            value = next(rest, None)
+            if value is None:
+                raise UsageError(f"{word} needs a value")
+            key = "parallel" if word == "--parallel" else "host"
+            fields[key] = _count(value) if key == "parallel" else value
+        elif word.startswith("--"):
+            raise UsageError(f"unknown option {word}")
+        else:
+            names += [n for n in word.split(",") if n]
+    dry_run = bool(fields.pop("dry_run", False))
+    kind = PlanRefresh if dry_run else RefreshBobs
+    return Parsed("plan" if dry_run else "refresh", build(kind, names=tuple(names), **fields))
+
+
 def _reconcile(args: list[str]) -> Parsed:
     unknown = [a for a in args if a != "--fix"]
     if unknown:
@@ -280,6 +308,7 @@ _PARSERS: dict[str, Callable[[list[str]], Parsed]] = {
     "detach": _detach,
     "destroy": _destroy,
     "rebuild-base": _rebuild_base,
+    "refresh": _refresh,
     "list": _list,
     "jobs": _no_args("jobs", ListJobs),
     "job": _one_id("job", ShowJob),

@@ -90,6 +90,10 @@ class FleetStore(Protocol):
         """``job_id``, when given, becomes the job the record names (the one working on it)."""
         ...
 
+    async def mark_refreshed(self, name: str, *, job_id: str, base_version: int | None) -> None:
+        """A refreshed Bob: ready, made by ``job_id`` from base ``base_version``."""
+        ...
+
     async def delete_bob(self, name: str) -> bool: ...
 
     async def claim_attachment(self, name: str, controller: str, label: str, heavy: bool) -> bool:

@@ -17,6 +17,7 @@ from handlers.jenkins import agents_of
 from handlers.provision import Caller, submit_destroy
 from handlers.rebuild import submit_rebuild
 from handlers.reconcile import reconcile, repair
+from handlers.refresh import RefreshBobs, submit_refresh
 from handlers.requests import DestroyBobs, RebuildBase, Reconcile
 from provisioning.reconcile.repair import DestroyBob, Repairer
 
@@ -103,6 +104,16 @@ async def _rebuild(service: BobService, pending: Pending, caller: Caller) -> str
     return f"job {job.id}"
 
 
+async def _refresh(service: BobService, pending: Pending, caller: Caller) -> str:
+    assert isinstance(pending.request, RefreshBobs)
+    rt = service.rt
+    job = await submit_refresh(rt.settings.fleet, rt.store, pending.request, caller)
+    if job is None:
+        return "nothing to do: every Bob is on its host's current base"
+    service.start_job(job.id, caller, pending.channel)
+    return f"job {job.id}"
+
+
 async def _reconcile(service: BobService, pending: Pending, caller: Caller) -> str:
     rt = service.rt
     report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
@@ -132,5 +143,6 @@ def _destroyer(service: BobService, caller: Caller, channel: str) -> DestroyBob:
 CONFIRMED: dict[type[Any], Confirmed] = {
     DestroyBobs: _destroy,
     RebuildBase: _rebuild,
+    RefreshBobs: _refresh,
     Reconcile: _reconcile,
 }

@@ -25,6 +25,7 @@ from handlers.provision import Caller, skipped_hosts, submit_create
 from handlers.rebuild import plan_rebuild
 from handlers.reconcile import reconcile
 from handlers.reconcile import render as render_reconcile
+from handlers.refresh import PlanRefresh, RefreshBobs, plan_refresh, render_refresh_plan
 from handlers.requests import (
     AttachBobs,
     CancelJob,
@@ -181,6 +182,22 @@ async def _plan_rebuild(inv: Invocation, request: PlanRebuild) -> Reply:
     )
 
 
+async def _refresh(inv: Invocation, request: RefreshBobs) -> Reply:
+    rt = inv.service.rt
+    plan = await plan_refresh(rt.settings.fleet, rt.store, request)
+    if not plan.bobs:
+        return Reply(render_refresh_plan(plan))
+    what = f"refresh {', '.join(b.name for b in plan.bobs)}"
+    return await _confirm_first(inv, "refresh", request, what, render_refresh_plan(plan))
+
+
+async def _plan_refresh(inv: Invocation, request: PlanRefresh) -> Reply:
+    rt = inv.service.rt
+    return Reply(
+        code(render_refresh_plan(await plan_refresh(rt.settings.fleet, rt.store, request)))
+    )
+
+
 async def _reconcile(inv: Invocation, request: Reconcile) -> Reply:
     rt = inv.service.rt
     report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
@@ -262,5 +279,7 @@ DISPATCH: dict[type[Any], Handler] = {
     DetachBobs: _detach,
     RebuildBase: _rebuild,
     PlanRebuild: _plan_rebuild,
+    RefreshBobs: _refresh,
+    PlanRefresh: _plan_refresh,
     Reconcile: _reconcile,
 }

@@ -81,6 +81,17 @@ def _host(host: HostView, board: Board, filters: Filters) -> Html:
         'then confirm">rebuild base</a>',
         host.name,
     )
+    if any(v.stale for d in host.disks for v in d.bobs):
+        rebuild = join(
+            [
+                rebuild,
+                html(
+                    ' <a class="refresh" href="/refresh?stale=1&amp;host={}" title="replace the '
+                    'Bobs cloned from an older base, then confirm">refresh stale Bobs</a>',
+                    host.name,
+                ),
+            ]
+        )
     return html(
         """<section class="{}" data-host="{}">
 <h2>{} <small>{} · {}{}</small> {} {}</h2>
@@ -158,6 +169,13 @@ def _slot(view: SlotView, board: Board, filters: Filters) -> Html:
             html(
                 '<span class="stale" title="cloned from an older base than its host\'s">'
                 "stale</span>"
+            )
+        )
+        parts.append(
+            html(
+                '<a class="refresh" href="/refresh?names={}" title="replace it with a clone '
+                'of the current base, then confirm">refresh</a>',
+                view.name,
             )
         )
     return html(

@@ -9,6 +9,7 @@ from typing import Protocol
 from bot.web.security import Access
 from handlers.attachments import Controllers
 from handlers.provision import Caller
+from handlers.refresh import RefreshBobs
 from handlers.requests import AttachBobs, CreateBobs, RebuildBase
 from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
@@ -26,6 +27,10 @@ class JobLauncher(Protocol):
     async def attach(self, request: AttachBobs, caller: Caller) -> str: ...
 
     async def rebuild_base(self, request: RebuildBase, caller: Caller) -> str: ...
+
+    async def refresh(self, request: RefreshBobs, caller: Caller) -> str | None:
+        """None when there is nothing to refresh (no job)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from bot.web.security import Access
 from handlers.jenkins import submit_attach
 from handlers.provision import Caller, record_outcome, submit_create
 from handlers.rebuild import submit_rebuild
+from handlers.refresh import RefreshBobs, submit_refresh
 from handlers.requests import AttachBobs, CreateBobs, RebuildBase
 from provisioning.hostcheck import CreatePreflight
 
@@ -47,6 +48,14 @@ class BackgroundJobs:
     async def rebuild_base(self, request: RebuildBase, caller: Caller) -> str:
         rt = self._rt
         job = await submit_rebuild(rt.settings.fleet, rt.store, request, caller)
+        self._start(job.id, caller)
+        return job.id
+
+    async def refresh(self, request: RefreshBobs, caller: Caller) -> str | None:
+        rt = self._rt
+        job = await submit_refresh(rt.settings.fleet, rt.store, request, caller)
+        if job is None:
+            return None
         self._start(job.id, caller)
         return job.id
 

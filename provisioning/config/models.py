@@ -43,6 +43,7 @@ COMMANDS = (
     "attach",
     "detach",
     "rebuild-base",
+    "refresh",
     "list",
     "jobs",
     "job",

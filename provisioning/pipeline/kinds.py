@@ -11,6 +11,7 @@ from provisioning.pipeline.destroy import Doomed, destroy_steps
 from provisioning.pipeline.dns_steps import RegisterDns
 from provisioning.pipeline.jenkins_steps import AgentRef, attach_steps, detach_steps
 from provisioning.pipeline.rebuild import rebuild_steps
+from provisioning.pipeline.refresh import Refreshed, refresh_lanes, refresh_steps
 from provisioning.records import JobRecord
 
 CREATE = "create"
@@ -18,6 +19,7 @@ DESTROY = "destroy"
 ATTACH = "attach"
 DETACH = "detach"
 REBUILD_BASE = "rebuild-base"
+REFRESH = "refresh"
 
 
 def rebuild_lanes(hosts: list[str], parallel: int) -> dict[str, str]:
@@ -83,8 +85,22 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
             on_resume="continue",
         )
 
+    def refresh(job: JobRecord) -> JobDefinition:
+        bobs = [Refreshed.model_validate(b) for b in job.params["bobs"]]
+        lanes = refresh_lanes([b.name for b in bobs], int(job.params.get("parallel", 1)))
+        wait = float(job.params.get("wait", 0.0))
+        return JobDefinition(
+            steps=[
+                s for b in bobs for s in refresh_steps(pipeline, b, lane=lanes[b.name], wait=wait)
+            ],
+            on_resume="continue",
+            # A lane that fails is undone back to its last finished Bob; the others go on.
+            lanes_fail="alone",
+        )
+
     kinds.register(CREATE, create)
     kinds.register(DESTROY, destroy)
     kinds.register(ATTACH, attach)
     kinds.register(DETACH, detach)
     kinds.register(REBUILD_BASE, rebuild)
+    kinds.register(REFRESH, refresh)

@@ -238,6 +238,11 @@ class SqlStore:
         async with self._tx() as conn:
             await conn.execute(update(schema.bobs).where(schema.bobs.c.name == name).values(values))
 
+    async def mark_refreshed(self, name: str, *, job_id: str, base_version: int | None) -> None:
+        values = {"state": BobState.READY.value, "job_id": job_id, "base_version": base_version}
+        async with self._tx() as conn:
+            await conn.execute(update(schema.bobs).where(schema.bobs.c.name == name).values(values))
+
     async def claim_attachment(self, name: str, controller: str, label: str, heavy: bool) -> bool:
         bobs = schema.bobs.c
         free_or_same = or_(
