@@ -26,6 +26,7 @@ checks, one line each per host:
   disk NAME    the disk's lxcpath {storage.root}/NAME exists and is writable (bob's: prepare)
   base         the base lxcpath {storage.root}/base exists and has a current base (its version)
   free NAME    free space on the disk, at least --min-free (advice: does not stop a create)
+  boot NAME    the disk's autostart unit enabled, on a systemd host (advice; prepare adds it)
   clock        the host's clock against this machine's, within --max-skew (advice)
 
 A create checks the hosts its plan uses the same way first and stops, reserving nothing, if

@@ -7,6 +7,7 @@ import re
 from provisioning.config.models import Host, LvmStorage
 from provisioning.hostcheck.model import CheckResult, Limits, Outcome
 from provisioning.hostcheck.probe import Directory, Facts
+from provisioning.lxc.autostart import autostart_argv, unit_name
 from provisioning.lxc.commands import volume_group
 from provisioning.lxc.layout import BASE_NAME, base_path, disk_path
 
@@ -29,6 +30,8 @@ def judge(host: Host, facts: Facts, local_mid: float, limits: Limits) -> list[Ch
     results.append(_base(host, facts, prepare))
     for disk in host.disks:
         results.append(_free(host, disk.name, facts.directories.get(disk.name), limits))
+    for disk in host.disks:
+        results.append(_autostart(host, disk.name, facts))
     results.append(_clock(host, facts, local_mid, limits))
     return results
 
@@ -179,3 +182,18 @@ def _size(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{n / 1024:.0f} KiB"
+
+
+def _autostart(host: Host, disk: str, facts: Facts) -> CheckResult:
+    """Whether the disk's Bobs come back when the host boots (advice: a create works without)."""
+    check = f"boot {disk}"
+    if not facts.systemd:
+        command = " ".join(autostart_argv(host, disk))
+        detail = f"no systemd here: the host's init must run `{command}` at boot"
+        return _result(host, check, True, detail, gates=False)
+    unit = unit_name(host, disk)
+    state = facts.units.get(unit) or "not installed"
+    if state == "enabled":
+        return _result(host, check, True, f"{unit} enabled", gates=False)
+    fix = f"`bob host prepare {host.name}` installs and enables it"
+    return _result(host, check, False, f"{unit}: {state}", fix, gates=False)

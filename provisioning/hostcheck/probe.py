@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 from provisioning.bases.versions import STATE_SCRIPT, BaseState, parse_state
 from provisioning.config.models import Host, LvmStorage
+from provisioning.lxc.autostart import unit_name
 from provisioning.lxc.commands import volume_group
 from provisioning.lxc.layout import BASE_NAME
 
-# $1 bridge, $2 storage root, then the directories under it (the base lxcpath, each disk) and,
-# after "--", the LVM volume groups to look for.
+# $1 bridge, $2 storage root, then the directories under it (the base lxcpath, each disk),
+# after "--" the LVM volume groups to look for, after another "--" the disks' autostart units.
 _PROBE = (
     r"""
 bridge=$1 root=$2
@@ -60,9 +61,19 @@ while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
   shift
 done
 [ "$#" -gt 0 ] && shift
-for vg in "$@"; do
-  if vgs "$vg" >/dev/null 2>&1; then printf 'vg %s yes\n' "$vg"; else printf 'vg %s no\n' "$vg"; fi
+while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+  if vgs "$1" >/dev/null 2>&1; then printf 'vg %s yes\n' "$1"; else printf 'vg %s no\n' "$1"; fi
+  shift
 done
+[ "$#" -gt 0 ] && shift
+if [ -d /run/systemd/system ]; then
+  echo 'systemd yes'
+  for unit in "$@"; do
+    printf 'unit %s %s\n' "$unit" "$(systemctl is-enabled "$unit" 2>/dev/null || true)"
+  done
+else
+  echo 'systemd no'
+fi
 (
 set -- "$root/base"
 """
@@ -81,7 +92,11 @@ def probe_argv(host: Host) -> list[str]:
         else []
     )
     root = str(host.storage.root)
-    return ["sh", "-c", _PROBE, "bob-host-check", host.bridge, root, *directories, "--", *groups]
+    units = [unit_name(host, d.name) for d in host.disks]
+    return [
+        "sh", "-c", _PROBE, "bob-host-check", host.bridge, root, *directories,
+        "--", *groups, "--", *units,
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,8 @@ class Facts:
     directories: dict[str, Directory] = field(default_factory=dict)
     volume_groups: dict[str, bool] = field(default_factory=dict)
     base: BaseState = field(default_factory=BaseState)
+    systemd: bool = False  # the host boots with systemd (it has /run/systemd/system)
+    units: dict[str, str] = field(default_factory=dict)  # unit → `systemctl is-enabled` said
 
 
 def parse_facts(output: str) -> Facts:
@@ -113,6 +130,7 @@ def parse_facts(output: str) -> Facts:
     directories: dict[str, Directory] = {}
     groups: dict[str, bool] = {}
     base_lines: list[str] = []
+    units: dict[str, str] = {}
     for line in output.splitlines():
         key, _, rest = line.partition(" ")
         if key == "dir":
@@ -122,6 +140,9 @@ def parse_facts(output: str) -> Facts:
             groups[name] = found.strip() == "yes"
         elif key == "base":
             base_lines.append(rest)
+        elif key == "unit":
+            name, _, state = rest.partition(" ")
+            units[name] = state.strip()
         else:
             values[key] = rest.strip()
     return Facts(
@@ -135,6 +156,8 @@ def parse_facts(output: str) -> Facts:
         directories=directories,
         volume_groups=groups,
         base=parse_state("\n".join(base_lines)),
+        systemd=values.get("systemd") == "yes",
+        units=units,
     )
 
 

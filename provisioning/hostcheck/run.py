@@ -70,6 +70,13 @@ def _ssh_failed(host: Host, detail: str, fix: str | None) -> CheckResult:
 
 def _skipped(host: Host) -> Iterable[CheckResult]:
     disks = [d.name for d in host.disks]
-    names = (*_LATER, *(f"disk {d}" for d in disks), "base", *(f"free {d}" for d in disks), "clock")
+    names = (
+        *_LATER,
+        *(f"disk {d}" for d in disks),
+        "base",
+        *(f"free {d}" for d in disks),
+        *(f"boot {d}" for d in disks),
+        "clock",
+    )
     for name in names:
         yield CheckResult(host.name, name, Outcome.SKIP, "not checked: no SSH session")

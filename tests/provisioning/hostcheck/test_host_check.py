@@ -73,7 +73,8 @@ def test_every_check_passes_on_the_sandbox_hosts(fleet, capsys) -> None:
     code, lines, _ = bob(capsys, "host", "check", "--config", str(fleet.config_path))
 
     checks = ["ssh", "lxc", "cgroup", "bridge", "storage", "disk disk1", "disk disk2"]
-    checks += ["disk disk3", "base", "free disk1", "free disk2", "free disk3", "clock"]
+    checks += ["disk disk3", "base", "free disk1", "free disk2", "free disk3"]
+    checks += ["boot disk1", "boot disk2", "boot disk3", "clock"]
     expected = {(h, c): "ok" for h in ("host-a", "host-b") for c in checks}
     assert (0, expected) == (code, verdicts(lines))
 
@@ -106,7 +107,13 @@ def test_a_missing_disk_directory_fails_its_check_and_prepare_makes_it(
 
     code, lines, _ = bob(capsys, "host", "check", "host-a", "--config", config)
     failed = {k: v for k, v in verdicts(lines).items() if v != "ok"}
-    assert (1, {("host-a", "disk disk9"): "FAIL", ("host-a", "free disk9"): "skip"}) == (
+    assert (
+        1,
+        {
+            ("host-a", "disk disk9"): "FAIL",
+            ("host-a", "free disk9"): "skip",
+        },
+    ) == (
         code,
         failed,
     )
