@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
 from provisioning.errors import ConfigError, ConflictError
-from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Shells
 from provisioning.pipeline.host_bases import HostBases

@@ -10,8 +10,9 @@ from pydantic import ValidationError
 
 from provisioning.config.models import Subnet
 from provisioning.dns.errors import ZoneError
+from provisioning.dns.owners import bob_fqdn, ptr_label, ptr_owner
 from provisioning.dns.tags import Tag, make_tag, parse_tag
-from provisioning.dns.zone import address_of, bob_fqdn, ptr_label, ptr_owner, reverse_zone
+from provisioning.dns.zone import address_of, reverse_zone
 from provisioning.errors import UsageError
 
 
