@@ -48,8 +48,8 @@ def loaded_by(modules: list[str], libraries: list[str]) -> dict[str, str]:
         capture_output=True,
         text=True,
         timeout=120,
-        check=True,
     )
+    assert 0 == done.returncode, done.stderr
     return dict(json.loads(done.stdout))
 
 
