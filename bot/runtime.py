@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from provisioning.jenkins.client import JenkinsController, ScriptConsoleController
+from provisioning.jenkins.client import ScriptConsoleController
+from provisioning.jenkins.port import JenkinsController
 
 # What runs jobs (SSH, pipelines, the runner) is imported when a runtime is made: a command that
 # only reads (`bob list`) needs the controllers alone.

@@ -14,11 +14,11 @@ from provisioning.sandbox import (
     DEFAULT_DNS_PORT,
     DEFAULT_STATE_DIR,
     SandboxOptions,
+    StatePaths,
     sandbox_down,
     sandbox_status,
     sandbox_up,
 )
-from provisioning.sandbox.paths import StatePaths
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from provisioning.config.models import Naming
 from provisioning.core.names import parse_number
 from provisioning.errors import BobError
-from provisioning.jenkins.client import JenkinsController
 from provisioning.jenkins.models import JenkinsNode
+from provisioning.jenkins.port import JenkinsController
 from provisioning.records import BobRecord
 
 Controllers = Mapping[str, JenkinsController]

@@ -10,7 +10,7 @@ from handlers.provision import Caller
 from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
 from provisioning.errors import BobError, UsageError
-from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.pipeline.context import Shells
 from provisioning.ports import AuditLog, StateStore
 from provisioning.reconcile.compare import compare, in_progress

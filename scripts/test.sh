@@ -10,6 +10,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy
+echo "== import contracts"
+.venv/bin/lint-imports --no-cache
 echo "== pytest"
 # The suite's real peers were installed above: fail rather than skip when one is missing.
 export BOB_REQUIRE_POSTGRES=1 BOB_REQUIRE_SSHD=1 BOB_REQUIRE_SANDBOX=1 BOB_REQUIRE_BIND=1 BOB_REQUIRE_GROOVY=1 BOB_REQUIRE_BROWSER=1

@@ -18,8 +18,7 @@ from datetime import timedelta
 
 from bot.slack.deliver import FIRST_BACKOFF_S, MAX_BACKOFF_S, Poster
 from provisioning.errors import BobError
-from provisioning.store import SqlStore
-from provisioning.store.outbox import OutboxMessage, OutboxRow
+from provisioning.store import OutboxMessage, OutboxRow, SqlStore
 
 log = logging.getLogger("bob.slack")
 

@@ -19,7 +19,7 @@ from bot.slack.outbox import Courier
 from bot.slack.view import JobView
 from provisioning.errors import BobError
 from provisioning.jobs.events import Event, JobFinished
-from provisioning.store.outbox import OutboxMessage
+from provisioning.store import OutboxMessage
 
 log = logging.getLogger("bob.slack")
 

@@ -1,6 +1,13 @@
-"""Fleet configuration: models and loader."""
+"""Fleet configuration: models and loader.
 
-from provisioning.config.loader import load_fleet, parse_fleet
+Importing any module here runs this file, so it must stay free of PyYAML: the models are pure
+and the pure core imports them. The loader is named here but loaded on first use (PEP 562).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from provisioning.config.models import (
     BobDefaults,
     Disk,
@@ -10,6 +17,9 @@ from provisioning.config.models import (
     Naming,
     Subnet,
 )
+
+if TYPE_CHECKING:
+    from provisioning.config.loader import load_fleet, parse_fleet
 
 __all__ = [
     "BobDefaults",
@@ -22,3 +32,11 @@ __all__ = [
     "load_fleet",
     "parse_fleet",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in ("load_fleet", "parse_fleet"):
+        from provisioning.config import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

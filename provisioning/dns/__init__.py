@@ -2,7 +2,15 @@
 
 ``client`` talks to the server (dynamic updates, AXFR, PTR queries); ``allocate`` finds free
 addresses and claims one; ``zone`` and ``tags`` are the pure name arithmetic underneath.
+
+Importing any module here runs this file, so it must not load dnspython: the client is named
+here but loaded on first use (PEP 562), and only ``client``, ``owners`` and ``transfer`` import
+dnspython.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from provisioning.dns.allocate import (
     Strategy,
@@ -11,11 +19,13 @@ from provisioning.dns.allocate import (
     forward_names,
     used_addresses,
 )
-from provisioning.dns.client import DnsClient, secret_from_env
 from provisioning.dns.errors import AddressTaken, DnsError, NameTaken, ZoneError
 from provisioning.dns.port import DnsZoneClient, ZoneRecord
 from provisioning.dns.tags import Tag, make_tag, parse_tag, tagged_owners
 from provisioning.dns.zone import reverse_zone
+
+if TYPE_CHECKING:
+    from provisioning.dns.client import DnsClient, secret_from_env
 
 __all__ = [
     "AddressTaken",
@@ -37,3 +47,11 @@ __all__ = [
     "tagged_owners",
     "used_addresses",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in ("DnsClient", "secret_from_env"):
+        from provisioning.dns import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

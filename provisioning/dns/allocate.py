@@ -25,7 +25,7 @@ from provisioning.config.models import Subnet
 from provisioning.core.addresses import candidates
 from provisioning.dns.errors import AddressTaken
 from provisioning.dns.port import DnsZoneClient, ZoneRecord
-from provisioning.dns.zone import address_of, reverse_zone, zone_name
+from provisioning.dns.zone import address_of, names_in, reverse_zone
 from provisioning.errors import ShortfallError
 
 Strategy = Literal["axfr", "scan"]
@@ -92,13 +92,7 @@ async def forward_names(client: DnsZoneClient, zone: str) -> set[str]:
 
     The hostname gap-fill counts these, so a hand-made record's name is never handed out.
     """
-    origin = zone_name(zone)
-    names: set[str] = set()
-    for record in await client.axfr(zone):
-        owner = zone_name(record.name)
-        if owner != origin:
-            names.add(owner.relativize(origin).to_text().lower())
-    return names
+    return names_in(await client.axfr(zone), zone)
 
 
 def used_addresses(records: Iterable[ZoneRecord]) -> set[ipaddress.IPv4Address]:

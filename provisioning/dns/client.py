@@ -34,10 +34,10 @@ import dns.xfr
 
 from provisioning.config.models import DnsSettings
 from provisioning.dns.errors import AddressTaken, DnsError, NameTaken, ZoneError
+from provisioning.dns.owners import bob_fqdn, ptr_owner, text, zone_name
 from provisioning.dns.port import ZoneRecord
 from provisioning.dns.tags import Tag, make_tag, parse_tag
 from provisioning.dns.transfer import transfer
-from provisioning.dns.zone import bob_fqdn, ptr_owner, text, zone_name
 from provisioning.errors import ConfigError
 
 # A zone transfer is many messages; each gets the configured timeout, the whole transfer this

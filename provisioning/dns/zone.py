@@ -1,30 +1,19 @@
-"""Zone arithmetic, pure: which reverse zone serves a subnet, and the owner names of records.
+"""Zone arithmetic, pure and on text: which reverse zone serves a subnet, which address a PTR
+owner names, which names a forward zone holds.
 
-Names handed to dnspython are absolute ``dns.name.Name`` objects, so nothing depends on a
-message's origin; text for people is lower case without the trailing dot.
+Plain string work on purpose: planners, handlers and the reconciler use these, and they must
+not load dnspython (see docs/design.md, "Layers"); the wire client's ``dns.name.Name`` owners
+are in :mod:`.owners`. Names are lower case without the trailing dot, as in a ZoneRecord.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
-import dns.exception
-import dns.name
-
-from provisioning.config.models import Subnet, is_host_label
+from provisioning.config.models import Subnet
 from provisioning.dns.errors import ZoneError
-
-
-def zone_name(zone: str) -> dns.name.Name:
-    """The absolute name of a zone given as text (with or without the trailing dot)."""
-    try:
-        return dns.name.from_text(zone.rstrip(".") + ".")
-    except dns.exception.DNSException as exc:
-        raise ZoneError(f"{zone!r} is not a valid zone name: {exc}") from exc
-
-
-def text(name: dns.name.Name) -> str:
-    return name.to_text(omit_final_dot=True).lower()
+from provisioning.dns.port import ZoneRecord
 
 
 def reverse_zone(subnet: Subnet) -> str:
@@ -37,14 +26,14 @@ def reverse_zone(subnet: Subnet) -> str:
     """
     network = subnet.cidr
     if subnet.reverse_zone is not None:
-        zone = zone_name(subnet.reverse_zone)
+        zone = _plain(subnet.reverse_zone)
         for edge in (network.network_address, network.broadcast_address):
-            if not _reverse_name(edge).is_subdomain(zone):
+            if not _inside(edge.reverse_pointer, zone):
                 raise ZoneError(
-                    f"reverse zone {text(zone)} of subnet {network} does not contain "
+                    f"reverse zone {zone} of subnet {network} does not contain "
                     f"the PTR name of {edge}"
                 )
-        return text(zone)
+        return zone
     if network.prefixlen >= 24:
         octets = 3
     elif network.prefixlen in (16, 8):
@@ -58,27 +47,14 @@ def reverse_zone(subnet: Subnet) -> str:
     return ".".join([*reversed(leading), "in-addr.arpa"])
 
 
-def ptr_owner(address: ipaddress.IPv4Address, zone: str) -> dns.name.Name:
-    """The absolute owner name of ``address``'s PTR record, which must lie inside ``zone``."""
-    owner = _reverse_name(address)
-    ensure_in_zone(owner, zone)
-    return owner
-
-
-def ptr_label(address: ipaddress.IPv4Address, zone: str) -> str:
-    """The PTR owner relative to its zone: ``5`` for 10.250.1.5 in 1.250.10.in-addr.arpa."""
-    return ptr_owner(address, zone).relativize(zone_name(zone)).to_text().lower()
-
-
 def address_of(owner: str) -> ipaddress.IPv4Address | None:
     """The address whose PTR owner name is ``owner`` (text, as in a ZoneRecord), else None.
 
     Only full four-octet names count: in a /16 zone ``1.250.10.in-addr.arpa`` is an
-    intermediate node, not an address. Plain string work on purpose: this runs once per
-    record of a transferred zone, and parsing each name back into a dns.name.Name cost a
-    fifth of the whole allocation.
+    intermediate node, not an address. Runs once per record of a transferred zone, where
+    parsing each name into a dns.name.Name cost a fifth of the whole allocation.
     """
-    labels = owner.lower().rstrip(".").split(".")
+    labels = _plain(owner).split(".")
     if len(labels) != 6 or labels[4:] != ["in-addr", "arpa"]:
         return None
     octets = labels[3::-1]
@@ -87,27 +63,22 @@ def address_of(owner: str) -> ipaddress.IPv4Address | None:
     return ipaddress.IPv4Address(".".join(octets))
 
 
-def bob_fqdn(name: str, zone: str) -> dns.name.Name:
-    """The absolute name of a Bob: a host label below ``zone``, or an FQDN already inside it."""
-    if is_host_label(name):
-        return dns.name.Name((name.encode(),)).concatenate(zone_name(zone))
-    try:
-        fqdn = dns.name.from_text(name.rstrip(".") + ".")
-    except dns.exception.DNSException as exc:
-        raise ZoneError(f"{name!r} is not a valid host name: {exc}") from exc
-    ensure_in_zone(fqdn, zone)
-    if len(fqdn) == len(zone_name(zone)):
-        raise ZoneError(f"{name!r} is the zone {zone} itself, not a host inside it")
-    return fqdn
+def names_in(records: Iterable[ZoneRecord], zone: str) -> set[str]:
+    """The owner names below ``zone`` relative to it (``bob007``); the apex is not a name."""
+    suffix = "." + _plain(zone)
+    return {
+        name[: -len(suffix)]
+        for name in (_plain(record.name) for record in records)
+        if name.endswith(suffix)
+    }
 
 
-def ensure_in_zone(name: dns.name.Name, zone: str) -> None:
-    if not name.is_subdomain(zone_name(zone)):
-        raise ZoneError(f"{text(name)} is outside zone {text(zone_name(zone))}")
+def _plain(name: str) -> str:
+    return name.lower().rstrip(".")
 
 
-def _reverse_name(address: ipaddress.IPv4Address) -> dns.name.Name:
-    return dns.name.from_text(address.reverse_pointer + ".")
+def _inside(name: str, zone: str) -> bool:
+    return name == zone or name.endswith("." + zone)
 
 
 def _is_octet(label: str) -> bool:

@@ -1,4 +1,4 @@
-"""The Jenkins controller port and its adapter on python-jenkins + the script console.
+"""The adapter of the Jenkins controller port (:mod:`.port`): python-jenkins + the script console.
 
 Every operation is one fixed template (see :mod:`provisioning.jenkins.script`) run through
 ``/scriptText``. python-jenkins is blocking, so calls go through ``asyncio.to_thread``; each
@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -46,38 +46,8 @@ log = logging.getLogger("bob.jenkins")
 R = TypeVar("R", bound=BaseModel)
 
 
-class JenkinsController(Protocol):
-    """What bob needs from one Jenkins controller. Verbs are idempotent where they can be."""
-
-    @property
-    def name(self) -> str: ...
-
-    async def list_nodes(self) -> list[JenkinsNode]:
-        """Every agent (not the built-in node), with ``managed`` set for bob's."""
-        ...
-
-    async def attach(self, spec: AttachSpec) -> AttachResult:
-        """Create the agent; ``unchanged`` when it exists with these settings.
-
-        Raises NodeConflict (other settings), NodeNotManaged, JenkinsPluginMissing.
-        """
-        ...
-
-    async def drain(self, name: str, reason: str) -> DrainResult:
-        """Take the agent offline with ``reason``; ``absent`` when there is no such node."""
-        ...
-
-    async def undrain(self, name: str) -> UndrainResult:
-        """Bring a drained agent back online; ``absent`` or ``already-online`` are fine."""
-        ...
-
-    async def detach(self, name: str) -> DetachResult:
-        """Remove the agent if idle; ``busy`` (nothing changed) otherwise; ``absent`` is fine."""
-        ...
-
-
 class ScriptConsoleController:
-    """:class:`JenkinsController` on a real controller's script console."""
+    """The Jenkins controller port (:mod:`.port`) on a real controller's script console."""
 
     def __init__(self, config: ControllerConfig, env: Mapping[str, str] | None = None) -> None:
         self._config = config

@@ -10,7 +10,7 @@ from typing import Protocol
 from provisioning.config.models import Fleet, Host
 from provisioning.dns.port import DnsZoneClient
 from provisioning.hosts.shell import HostShell
-from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.lxc.cgroups import DETECT_ARGV, CgroupLayout, layout_from_fstype
 from provisioning.pipeline.outages import Outages
 from provisioning.ports import FleetStore

@@ -17,9 +17,9 @@ import time
 from pydantic import BaseModel, ConfigDict
 
 from provisioning.errors import ConflictError, UsageError
-from provisioning.jenkins.client import JenkinsController
 from provisioning.jenkins.errors import JenkinsError
 from provisioning.jenkins.models import JenkinsNode
+from provisioning.jenkins.port import JenkinsController
 from provisioning.jenkins.specs import attach_spec
 from provisioning.jobs.steps import StepContext
 from provisioning.pipeline.base import HostStep

@@ -14,7 +14,7 @@ from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient, ZoneRecord
 from provisioning.dns.zone import reverse_zone
 from provisioning.errors import BobError
-from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.pipeline.context import Shells
 from provisioning.ports import StateStore
 from provisioning.reconcile.model import Truth

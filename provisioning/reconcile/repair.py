@@ -15,7 +15,7 @@ from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
 from provisioning.errors import ConfigError, ConflictError
 from provisioning.hosts.errors import CommandFailed, HostError
-from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.lxc.config import Autostart, owner_of, with_autostart
 from provisioning.pipeline import remote
 from provisioning.pipeline.containers import Container

@@ -34,6 +34,7 @@ from provisioning.sandbox.options import (
     SandboxOptions,
     SandboxStatus,
 )
+from provisioning.sandbox.paths import StatePaths
 from provisioning.sandbox.status import sandbox_status
 from provisioning.sandbox.up import sandbox_up
 
@@ -49,6 +50,7 @@ __all__ = [
     "SandboxInfo",
     "SandboxOptions",
     "SandboxStatus",
+    "StatePaths",
     "expected_fleet",
     "render_fleet_config",
     "sandbox_down",

@@ -10,8 +10,10 @@ from pydantic import ValidationError
 
 from provisioning.config.models import Subnet
 from provisioning.dns.errors import ZoneError
+from provisioning.dns.owners import bob_fqdn, ptr_label, ptr_owner
+from provisioning.dns.port import ZoneRecord
 from provisioning.dns.tags import Tag, make_tag, parse_tag
-from provisioning.dns.zone import address_of, bob_fqdn, ptr_label, ptr_owner, reverse_zone
+from provisioning.dns.zone import address_of, names_in, reverse_zone
 from provisioning.errors import UsageError
 
 
@@ -74,6 +76,14 @@ def test_only_full_four_octet_names_are_addresses():
         "bob001.bob.test",
     ):
         assert address_of(other) is None, other
+
+
+def test_the_names_of_a_forward_zone_are_relative_and_leave_out_the_apex():
+    records = [
+        ZoneRecord(name=name, type="A", ttl=300, data="10.250.1.5")
+        for name in ("bob.test", "bob007.bob.test", "Printer.BOB.test.", "www.other.test")
+    ]
+    assert {"bob007", "printer"} == names_in(records, "bob.test.")
 
 
 def test_a_bob_name_is_a_label_in_the_forward_zone():

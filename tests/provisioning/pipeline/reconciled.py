@@ -18,7 +18,7 @@ from handlers.reconcile import Report, reconcile
 from provisioning.config import Fleet
 from provisioning.dns import DnsZoneClient
 from provisioning.hosts.ssh import HostPool
-from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.pipeline.context import Shells
 from provisioning.ports import StateStore
 

@@ -24,7 +24,7 @@ from provisioning.config import Fleet, load_fleet
 from provisioning.core.models import CreatePlan
 from provisioning.dns import DnsZoneClient
 from provisioning.hosts.ssh import HostPool
-from provisioning.jenkins.client import JenkinsController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
 from provisioning.pipeline import kinds
 from provisioning.pipeline.context import Pipeline

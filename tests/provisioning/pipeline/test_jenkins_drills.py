@@ -23,7 +23,8 @@ import pytest
 from handlers.jenkins import submit_attach
 from handlers.requests import AttachBobs
 from provisioning.dns import DnsClient, secret_from_env
-from provisioning.jenkins.client import JenkinsController, ScriptConsoleController
+from provisioning.jenkins.client import ScriptConsoleController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.records import JobState, StepEvent
 from provisioning.sandbox import SandboxInfo
 from tests.handlers.jenkins_world import TOKEN_ENV, controller
