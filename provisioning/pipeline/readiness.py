@@ -89,13 +89,14 @@ async def wait_booted(
     def left() -> float:
         return max(deadline - clock(), 0.1)
 
+    if setting.probe == "ping":
+        return Booted("ping", "probe ping: answers ping (as configured)")
+    if setting.probe == "command":
+        return await _until_command(in_bob, setting, started, deadline, clock, poll_s)
     first = await in_bob(["sh", "-c", PID1_AND_STATE], left())
     lines = first.stdout.splitlines()
-    probe = choose(setting, lines[0] if lines else "")
-    if probe == "ping":
+    if choose(setting, lines[0] if lines else "") == "ping":
         return Booted("ping", f"probe ping: answers ping (PID 1 is {_pid1(lines)})")
-    if probe == "command":
-        return await _until_command(in_bob, setting, started, deadline, clock, poll_s)
     state = lines[1].strip() if len(lines) > 1 else ""
     while state not in BOOTED:
         if state in GIVEN_UP:

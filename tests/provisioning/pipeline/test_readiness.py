@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from provisioning.config import Fleet, load_fleet
-from provisioning.records import JournalEntry, JobState, StepEvent
+from provisioning.records import JobState, JournalEntry, StepEvent
 from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 
