@@ -51,7 +51,7 @@ InBob = Callable[[Sequence[str], float], Awaitable[Answer]]
 class NotBooted(Exception):
     """The probe gave up: ``reason`` says what it last saw."""
 
-    def __init__(self, probe: Probe, reason: str) -> None:
+    def __init__(self, probe: str, reason: str) -> None:
         super().__init__(reason)
         self.probe = probe
         self.reason = reason
@@ -94,6 +94,18 @@ async def wait_booted(
     if setting.probe == "command":
         return await _until_command(in_bob, setting, started, deadline, clock, poll_s)
     first = await in_bob(["sh", "-c", PID1_AND_STATE], left())
+    while not first.stdout.strip():
+        # The script always prints PID 1's name: no output means lxc-attach itself failed,
+        # which says nothing about the init (deciding "no systemd" would skip the wait).
+        if clock() >= deadline:
+            said = first.stderr.strip().splitlines()
+            raise NotBooted(
+                setting.probe,
+                f"cannot read its PID 1 after {setting.timeout_s:g} s"
+                + (f": {said[-1]}" if said else ""),
+            )
+        await asyncio.sleep(poll_s)
+        first = await in_bob(["sh", "-c", PID1_AND_STATE], left())
     lines = first.stdout.splitlines()
     if choose(setting, lines[0] if lines else "") == "ping":
         return Booted("ping", f"probe ping: answers ping (PID 1 is {_pid1(lines)})")

@@ -136,6 +136,39 @@ async def test_systemd_that_stays_starting_is_given_up_at_the_timeout_not_before
     assert 5.0 == bob.now  # asked at 1, 2, 3, 4 and 5 s: the last look is at the bound
 
 
+class AttachFailsTwice(ScriptedBob):
+    """lxc-attach fails (no output, its error on stderr) before the script runs."""
+
+    async def __call__(self, argv: Sequence[str], seconds: float) -> Answer:
+        answer = await super().__call__(argv, seconds)
+        if len(self.asked) <= 2:
+            return Answer(1, "", "lxc-attach: bob001: Failed to get init pid")
+        return answer
+
+
+async def test_an_attach_that_fails_is_asked_again_rather_than_read_as_no_systemd() -> None:
+    bob = AttachFailsTwice([(1, "x\n"), (1, "x\n"), (0, "systemd\nrunning\n")], call_s=1.0)
+
+    booted = await run(bob, Readiness())
+
+    assert Booted("systemd", "probe systemd: running after 3.0 s") == booted
+
+
+async def test_an_attach_that_keeps_failing_is_given_up_at_the_timeout_with_its_error() -> None:
+    bob = AttachFailsTwice([], call_s=1.0)
+
+    with pytest.raises(NotBooted) as caught:
+        await run(bob, Readiness(timeout_s=2))
+
+    assert (
+        "auto",
+        "cannot read its PID 1 after 2 s: lxc-attach: bob001: Failed to get init pid",
+    ) == (
+        caught.value.probe,
+        caught.value.reason,
+    )
+
+
 async def test_systemd_in_maintenance_is_given_up_at_once() -> None:
     bob = ScriptedBob([(1, "systemd\nmaintenance\n")])
 
