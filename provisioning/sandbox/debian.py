@@ -1,7 +1,8 @@
 """A Debian bookworm base (``--base debian``): debootstrap once, copy into each host.
 
-debootstrap takes ~40 s and needs a Debian mirror, so its result is cached in ``cache_dir``,
-which ``sandbox down`` keeps (like a package cache). Each host's base gets a copy.
+debootstrap (systemd and sshd included) took 180 s here and needs a Debian mirror, so its result
+is cached in ``cache_dir``, which ``sandbox down`` keeps (like a package cache). Each host's base
+gets a copy.
 """
 
 from __future__ import annotations
