@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
+from provisioning.hosts.ssh import HostPool
+from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.create import Clone, Configure
+from provisioning.pipeline.create import Identity as IdentityStep
+from provisioning.pipeline.identity import layers
 from provisioning.records import JobState, StepEvent
 from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.identity_facts import BASE_ROOTFS, Identity, of_base, of_bob
 from tests.provisioning.pipeline.observe import run_on
-from tests.provisioning.pipeline.runtime import fleet_variant
+from tests.provisioning.pipeline.runtime import bob_runtime, db_url, fleet_variant
+from tests.provisioning.pipeline.unit import reserve_one
 
 pytestmark = pytest.mark.slow
 
@@ -97,3 +103,41 @@ async def test_a_bob_of_a_base_without_machine_id_or_sshd_still_gets_a_machine_i
     assert mine[0].machine_id != mine[1].machine_id
     assert [frozenset(), frozenset()] == [one.host_keys for one in mine]
     assert Identity("", "", frozenset()) == of_base(sandbox, "host-a")
+
+
+async def test_identity_can_be_applied_again_and_its_check_tells_a_half_done_one(
+    base_with_identity: SandboxInfo, tmp_path: Path
+) -> None:
+    """What a resume after a crash meets: ``check`` is False for a clone with the base's keys
+    (or some of them), True once applied; applying again (the clone still stopped) only
+    replaces the Bob's identity with another one of its own."""
+    info = base_with_identity
+    fleet = fleet_variant(info, tmp_path, disks={"host-a": (1, 0, 0)})
+    async with bob_runtime(fleet, db_url(tmp_path)) as bob:
+        pipeline = Pipeline(fleet=fleet, shells=HostPool(fleet.hosts), store=bob.store)
+        ctx, planned = await reserve_one(pipeline)
+        step = IdentityStep(pipeline, planned)
+        clone = Clone(pipeline, planned)
+        await clone.apply(ctx)
+        try:
+            await Configure(pipeline, planned).apply(ctx)
+            config = await step.container.config() or ""
+            write = layers(config, PurePosixPath(BASE_ROOTFS)).write
+            in_clone = f"{write}/etc/ssh/ssh_host_ecdsa_key"
+
+            as_cloned = await step.check(ctx)
+            await step.apply(ctx)
+            first = run_on(info, "host-a", "cat", f"{write}/etc/machine-id", f"{in_clone}.pub")
+            applied = await step.check(ctx)
+            run_on(info, "host-a", "cp", f"{BASE_ROOTFS}/etc/ssh/ssh_host_ecdsa_key", in_clone)
+            half_done = await step.check(ctx)
+            await step.apply(ctx)
+            again = run_on(info, "host-a", "cat", f"{write}/etc/machine-id", f"{in_clone}.pub")
+            applied_again = await step.check(ctx)
+        finally:
+            await clone.undo(ctx)
+            await pipeline.shells.close_all()
+
+    assert [False, True, False, True] == [as_cloned, applied, half_done, applied_again]
+    assert first != again
+    assert BASE_MACHINE_ID not in first + again
