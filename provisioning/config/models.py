@@ -312,10 +312,29 @@ class CgroupLimits(_Model):
     cpuset: str | None = Field(default=None, pattern=r"^[0-9,-]+$")
 
 
+class Readiness(_Model):
+    """When a started Bob counts as booted, so its bootstrap may begin: ``auto`` waits for
+    systemd's ``running``/``degraded`` where PID 1 is systemd and takes the ping otherwise;
+    ``command`` runs ``command`` (argv) inside the Bob until it exits 0."""
+
+    probe: Literal["auto", "systemd", "ping", "command"] = "auto"
+    command: tuple[str, ...] = ()
+    timeout_s: float = Field(default=120.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _command_with_its_probe(self) -> Readiness:
+        if self.probe == "command" and not self.command:
+            raise ValueError("probe 'command' needs a command (argv run inside the Bob)")
+        if self.probe != "command" and self.command:
+            raise ValueError(f"a command is only run by probe 'command', not {self.probe!r}")
+        return self
+
+
 class BobDefaults(_Model):
     cgroup: CgroupLimits = Field(default_factory=CgroupLimits)
     strip_identity: tuple[str, ...] = ("/etc/chef/client.pem",)
     bootstrap: tuple[str, ...] = ()
+    readiness: Readiness = Field(default_factory=Readiness)
     hooks: dict[Literal["pre-start", "start-host", "post-stop", "mount"], str] = Field(
         default_factory=dict
     )

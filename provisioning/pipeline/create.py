@@ -9,6 +9,7 @@ the container is provably gone: they are never handed out while a container may 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from typing import Literal
 
 from provisioning.bases.versions import base_marker, version_in_config, version_of
@@ -18,13 +19,13 @@ from provisioning.hosts.errors import CommandFailed, HostError
 from provisioning.jobs.steps import StepContext
 from provisioning.lxc import commands
 from provisioning.lxc.config import Autostart, NetworkSpec, owner_of, render
-from provisioning.lxc.layout import base_path
-from provisioning.pipeline import remote
+from provisioning.lxc.layout import base_dir, base_path
+from provisioning.pipeline import identity, readiness, remote
 from provisioning.pipeline.base import DEFAULT_TIMEOUT_S, HostStep
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.host_bases import HostBases
 from provisioning.pipeline.lxc_log import START_LOG
-from provisioning.pipeline.ready import READY_TIMEOUT_S, is_ready, wait_ready
+from provisioning.pipeline.ready import READY_TIMEOUT_S, WAIT_RUNNING_S, wait_ready
 from provisioning.records import BobState
 
 __all__ = ["CREATE_STEPS", "START_LOG", "BobStep"]
@@ -226,18 +227,83 @@ class Start(BobStep):
         return await self.container.state() == "RUNNING"
 
 
+class Identity(BobStep):
+    """A fresh machine-id and fresh SSH host keys (of each type the base has), written into
+    the stopped clone so that it boots as itself, never as its base (see ``identity``)."""
+
+    name = "identity"
+
+    async def _layers(self) -> identity.Layers:
+        config = await self.container.config() or ""
+        base = identity.base_name_in_config(config)
+        if base is None:
+            raise HostError(
+                f"{self.host_name}: {self.container.config_path} does not say which base "
+                f"{self.bob.name} was cloned from",
+                host=self.host_name,
+            )
+        try:
+            return identity.layers(config, base_dir(self.hostcfg, base) / "rootfs")
+        except identity.UnsupportedRootfs as exc:
+            raise HostError(
+                f"{self.host_name}: cannot give {self.bob.name} its own identity: {exc}",
+                host=self.host_name,
+            ) from exc
+
+    async def _apply(self, ctx: StepContext) -> None:
+        # Safe to repeat while the clone is stopped: a new id and new keys replace the last.
+        machine_id = identity.new_machine_id()
+        argv = identity.apply_argv(await self._layers(), machine_id, self.bob.name)
+        made = await self.shell.run(argv, timeout=self.timeout)
+        keys = identity.key_summary(made.stdout)
+        await ctx.log(
+            f"machine-id {machine_id}; " + (f"new SSH host keys: {keys}" if keys else "no sshd")
+        )
+
+    # The files go with the container (Clone's undo).
+
+    async def check(self, ctx: StepContext) -> bool:
+        argv = identity.check_argv(await self._layers())
+        return (await self.shell.run(argv, check=False)).exit_status == 0
+
+
 class WaitReady(BobStep):
-    """RUNNING, and the Bob's address answers a ping from its host."""
+    """RUNNING, the Bob's address answers a ping from its host, then the readiness probe:
+    booted as its init says (systemd), or as the configured command says."""
 
     name = "wait-ready"
 
+    def __init__(self, pipeline: Pipeline, bob: PlannedBob) -> None:
+        self.readiness = pipeline.fleet.bob_defaults.readiness
+        # Each wait is bounded on its own; the step's timeout only backs them up.
+        bound = WAIT_RUNNING_S + 5 + READY_TIMEOUT_S + self.readiness.timeout_s + 30
+        super().__init__(pipeline, bob, timeout=max(DEFAULT_TIMEOUT_S, bound))
+
     async def _apply(self, ctx: StepContext) -> None:
         await wait_ready(self.container, await self.address(ctx), READY_TIMEOUT_S)
+        try:
+            booted = await readiness.wait_booted(self._in_bob, self.readiness)
+        except readiness.NotBooted as exc:
+            raise HostError(
+                f"{self.host_name}: {self.bob.name} has not booted (probe {exc.probe}): "
+                f"{exc.reason}",
+                host=self.host_name,
+            ) from exc
+        await ctx.log(booted.summary)
+
+    async def _in_bob(self, argv: Sequence[str], seconds: float) -> readiness.Answer:
+        result = await self.shell.run(
+            commands.attach(self.hostcfg, self.bob.disk, self.bob.name, argv),
+            check=False,
+            timeout=max(seconds, 5.0),  # a call cut off at once would say nothing
+        )
+        return readiness.Answer(result.exit_status, result.stdout, result.stderr)
 
     # Waiting changes nothing: no undo.
 
     async def check(self, ctx: StepContext) -> bool:
-        return await is_ready(self.container, await self.address(ctx))
+        # Asked after a crash: applying again costs one probe when the Bob has booted.
+        return False
 
 
 _PERSONALIZE = (
@@ -323,6 +389,7 @@ CREATE_STEPS: tuple[type[BobStep], ...] = (
     Reserve,
     Clone,
     Configure,
+    Identity,
     Start,
     WaitReady,
     Personalize,

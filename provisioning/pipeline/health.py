@@ -20,7 +20,17 @@ from provisioning.ports import HostStates
 from provisioning.records import HostState
 
 HOST_STEPS = frozenset(
-    {"clone", "configure", "start", "wait-ready", "personalize", "bootstrap", "stop", "remove"}
+    {
+        "clone",
+        "configure",
+        "identity",
+        "start",
+        "wait-ready",
+        "personalize",
+        "bootstrap",
+        "stop",
+        "remove",
+    }
 )
 # BobError.blame values that are the host's doing: its own errors, or a step on it that hung.
 HOST_FAULTS = frozenset({"host", "timeout"})

@@ -1,7 +1,8 @@
 """A Debian bookworm base (``--base debian``): debootstrap once, copy into each host.
 
-debootstrap takes ~40 s and needs a Debian mirror, so its result is cached in ``cache_dir``,
-which ``sandbox down`` keeps (like a package cache). Each host's base gets a copy.
+debootstrap (systemd and sshd included) took 180 s here and needs a Debian mirror, so its result
+is cached in ``cache_dir``, which ``sandbox down`` keeps (like a package cache). Each host's base
+gets a copy.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from provisioning.sandbox.runner import run
 SUITE = "bookworm"
 DEBOOTSTRAP_TIMEOUT = 900
 COPY_TIMEOUT = 300
-# minbase has no init, and a container needs one to start; iproute2 lets tests look at eth0.
-EXTRA_PACKAGES = "sysvinit-core,iproute2"
+# minbase has no init, and a container needs one to start: systemd, as on real hosts, so bob's
+# readiness probe meets a real boot; sshd so each Bob's host keys can be seen to be its own;
+# iproute2 lets tests look at eth0.
+EXTRA_PACKAGES = "systemd-sysv,openssh-server,iproute2"
 # what each host mounts over (see mounts.init_spec): a cache under these would be invisible there
 HIDDEN_IN_HOSTS = tuple(
     Path(p) for p in ("/var/lib/lxc", "/run/lxc", "/var/cache/lxc", str(STORAGE_ROOT))
@@ -28,7 +31,8 @@ READY = ".bob-complete"  # written last: a half-finished debootstrap is never mi
 
 
 def cached_rootfs(options: SandboxOptions) -> Path:
-    return options.cache_dir / f"debian-{SUITE}-minbase"
+    # The package set is in the name: a cache made with other packages is never taken for this.
+    return options.cache_dir / f"debian-{SUITE}-minbase-systemd-sshd"
 
 
 async def ensure_rootfs(options: SandboxOptions) -> Path:
@@ -87,7 +91,8 @@ async def create_base(view: HostView, storage: str, source: Path) -> None:
         "\n".join(
             [
                 "# bob sandbox base: Debian bookworm (debootstrap minbase)",
-                "lxc.include = /usr/share/lxc/config/debian.common.conf",
+                # common.conf comes with lxc itself; debian.common.conf only with lxc-templates
+                "lxc.include = /usr/share/lxc/config/common.conf",
                 "lxc.arch = linux64",
                 f"lxc.rootfs.path = {storage}:{rootfs}",
                 f"lxc.uts.name = {BASE_NAME}",

@@ -149,9 +149,10 @@ class Injection:
     _in_place: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def __call__(self, event: Event) -> None:
-        if isinstance(event, StepStarted) and (event.lane, event.step) == (
-            self.bob.name,
-            self.step,
+        if (
+            isinstance(event, StepStarted)
+            and event.step == self.step
+            and (self.any_lane or event.lane == self.bob.name)
         ):
             if not self.injected:
                 self.injected = True

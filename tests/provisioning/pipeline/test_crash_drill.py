@@ -34,7 +34,7 @@ from tests.provisioning.pipeline.reconciled import parse_cli_report
 pytestmark = pytest.mark.slow
 
 STEPS_PER_BOB = (
-    9  # reserve, dns, clone, configure, start, wait-ready, personalize, bootstrap, ready
+    10  # reserve, dns, clone, configure, identity, start, wait-ready, personalize, bootstrap, ready
 )
 
 

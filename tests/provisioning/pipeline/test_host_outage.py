@@ -142,8 +142,9 @@ async def test_a_host_that_stays_away_keeps_its_bobs_address_in_dns_while_its_co
         name = f"bob002.{subnet_of(fleet, address).forward_zone}"
         assert [str(address)] == resolve(server, port, name, "A")
         assert [f"{name}."] == resolve(server, port, address.reverse_pointer, "PTR")
-        assert "not undone, kept for what 'start' left: 'configure', 'clone', 'dns', 'reserve'" in (
-            job.error or ""
+        assert (
+            "not undone, kept for what 'start' left: "
+            "'identity', 'configure', 'clone', 'dns', 'reserve'" in (job.error or "")
         )
     finally:
         await start_sshd(outage.state_dir, "host-b")

@@ -12,6 +12,7 @@ undo waits for a host that is still away is test_host_outage's subject).
     dns           BIND stopped                         dns
     clone         host-b's sshd stopped                clone
     configure     host-b's sshd stopped                configure
+    identity      host-b's sshd stopped                identity
     start         host-b's bridge gone (renamed)       start
     wait-ready    host-b's bridge down                 wait-ready
     personalize   the Bob's container killed           personalize
@@ -72,6 +73,7 @@ DRILLS = [
     Drill("dns", BindStopped(), "dns", shared=True),
     Drill("clone", SshdStopped(), "clone"),
     Drill("configure", SshdStopped(), "configure"),
+    Drill("identity", SshdStopped(), "identity"),
     Drill("start", BridgeRenamed(), "start"),
     Drill("wait-ready", BridgeDown(), "wait-ready"),
     Drill("personalize", ContainerKilled(), "personalize"),
