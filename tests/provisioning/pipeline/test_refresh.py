@@ -24,7 +24,8 @@ from handlers.refresh import RefreshBobs, submit_refresh
 from handlers.requests import AttachBobs
 from provisioning.config import Fleet
 from provisioning.dns import DnsClient, secret_from_env
-from provisioning.jenkins.client import JenkinsController, ScriptConsoleController
+from provisioning.jenkins.client import ScriptConsoleController
+from provisioning.jenkins.port import JenkinsController
 from provisioning.jobs import Event, StepFinished, StepStarted
 from provisioning.records import BobRecord, BobState, JobState, StepEvent
 from provisioning.sandbox import SandboxInfo
