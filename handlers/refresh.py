@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from handlers.provision import Caller
-from handlers.requests import HostName, _Request
+from handlers.requests import DETACH_WAIT_S, HostName, _Request
 from provisioning.config.models import Fleet
 from provisioning.core.plan import MAX_BATCH
 from provisioning.errors import BobError, UsageError
-from provisioning.pipeline.jenkins_steps import DETACH_WAIT_S
 from provisioning.pipeline.kinds import REFRESH
 from provisioning.pipeline.refresh import Refreshed
 from provisioning.ports import StateStore

@@ -14,6 +14,9 @@ HostName = Annotated[str, StringConstraints(pattern=LABEL_RE)]
 JenkinsLabel = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 JobId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
 
+# How long a detach (alone or inside a refresh) waits for a Bob's running builds by default.
+DETACH_WAIT_S = 300.0
+
 
 class _Request(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -84,7 +87,7 @@ class AttachBobs(_Request):
 
 class DetachBobs(_Request):
     names: tuple[HostName, ...] = Field(min_length=1, max_length=MAX_BATCH)
-    wait: float = Field(default=300.0, ge=0, le=86400)
+    wait: float = Field(default=DETACH_WAIT_S, ge=0, le=86400)
 
 
 class DrainHost(_Request):

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from provisioning.config.models import JenkinsController as ControllerConfig
-from provisioning.errors import UsageError
 from provisioning.jenkins import _transport
 from provisioning.jenkins.errors import (
     JenkinsCredentialsMissing,
@@ -136,26 +135,3 @@ class ScriptConsoleController:
             raise JenkinsScriptError(
                 self.name, f"{template.value} printed an unexpected result", lines[0][:300]
             ) from exc
-
-
-class JenkinsControllers:
-    """The configured controllers by name; an unknown name is a usage error."""
-
-    def __init__(
-        self, configs: Iterable[ControllerConfig], env: Mapping[str, str] | None = None
-    ) -> None:
-        self._controllers = {c.name: ScriptConsoleController(c, env) for c in configs}
-
-    def __getitem__(self, name: str) -> ScriptConsoleController:
-        try:
-            return self._controllers[name]
-        except KeyError:
-            known = ", ".join(sorted(self._controllers)) or "none configured"
-            raise UsageError(f"unknown Jenkins controller {name!r}; known: {known}") from None
-
-    def __iter__(self) -> Iterator[ScriptConsoleController]:
-        return iter(self._controllers.values())
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._controllers)

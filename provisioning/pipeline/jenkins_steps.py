@@ -26,7 +26,6 @@ from provisioning.pipeline.base import HostStep
 from provisioning.pipeline.context import Pipeline
 
 IDLE_POLL_S = 1.0
-DETACH_WAIT_S = 300.0
 
 
 class AgentRef(BaseModel):
