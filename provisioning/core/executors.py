@@ -11,18 +11,6 @@ from collections.abc import Iterable, Sequence
 from provisioning.core.models import Occupant
 
 
-def heavy_disks(occupants: Iterable[Occupant]) -> set[tuple[str, str]]:
-    return {(o.host, o.disk) for o in occupants if o.heavy}
-
-
-def heavy_allowed(bob: Occupant, occupants: Iterable[Occupant]) -> bool:
-    """True when no *other* Bob on ``bob``'s disk has a heavy executor."""
-    return not any(
-        o.heavy and o.name != bob.name and (o.host, o.disk) == (bob.host, bob.disk)
-        for o in occupants
-    )
-
-
 def choose_heavy(
     candidates: Sequence[Occupant], occupants: Iterable[Occupant], count: int
 ) -> tuple[list[Occupant], dict[str, str]]:

@@ -35,11 +35,6 @@ def ptr_owner(address: ipaddress.IPv4Address, zone: str) -> dns.name.Name:
     return owner
 
 
-def ptr_label(address: ipaddress.IPv4Address, zone: str) -> str:
-    """The PTR owner relative to its zone: ``5`` for 10.250.1.5 in 1.250.10.in-addr.arpa."""
-    return ptr_owner(address, zone).relativize(zone_name(zone)).to_text().lower()
-
-
 def bob_fqdn(name: str, zone: str) -> dns.name.Name:
     """The absolute name of a Bob: a host label below ``zone``, or an FQDN already inside it."""
     if is_host_label(name):

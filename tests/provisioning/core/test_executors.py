@@ -2,7 +2,7 @@
 
 import pytest
 
-from provisioning.core.executors import choose_heavy, heavy_allowed
+from provisioning.core.executors import choose_heavy
 from provisioning.core.models import Occupant
 
 
@@ -20,14 +20,10 @@ def bob(name, disk="disk1", host="host-a", heavy=False):
         ([bob("bob2", host="host-b", heavy=True)], True),
     ],
 )
-def test_heavy_allowed_only_when_no_other_bob_on_the_disk_is_heavy(others, allowed):
+def test_a_bob_gets_a_heavy_label_only_when_no_other_bob_on_its_disk_is_heavy(others, allowed):
     candidate = bob("bob1")
-    assert allowed == heavy_allowed(candidate, [candidate, *others])
-
-
-def test_a_bob_that_is_already_heavy_does_not_block_itself():
-    me = bob("bob1", heavy=True)
-    assert heavy_allowed(me, [me])
+    chosen, refused = choose_heavy([candidate], [candidate, *others], count=1)
+    assert (allowed, not allowed) == (chosen == [candidate], "bob1" in refused)
 
 
 def test_choose_heavy_takes_one_per_disk_and_says_why_the_rest_were_passed_over():
