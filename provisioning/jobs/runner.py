@@ -18,7 +18,7 @@ from provisioning.jobs.limits import HostSlots
 from provisioning.jobs.registry import JobFactory, JobKinds
 from provisioning.jobs.replay import replay
 from provisioning.ports import JobStore
-from provisioning.records import JobRecord, JobState, NewJob
+from provisioning.records import JobRecord, JobState
 
 log = logging.getLogger("bob.jobs")
 
@@ -67,13 +67,6 @@ class JobRunner:
         self._lease = lease
         self._slots = HostSlots(per_host_limit)
         self._running: dict[str, _Running] = {}
-
-    async def submit(self, new_job: NewJob) -> JobRecord:
-        """Record a pending job; an unknown kind is refused before anything is written."""
-        self._kinds.factory(new_job.kind)
-        job = await self._store.create_job(new_job)
-        log.info("job.submitted job=%s kind=%s by=%s", job.id, job.kind, job.requested_by)
-        return job
 
     async def run(self, job_id: str) -> JobRecord:
         """Claim the job and carry it through to the end; the returned record's state tells.

@@ -31,7 +31,7 @@ def replica(sql_store, world):
 
 async def test_a_two_lane_job_succeeds_with_its_journal_in_the_store(sql_store, replica):
     runner = replica("replica-1")
-    job = await runner.submit(
+    job = await sql_store.create_job(
         NewJob(
             kind=KIND,
             params=params(
@@ -53,7 +53,7 @@ async def test_a_two_lane_job_succeeds_with_its_journal_in_the_store(sql_store, 
 
 async def test_a_failed_job_leaves_its_undo_in_the_store(sql_store, replica, world):
     runner = replica("replica-1")
-    job = await runner.submit(
+    job = await sql_store.create_job(
         NewJob(kind=KIND, params=params(step("clone"), step("start", fail="no init")))
     )
 
@@ -75,9 +75,11 @@ async def test_a_failed_job_leaves_its_undo_in_the_store(sql_store, replica, wor
     )
 
 
-async def test_another_replica_cannot_claim_a_job_while_its_lease_is_renewed(replica, world):
+async def test_another_replica_cannot_claim_a_job_while_its_lease_is_renewed(
+    sql_store, replica, world
+):
     first = replica("replica-1", lease=timedelta(seconds=0.3))
-    job = await first.submit(NewJob(kind=KIND, params=params(step("converge", block=True))))
+    job = await sql_store.create_job(NewJob(kind=KIND, params=params(step("converge", block=True))))
     task = asyncio.create_task(first.run(job.id))
     await world.wait_reached("converge")
     await asyncio.sleep(0.5)
@@ -90,7 +92,7 @@ async def test_another_replica_cannot_claim_a_job_while_its_lease_is_renewed(rep
 
 async def test_a_cancel_from_another_replica_stops_the_job(sql_store, replica, world):
     first = replica("replica-1", lease=timedelta(seconds=0.3))
-    job = await first.submit(
+    job = await sql_store.create_job(
         NewJob(kind=KIND, params=params(step("converge", block=True), step("attach")))
     )
     task = asyncio.create_task(first.run(job.id))

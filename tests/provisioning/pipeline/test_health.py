@@ -172,7 +172,7 @@ async def test_a_failed_step_reports_whose_fault_it_was_on_the_bus() -> None:
         {"two": lambda job: JobDefinition([_Step("start", "bob002"), _Step("clone", "bob001")])}
     )
     runner = JobRunner(store, steps, bus, owner="test")
-    job = await runner.submit(NewJob(kind="two"))
+    job = await store.create_job(NewJob(kind="two"))
 
     await runner.run(job.id)
 
