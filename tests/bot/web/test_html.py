@@ -39,3 +39,16 @@ def test_a_job_page_shows_step_output_and_errors_as_text() -> None:
     page = job_fragment(job, [log], WHEN)
     assert SCRIPT not in page
     assert 2 == page.count("&lt;script&gt;")
+
+
+def test_every_markup_character_in_a_job_error_reaches_the_page_as_text() -> None:
+    # &lt; written by someone is text too: it must show as "&lt;", not as "<".
+    job = JobRecord(
+        id="abcd1234", kind="create", params={}, state=JobState.FAILED, requested_by="me",
+        source="web", created_at=WHEN, error="""a<b>c & "d" 'e' &lt;""",
+    )  # fmt: skip
+    page = job_fragment(job, [], WHEN)
+    assert (
+        '<p class="problem" id="job-error">'
+        "a&lt;b&gt;c &amp; &quot;d&quot; &#x27;e&#x27; &amp;lt;</p>"
+    ) in page
