@@ -18,6 +18,7 @@ from provisioning.pipeline.jenkins_steps import AgentRef, attach_steps
 from provisioning.records import JobState, NewJob
 from tests.handlers.jenkins_world import CALLER, TOKEN_ENV, jenkins_world
 from tests.jenkins_double import JenkinsDouble
+from tests.waiting import until
 
 
 @pytest.mark.parametrize(
@@ -251,15 +252,22 @@ async def test_detach_waits_for_the_running_build_to_finish(tmp_path):
         await world.attach(1, "light")
         world.double.nodes["bob001"].busy = 1
 
-        async def build_finishes() -> None:
-            await asyncio.sleep(0.5)
+        async def waiting_for_the_build() -> bool:
+            jobs = await world.store.list_jobs()
+            journals = [await world.store.journal(j.id) for j in jobs]
+            return any("for 1 build(s) to finish" in (e.detail or "") for j in journals for e in j)
+
+        async def build_finishes() -> int:
+            await until(waiting_for_the_build, "detach saying it waits for the build")
             world.double.nodes["bob001"].busy = 0
+            return len(world.double.scripts)
 
         finisher = asyncio.create_task(build_finishes())
         job, _ = await world.detach("bob001", wait=10)
-        await finisher
+        finished_at = await finisher
 
         assert JobState.SUCCEEDED == job.state
+        assert "detach" in templates_run(world.double)[finished_at:]  # only after the build
         assert {} == world.nodes()
 
 

@@ -27,10 +27,11 @@ from provisioning.pipeline import base
 from provisioning.records import JobRecord, JobState, ReservationRecord, StepEvent
 from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
 from tests.provisioning.pipeline.conftest import MakeBob
-from tests.provisioning.pipeline.observe import Found, containers, resolve
+from tests.provisioning.pipeline.observe import Found, containers, resolve, strays_on_hosts
 from tests.provisioning.pipeline.outcome import NOTHING, entries, failures, leftovers
 from tests.provisioning.pipeline.reconciled import assert_reconciled, reconciled
 from tests.provisioning.pipeline.runtime import Bob, fleet_variant
+from tests.waiting import until_true
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +68,11 @@ async def run_and_stop_sshd_mid_bootstrap(bob: Bob, info: SandboxInfo) -> asynci
     bob.bus.subscribe(watch)
     running = asyncio.create_task(bob.runner.run(job.id))
     await asyncio.wait_for(bootstrapping.wait(), timeout=30)
-    await asyncio.sleep(0.3)  # the bootstrap's `sleep 2` is running on host-b now
+
+    def sleeping_on_host_b() -> bool:
+        return any(p.endswith(" sleep 2") for p in strays_on_hosts(info).get("host-b", []))
+
+    await until_true(sleeping_on_host_b, "the bootstrap's `sleep 2` running on host-b")
     await stop_sshd(info.state_dir, "host-b")
     return running
 
@@ -77,7 +82,7 @@ async def test_sshd_stopped_mid_job_fails_it_and_the_undo_cleans_up_once_sshd_is
 ) -> None:
     bob = await bob_bootstrapping_on_both_hosts(outage, make_bob, tmp_path)
     running = await run_and_stop_sshd_mid_bootstrap(bob, outage)
-    await asyncio.sleep(OUTAGE_S)
+    await asyncio.sleep(OUTAGE_S)  # the behaviour under test: host-b stays away a while
     await start_sshd(outage.state_dir, "host-b")
 
     job = await asyncio.wait_for(running, timeout=60)
