@@ -38,8 +38,9 @@ def say_when_leaving(text: str) -> None:
     _parting_words[:] = [text]
 
 
-async def interruptible(work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work`` as this process's main task, stopped by SIGINT or SIGTERM as above."""
+async def interruptible(work: Coroutine[Any, Any, T], *, grace_s: float = STOP_GRACE_S) -> T:
+    """Run ``work`` as this process's main task, stopped by SIGINT or SIGTERM as above; an
+    orderly stop of a followed job gets ``grace_s`` seconds."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     assert main is not None
@@ -56,7 +57,7 @@ async def interruptible(work: Coroutine[Any, Any, T]) -> T:
         if following:
             # A thread, not the loop: the orderly stop may hang the loop, or outlive it (a
             # thread that interpreter exit waits for).
-            timer = threading.Timer(STOP_GRACE_S, _leave, (loop, f"{STOP_GRACE_S:g} s"))
+            timer = threading.Timer(grace_s, _leave, (loop, f"{grace_s:g} s"))
             timer.daemon = True
             timer.start()
 

@@ -21,7 +21,8 @@ if [ -z "${BOB_TEST_JENKINS_HOME:-}" ] && [ -d ../shared/jenkins ]; then
 fi
 export BOB_TEST_JENKINS_HOME="${BOB_TEST_JENKINS_HOME:-}" BOB_REQUIRE_JENKINS=1
 status=0
-.venv/bin/pytest -q "$@" || status=$?
+# --durations: every run names its 15 slowest tests, so a creeping one is seen before CI outgrows its budget.
+.venv/bin/pytest -q --durations=15 "$@" || status=$?
 # pytest's 5 means "no tests collected": not a failure of the code under test.
 if [ "$status" -eq 5 ]; then status=0; fi
 if [ "$status" -ne 0 ]; then exit "$status"; fi

@@ -6,12 +6,11 @@ public ``apply`` and ``undo`` add two things the job runner cannot know about:
 - a failure is raised as :class:`~provisioning.pipeline.errors.StepFailed` naming the step, the
   Bob and the host, carrying the failed command's stderr, so the journal says what broke where;
 - an undo (and a ``patient`` step's apply) that cannot reach the host is retried with backoff
-  for up to :data:`UNDO_RETRY_S`: a host that drops off for a moment (sshd restarted, a network
-  blip) must not turn into a container nobody removes. Undo steps are written to be safe to
-  repeat, so retrying a command
-  whose outcome was lost with the connection is safe too. The window is the job's, shared by
-  its lanes on that host (:mod:`~provisioning.pipeline.outages`): a host that stays away costs
-  one window, however many Bobs the job had there.
+  for up to ``Pipeline.undo_patience``: a host that drops off for a moment (sshd restarted, a
+  network blip) must not turn into a container nobody removes. Undo steps are written to be safe
+  to repeat, so retrying a command whose outcome was lost with the connection is safe too. The
+  window is the job's, shared by its lanes on that host (:mod:`~provisioning.pipeline.outages`):
+  a host that stays away costs one window, however many Bobs the job had there.
 """
 
 from __future__ import annotations
@@ -30,12 +29,8 @@ from provisioning.jobs.steps import Step, StepContext
 from provisioning.pipeline.containers import Container
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.errors import StepFailed, step_failed
-from provisioning.pipeline.outages import Patience, PlaceAway
+from provisioning.pipeline.outages import PlaceAway
 
-# How long an undo keeps trying a host it cannot reach (seconds); tests may lower it.
-UNDO_RETRY_S = 30.0
-UNDO_BACKOFF_FIRST_S = 0.2
-UNDO_BACKOFF_MAX_S = 2.0
 # The host (or controller) could not be asked, or its answer was lost: worth asking again (a
 # failed command, by contrast, is the host's answer).
 UNREACHABLE = (HostUnreachable, HostConnectionLost, HostBusy, JenkinsUnreachable)
@@ -129,7 +124,7 @@ class HostStep(Step):
                 self.where,
                 attempt,
                 unreachable=UNREACHABLE,
-                patience=Patience(UNDO_RETRY_S, UNDO_BACKOFF_FIRST_S, UNDO_BACKOFF_MAX_S),
+                patience=self.p.undo_patience,
                 on_wait=waiting,
             )
         except StepFailed:

@@ -12,7 +12,7 @@ from provisioning.dns.port import DnsZoneClient
 from provisioning.hosts.shell import HostShell
 from provisioning.jenkins.port import JenkinsController
 from provisioning.lxc.cgroups import DETECT_ARGV, CgroupLayout, layout_from_fstype
-from provisioning.pipeline.outages import Outages
+from provisioning.pipeline.outages import UNDO_PATIENCE, Outages, Patience
 from provisioning.ports import FleetStore
 
 
@@ -40,6 +40,8 @@ class Pipeline:
     bases_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Hosts (and controllers) a job's undo found away: one retry window per job and place.
     outages: Outages = field(default_factory=Outages)
+    # How long an undo keeps trying a place it cannot reach.
+    undo_patience: Patience = UNDO_PATIENCE
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def host(self, name: str) -> Host:

@@ -29,6 +29,11 @@ class Patience:
     max_backoff_s: float
 
 
+# How long an undo keeps trying a place it cannot reach, and how often: the pipeline's default
+# (:attr:`~provisioning.pipeline.context.Pipeline.undo_patience`).
+UNDO_PATIENCE = Patience(window_s=30.0, first_backoff_s=0.2, max_backoff_s=2.0)
+
+
 class PlaceAway(Exception):
     """The place stayed away for the whole window; ``cause`` is the last unreachable error."""
 

@@ -4,6 +4,7 @@ half-done. The controller's node table (the double's) is the truth each test rea
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -13,11 +14,11 @@ from provisioning.config.models import AgentLauncher
 from provisioning.errors import BobError, ShortfallError, UsageError
 from provisioning.jenkins.errors import JenkinsAuthError, JenkinsCredentialsMissing
 from provisioning.jobs.steps import StepContext
-from provisioning.pipeline import base
 from provisioning.pipeline.jenkins_steps import AgentRef, attach_steps
 from provisioning.records import JobState, NewJob
 from tests.handlers.jenkins_world import CALLER, TOKEN_ENV, jenkins_world
 from tests.jenkins_double import JenkinsDouble
+from tests.waiting import until
 
 
 @pytest.mark.parametrize(
@@ -156,12 +157,12 @@ async def test_a_missing_plugin_fails_the_job_and_leaves_nothing_half_attached(t
 
 
 async def test_a_controller_that_dies_mid_job_keeps_the_claims_while_its_nodes_may_exist(
-    tmp_path, monkeypatch
+    tmp_path,
 ):
     # The node's removal could not be confirmed: releasing the claim would let another attach
     # take the Bob while the dead controller may still list it as its agent.
-    monkeypatch.setattr(base, "UNDO_RETRY_S", 0.5)
     async with jenkins_world(tmp_path, ((4,),), 2) as world:
+        world.pipeline.undo_patience = replace(world.pipeline.undo_patience, window_s=0.5)
         request = AttachBobs(count=2, controller="ci-main", label="light")
         job, _ = await submit_attach(world.fleet, world.store, world.jenkins, request, CALLER)
         world.double.stop()
@@ -251,15 +252,22 @@ async def test_detach_waits_for_the_running_build_to_finish(tmp_path):
         await world.attach(1, "light")
         world.double.nodes["bob001"].busy = 1
 
-        async def build_finishes() -> None:
-            await asyncio.sleep(0.5)
+        async def waiting_for_the_build() -> bool:
+            jobs = await world.store.list_jobs()
+            journals = [await world.store.journal(j.id) for j in jobs]
+            return any("for 1 build(s) to finish" in (e.detail or "") for j in journals for e in j)
+
+        async def build_finishes() -> int:
+            await until(waiting_for_the_build, "detach saying it waits for the build")
             world.double.nodes["bob001"].busy = 0
+            return len(world.double.scripts)
 
         finisher = asyncio.create_task(build_finishes())
         job, _ = await world.detach("bob001", wait=10)
-        await finisher
+        finished_at = await finisher
 
         assert JobState.SUCCEEDED == job.state
+        assert "detach" in templates_run(world.double)[finished_at:]  # only after the build
         assert {} == world.nodes()
 
 

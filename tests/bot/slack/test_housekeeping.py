@@ -12,7 +12,7 @@ from provisioning.jobs.liveness import interrupted
 from provisioning.records import JobRecord, JobState, NewJob
 from tests.bot.slack.harness import options, slack_bot, with_access
 from tests.fleets import make_fleet
-from tests.ports import free_port
+from tests.waiting import until_true
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -55,13 +55,23 @@ async def test_a_job_left_by_a_dead_replica_is_finished_by_the_sweep(tmp_path):
 
 
 async def test_the_periodic_reconcile_reports_differences_to_the_channel_once(tmp_path):
-    closed = free_port()  # nothing listens: every host is unreadable, at once
+    # A peer that hangs up on every connection: every host is unreadable, at once, and each
+    # pass's attempts to read them are counted.
+    attempts = 0
+
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal attempts
+        attempts += 1
+        writer.close()
+
+    peer = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = peer.sockets[0].getsockname()[1]
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("")  # readable, so that each pass does try to connect
+    target = {"address": "127.0.0.1", "port": port, "known_hosts": known_hosts}
     fleet = make_fleet([(2,), (2,)])
     hosts = tuple(
-        h.model_copy(
-            update={"ssh": h.ssh.model_copy(update={"address": "127.0.0.1", "port": closed})}
-        )
-        for h in fleet.hosts
+        h.model_copy(update={"ssh": h.ssh.model_copy(update=target)}) for h in fleet.hosts
     )
     fleet = with_access(fleet).model_copy(
         update={
@@ -70,13 +80,16 @@ async def test_the_periodic_reconcile_reports_differences_to_the_channel_once(tm
             "reconcile": ReconcileSettings(interval_s=0.2),
         }
     )
-    async with slack_bot(fleet, tmp_path) as bob:
+    async with peer, slack_bot(fleet, tmp_path) as bob:
         posted = await bob.fake.wait_for(
             lambda: [
                 c for c in bob.fake.calls_to("chat.postMessage") if c.params["channel"] == "C0OPS"
             ]
         )
-        await asyncio.sleep(0.8)  # several more passes, the same differences
+        per_pass = attempts  # the first pass's, which the report came from
+        assert per_pass > 0  # premise: the passes are seen
+        # Three more passes, the same differences.
+        await until_true(lambda: attempts >= 4 * per_pass, "three more reconcile passes")
 
         reports = [
             c for c in bob.fake.calls_to("chat.postMessage") if c.params["channel"] == "C0OPS"

@@ -58,6 +58,8 @@ async def test_a_reader_giving_up_does_not_cancel_the_others_transfer(start_bind
     shared, _ = shared_client(start_bind)
     impatient = asyncio.create_task(shared.axfr(FORWARD))
     patient = asyncio.create_task(shared.axfr(FORWARD))
+    # One turn of the loop, not a wait: both readers have joined the transfer, which has not
+    # started yet, so the cancel below reaches it unless the sharing shields it.
     await asyncio.sleep(0)
 
     impatient.cancel()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -11,8 +10,10 @@ from provisioning.errors import UsageError
 from provisioning.hosts.errors import HostConnectionLost, HostError, HostUnreachable
 from provisioning.hosts.ssh import DEFAULT_MAX_CHANNELS, HostPool, SshShell
 from tests.provisioning.hosts.sshd import processes_running
+from tests.waiting import until_true
 
 
+# What a command costs over the reused connection is measured by bench/ssh_reuse.py.
 async def test_commands_share_one_connection(sshd, shell):
     before = sshd.accepted_logins()
 
@@ -20,18 +21,6 @@ async def test_commands_share_one_connection(sshd, shell):
         assert f"{i}\n" == (await shell.run(["echo", str(i)])).stdout
 
     assert 1 == sshd.accepted_logins() - before
-
-
-async def test_a_command_over_the_reused_connection_costs_milliseconds(shell):
-    await shell.run(["true"])  # connect first: the login is not what is measured
-    count = 50
-    started = time.perf_counter()
-
-    for _ in range(count):
-        await shell.run(["true"])
-
-    # A login per command, or a slow rc file in the login shell, costs 0.1–0.2 s each.
-    assert (time.perf_counter() - started) / count < 0.05
 
 
 async def test_thirty_concurrent_commands_succeed_on_one_connection(sshd, shell):
@@ -75,7 +64,8 @@ async def test_a_connection_dropped_while_idle_is_replaced_on_the_next_command(s
     await shell.run(["true"])
     before = sshd.accepted_logins()
     assert sshd.drop_connections() >= 1
-    await asyncio.sleep(0.2)  # let the client notice
+    # The client has seen the close (the case where it has not yet is the next test's).
+    await until_true(lambda: shell._conn.is_closed(), "the client sees its connection closed")
 
     assert "back\n" == (await shell.run(["echo", "back"])).stdout
     assert 1 == sshd.accepted_logins() - before
@@ -90,12 +80,13 @@ async def test_a_connection_dropped_just_before_a_command_is_replaced(sshd, shel
 
 async def test_a_connection_dropped_during_a_command_raises_connection_lost(sshd, shell):
     await shell.run(["true"])
-    command = asyncio.create_task(shell.run(["sleep", "5"]))
-    await asyncio.sleep(0.3)
+    argv = ["sleep", f"5.{sshd.port}"]  # an odd duration, so that we find only our own
+    command = asyncio.create_task(shell.run(argv))
+    await until_true(lambda: processes_running(argv), "the command runs on the host")
     sshd.drop_connections()
 
     with pytest.raises(
-        HostConnectionLost, match=r"^host-a: connection lost while running `sleep 5`"
+        HostConnectionLost, match=rf"^host-a: connection lost while running `sleep 5\.{sshd.port}`"
     ):
         await command
     assert "next\n" == (await shell.run(["echo", "next"])).stdout
@@ -113,8 +104,10 @@ async def test_a_closed_shell_runs_nothing(sshd):
 async def test_a_cancelled_command_frees_its_channel(sshd):
     shell = SshShell(sshd.host(), max_channels=1)
     try:
-        command = asyncio.create_task(shell.run(["sleep", "0.5"]))
-        await asyncio.sleep(0.2)
+        # Longer than the wait for "free" below: only the cancel can free the one channel.
+        argv = ["sleep", f"30.{sshd.port}"]
+        command = asyncio.create_task(shell.run(argv))
+        await until_true(lambda: processes_running(argv), "the command runs on the host")
         command.cancel()
         with pytest.raises(asyncio.CancelledError):
             await command

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from provisioning.errors import UsageError
@@ -22,7 +22,9 @@ def pairs(entries: Iterable[JournalEntry], *events: StepEvent) -> list[tuple[str
 class MemoryJobStore:
     """Implements provisioning.ports.JobStore."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = _now) -> None:
+        # The clock leases are given and judged by: a test can stop time to judge them exactly.
+        self.clock = clock
         self.jobs: dict[str, JobRecord] = {}
         self.entries: list[JournalEntry] = []
         self.renewals = 0
@@ -55,7 +57,7 @@ class MemoryJobStore:
 
     async def claim_job(self, job_id: str, owner: str, lease: timedelta) -> JobRecord | None:
         job = self.jobs[job_id]
-        now = _now()
+        now = self.clock()
         free = (
             job.owner in (None, owner) or job.lease_expires_at is None or job.lease_expires_at < now
         )
@@ -67,7 +69,7 @@ class MemoryJobStore:
         if self.jobs[job_id].owner != owner:
             return False
         self.renewals += 1
-        self._update(job_id, lease_expires_at=_now() + lease)
+        self._update(job_id, lease_expires_at=self.clock() + lease)
         return True
 
     async def set_job_state(

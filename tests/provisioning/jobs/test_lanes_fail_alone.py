@@ -8,7 +8,9 @@ stops and only it is undone; the other lanes run to their end and keep what they
 import asyncio
 
 from provisioning.records import JobState, StepEvent
+from tests.provisioning.jobs.memory_store import pairs
 from tests.provisioning.jobs.scripted import leave_crashed, params, step
+from tests.waiting import until
 
 
 async def test_by_default_a_failed_lane_cancels_and_undoes_the_others(runner, submit, world):
@@ -25,7 +27,9 @@ async def test_by_default_a_failed_lane_cancels_and_undoes_the_others(runner, su
     assert ["stop-1", "stop-2"] == sorted(world.calls_of("undo"))
 
 
-async def test_a_lane_that_fails_alone_does_not_cancel_the_other_lanes(runner, submit, world):
+async def test_a_lane_that_fails_alone_does_not_cancel_the_other_lanes(
+    runner, submit, store, world
+):
     job = await submit(
         params(
             step("stop-1", lane="bob001", block=True),
@@ -36,7 +40,12 @@ async def test_a_lane_that_fails_alone_does_not_cancel_the_other_lanes(runner, s
     )
     task = asyncio.create_task(runner.run(job.id))
     await world.wait_reached("stop-2")
-    await asyncio.sleep(0.05)  # the failure is in: under "together" stop-1 is cancelled now
+
+    async def failure_journaled() -> bool:
+        return ("stop-2", "failed") in pairs(await store.journal(job.id))
+
+    # The failure is in (under "together" stop-1 is cancelled now); only then may stop-1 go on.
+    await until(failure_journaled, "stop-2's failure in the journal", timeout=2)
     world.gate("stop-1").set()
 
     final = await asyncio.wait_for(task, 2)

@@ -1,14 +1,16 @@
 """Leases: one owner runs a job at a time; a lease held alive keeps other replicas out."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from provisioning.jobs.errors import JobNotClaimed, LeaseLost
 from provisioning.records import JobState
+from tests.clock import StoppedClock
 from tests.provisioning.jobs.memory_store import pairs
 from tests.provisioning.jobs.scripted import params, step
+from tests.waiting import until
 
 
 async def test_a_job_another_owner_holds_is_not_run(runner, submit, store, world):
@@ -41,13 +43,23 @@ async def test_a_job_already_running_here_is_not_started_twice(runner, submit, w
     assert ["apply clone"] == world.calls
 
 
-async def test_the_lease_is_renewed_while_a_long_step_runs(make_runner, submit, world):
+async def test_the_lease_is_renewed_while_a_long_step_runs(make_runner, submit, store, world):
+    # The store's time stands still unless moved: "past the first lease" is exact, and a slow
+    # machine cannot let a renewed lease lapse between the renewal and the other's claim.
+    store.clock = clock = StoppedClock(datetime.now(UTC))
+    lease = timedelta(seconds=0.15)
     job = await submit(params(step("converge", block=True)))
-    task = asyncio.create_task(make_runner(lease=timedelta(seconds=0.15)).run(job.id))
+    task = asyncio.create_task(make_runner(lease=lease).run(job.id))
     await world.wait_reached("converge")
-    await asyncio.sleep(0.4)  # well past the first lease
 
-    with pytest.raises(JobNotClaimed):
+    clock.advance(lease * 10)  # well past the first lease
+
+    async def renewed() -> bool:
+        expires = (await store.get_job(job.id)).lease_expires_at
+        return expires is not None and expires > clock.now
+
+    await until(renewed, "the lease renewed past the first one", timeout=2)
+    with pytest.raises(JobNotClaimed, match="is held by replica-1"):
         await make_runner(owner="replica-2").run(job.id)
     world.gate("converge").set()
     assert JobState.SUCCEEDED == (await task).state

@@ -1,7 +1,7 @@
 """The runner on the real SqlStore (SQLite): the journal and job states as the store keeps them."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from provisioning.records import JobState, NewJob, StepEvent
 from provisioning.store.sql import SqlStore
 from tests.provisioning.jobs.memory_store import pairs
 from tests.provisioning.jobs.scripted import KIND, params, scripted_kinds, step
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -82,7 +83,16 @@ async def test_another_replica_cannot_claim_a_job_while_its_lease_is_renewed(
     job = await sql_store.create_job(NewJob(kind=KIND, params=params(step("converge", block=True))))
     task = asyncio.create_task(first.run(job.id))
     await world.wait_reached("converge")
-    await asyncio.sleep(0.5)
+    claimed = await sql_store.get_job(job.id)
+    assert claimed.lease_expires_at is not None
+
+    async def held_past_the_first_lease() -> bool:
+        # The store's own clock: the first lease has run out, and a renewal holds the job.
+        now = datetime.now(UTC)
+        expires = (await sql_store.get_job(job.id)).lease_expires_at
+        return now > claimed.lease_expires_at and expires is not None and expires > now
+
+    await until(held_past_the_first_lease, "a renewal holding the job past its first lease")
 
     with pytest.raises(JobNotClaimed):
         await replica("replica-2").run(job.id)

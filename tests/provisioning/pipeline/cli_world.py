@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import yaml
 from bot.settings import LEASE_ENV
 from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.reconciled import assert_no_differences, parse_cli_report
+from tests.waiting import until_sync
 
 BOB = Path(sys.executable).parent / "bob"
 LEASE_S = 2.0  # the lease the drills' bob processes take jobs with (bob's default is 30 s)
@@ -84,6 +86,10 @@ class BobCli:
         except sqlite3.OperationalError:  # not migrated yet, or busy
             return []
 
+    def wait_lease_out(self, job_id: str, timeout: float = LEASE_S + 30) -> None:
+        """Until ``job_id``'s lease (held by a runner that died) has run out by the clock."""
+        wait_lease_out(self.database, job_id, timeout)
+
     def bob_names(self) -> list[str]:
         return [name for (name,) in self.query("SELECT name FROM bobs ORDER BY name")]
 
@@ -97,17 +103,15 @@ class BobCli:
         """Undo what a test left on the shared sandbox, with bob's own commands.
 
         Unfinished jobs first (a cancel undoes them in place once no runner holds them: a
-        killed runner's lease runs out after LEASE_S), since a job still holding Bobs keeps
+        killed runner's lease runs out within LEASE_S), since a job still holding Bobs keeps
         ``destroy`` from them; then the Bobs that remain. Without this, one failed drill's
         records fail every later test that checks the shared sandbox reconciles.
         """
         if not self.database.exists():
             return
-        unfinished = self._listed_or_empty(self.unfinished_jobs)
-        if unfinished:
-            time.sleep(LEASE_S)
-            for job_id in unfinished:
-                self("cancel", job_id)
+        for job_id in self._listed_or_empty(self.unfinished_jobs):
+            self.wait_lease_out(job_id)
+            self("cancel", job_id)
         if names := self._listed_or_empty(self.bob_names):
             self("destroy", *names, "--yes")
 
@@ -118,6 +122,25 @@ class BobCli:
         except sqlite3.OperationalError:  # interrupted before its tables existed
             return []
         return listed
+
+
+def wait_lease_out(database: Path, job_id: str, timeout: float = LEASE_S + 30) -> None:
+    """Until ``job_id``'s lease has run out (or was given up), read from bob's SQLite file."""
+
+    def run_out() -> bool:
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        try:
+            [(expires,)] = connection.execute(
+                "SELECT lease_expires_at FROM jobs WHERE id = ?", (job_id,)
+            ).fetchall()
+        finally:
+            connection.close()
+        # Stored naive, in UTC (provisioning.store.schema.UtcDateTime).
+        return expires is None or datetime.fromisoformat(expires) < datetime.now(UTC).replace(
+            tzinfo=None
+        )
+
+    until_sync(run_out, f"the lease of job {job_id} run out", timeout)
 
 
 def cleaned_up(world: BobCli) -> Iterator[BobCli]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ import pytest
 from provisioning.bases.versions import STATE_SCRIPT
 from provisioning.config import Fleet
 from provisioning.dns import DnsZoneClient
-from provisioning.pipeline import base
 from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.outages import UNDO_PATIENCE, Patience
 from provisioning.sandbox import Backend, SandboxInfo
 from provisioning.store import SqlStore
 from tests.fleets import make_fleet
@@ -80,9 +81,10 @@ async def make_bob(tmp_path: Path) -> AsyncIterator[MakeBob]:
             url: str | None = None,
             owner: str = "test",
             dns: DnsZoneClient | None = None,
+            undo_patience: Patience = UNDO_PATIENCE,
         ) -> Bob:
             return await stack.enter_async_context(
-                bob_runtime(fleet, url or db_url(tmp_path), owner, dns)
+                bob_runtime(fleet, url or db_url(tmp_path), owner, dns, undo_patience=undo_patience)
             )
 
         yield make
@@ -124,7 +126,6 @@ def pipeline(shell: FakeShell, store: SqlStore) -> Pipeline:
 
 
 @pytest.fixture
-def quick_undo(monkeypatch: pytest.MonkeyPatch) -> None:
+def quick_undo(pipeline: Pipeline) -> None:
     """Undo retries an unreachable host for 0.2 s, every 0.01 s, instead of 30 s."""
-    monkeypatch.setattr(base, "UNDO_RETRY_S", 0.2)
-    monkeypatch.setattr(base, "UNDO_BACKOFF_FIRST_S", 0.01)
+    pipeline.undo_patience = replace(pipeline.undo_patience, window_s=0.2, first_backoff_s=0.01)

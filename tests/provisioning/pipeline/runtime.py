@@ -28,6 +28,7 @@ from provisioning.jenkins.port import JenkinsController
 from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
 from provisioning.pipeline import kinds
 from provisioning.pipeline.context import Pipeline
+from provisioning.pipeline.outages import UNDO_PATIENCE, Patience
 from provisioning.records import JobRecord
 from provisioning.sandbox import SandboxInfo
 from provisioning.store import SqlStore
@@ -76,11 +77,19 @@ async def bob_runtime(
     owner: str = "test",
     dns: DnsZoneClient | None = None,
     jenkins: Mapping[str, JenkinsController] | None = None,
+    undo_patience: Patience = UNDO_PATIENCE,
 ) -> AsyncIterator[Bob]:
     store = await SqlStore.open(url)
     pool = HostPool(fleet.hosts)
     registry = JobKinds()
-    pipeline = Pipeline(fleet=fleet, shells=pool, store=store, dns=dns, jenkins=jenkins or {})
+    pipeline = Pipeline(
+        fleet=fleet,
+        shells=pool,
+        store=store,
+        dns=dns,
+        jenkins=jenkins or {},
+        undo_patience=undo_patience,
+    )
     kinds.register(registry, pipeline)
     bus = ProgressBus()
     try:

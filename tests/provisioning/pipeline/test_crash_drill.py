@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,6 @@ import pytest
 
 from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.cli_world import (
-    LEASE_S,
     BobCli,
     bob_cli,
     cleaned_up,
@@ -74,7 +72,7 @@ def test_bob_killed_mid_create_of_five_is_resumed_and_leaves_a_fleet_that_reconc
         "SELECT count(*) FROM journal WHERE job_id = ? AND event = 'succeeded'", job_id
     )
     assert 0 < done < 5 * STEPS_PER_BOB  # killed mid-job
-    time.sleep(LEASE_S)  # the dead process's lease runs out
+    cli.wait_lease_out(job_id)  # the dead process's lease
     # Until it is resumed the job still owns its Bobs: left alone, not reported as orphans,
     # and not said to be worked on either: the job itself is reported, interrupted.
     done = cli("reconcile", "--json")
@@ -118,7 +116,7 @@ def test_bob_killed_while_undoing_a_failed_create_is_resumed_and_the_undo_finish
     assert "undoing" == state  # killed mid-undo
     assert [] != containers(overlay)  # some of the Bobs were still there
 
-    time.sleep(LEASE_S + 0.5)
+    cli.wait_lease_out(job_id)
     resumed = cli("resume")
 
     [(final, error)] = cli.query("SELECT state, error FROM jobs WHERE id = ?", job_id)

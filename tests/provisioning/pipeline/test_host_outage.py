@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from ipaddress import IPv4Address
 
 import asyncssh
@@ -23,17 +24,20 @@ from provisioning.dns import DnsClient, secret_from_env
 from provisioning.dns.zone import reverse_zone
 from provisioning.hosts import ssh
 from provisioning.jobs import Event, StepStarted
-from provisioning.pipeline import base
+from provisioning.pipeline.outages import UNDO_PATIENCE, Patience
 from provisioning.records import JobRecord, JobState, ReservationRecord, StepEvent
 from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
 from tests.provisioning.pipeline.conftest import MakeBob
-from tests.provisioning.pipeline.observe import Found, containers, resolve
+from tests.provisioning.pipeline.observe import Found, containers, resolve, strays_on_hosts
 from tests.provisioning.pipeline.outcome import NOTHING, entries, failures, leftovers
 from tests.provisioning.pipeline.reconciled import assert_reconciled, reconciled
 from tests.provisioning.pipeline.runtime import Bob, fleet_variant
+from tests.waiting import until_true
 
 pytestmark = pytest.mark.slow
 
+# An undo window that ends while host-b stays away.
+SHORT_UNDO = replace(UNDO_PATIENCE, window_s=0.5)
 OUTAGE_S = 4.0  # longer than stopping the sibling lane's command on host-a
 LOST = ("HostConnectionLost", "HostUnreachable")
 TEN = 10
@@ -48,10 +52,12 @@ async def outage(overlay: SandboxInfo) -> AsyncIterator[SandboxInfo]:
         await start_sshd(overlay.state_dir, "host-b")
 
 
-async def bob_bootstrapping_on_both_hosts(info: SandboxInfo, make_bob: MakeBob, tmp_path) -> Bob:
+async def bob_bootstrapping_on_both_hosts(
+    info: SandboxInfo, make_bob: MakeBob, tmp_path, undo_patience: Patience = UNDO_PATIENCE
+) -> Bob:
     """One Bob per host, each with a bootstrap that takes a while: the job is mid-flight."""
     fleet = fleet_variant(info, tmp_path, disks={"host-a": (1, 0, 0)}, bootstrap=["sleep", "2"])
-    return await make_bob(fleet)
+    return await make_bob(fleet, undo_patience=undo_patience)
 
 
 async def run_and_stop_sshd_mid_bootstrap(bob: Bob, info: SandboxInfo) -> asyncio.Task[JobRecord]:
@@ -67,7 +73,11 @@ async def run_and_stop_sshd_mid_bootstrap(bob: Bob, info: SandboxInfo) -> asynci
     bob.bus.subscribe(watch)
     running = asyncio.create_task(bob.runner.run(job.id))
     await asyncio.wait_for(bootstrapping.wait(), timeout=30)
-    await asyncio.sleep(0.3)  # the bootstrap's `sleep 2` is running on host-b now
+
+    def sleeping_on_host_b() -> bool:
+        return any(p.endswith(" sleep 2") for p in strays_on_hosts(info).get("host-b", []))
+
+    await until_true(sleeping_on_host_b, "the bootstrap's `sleep 2` running on host-b")
     await stop_sshd(info.state_dir, "host-b")
     return running
 
@@ -77,7 +87,7 @@ async def test_sshd_stopped_mid_job_fails_it_and_the_undo_cleans_up_once_sshd_is
 ) -> None:
     bob = await bob_bootstrapping_on_both_hosts(outage, make_bob, tmp_path)
     running = await run_and_stop_sshd_mid_bootstrap(bob, outage)
-    await asyncio.sleep(OUTAGE_S)
+    await asyncio.sleep(OUTAGE_S)  # the behaviour under test: host-b stays away a while
     await start_sshd(outage.state_dir, "host-b")
 
     job = await asyncio.wait_for(running, timeout=60)
@@ -95,10 +105,9 @@ async def test_sshd_stopped_mid_job_fails_it_and_the_undo_cleans_up_once_sshd_is
 
 
 async def test_a_host_that_stays_away_keeps_its_bobs_reservation_and_reconcile_reports_it(
-    outage: SandboxInfo, make_bob: MakeBob, tmp_path, monkeypatch
+    outage: SandboxInfo, make_bob: MakeBob, tmp_path
 ) -> None:
-    monkeypatch.setattr(base, "UNDO_RETRY_S", 0.5)
-    bob = await bob_bootstrapping_on_both_hosts(outage, make_bob, tmp_path)
+    bob = await bob_bootstrapping_on_both_hosts(outage, make_bob, tmp_path, SHORT_UNDO)
     running = await run_and_stop_sshd_mid_bootstrap(bob, outage)
 
     job = await asyncio.wait_for(running, timeout=60)
@@ -122,13 +131,12 @@ async def test_a_host_that_stays_away_keeps_its_bobs_reservation_and_reconcile_r
 
 
 async def test_a_host_that_stays_away_keeps_its_bobs_address_in_dns_while_its_container_may_run(
-    outage: SandboxInfo, make_bob: MakeBob, tmp_path, monkeypatch
+    outage: SandboxInfo, make_bob: MakeBob, tmp_path
 ) -> None:
-    monkeypatch.setattr(base, "UNDO_RETRY_S", 0.5)
     fleet = fleet_variant(outage, tmp_path, disks={"host-a": (1, 0, 0)}, bootstrap=["sleep", "2"])
     assert fleet.dns is not None
     client = DnsClient(fleet.dns, secret_from_env(fleet.dns))
-    bob = await make_bob(fleet, dns=client)
+    bob = await make_bob(fleet, dns=client, undo_patience=SHORT_UNDO)
     server, port = str(fleet.dns.server), fleet.dns.port
     running = await run_and_stop_sshd_mid_bootstrap(bob, outage)
     held: list[ReservationRecord] = []
@@ -185,24 +193,24 @@ async def test_a_failed_create_of_ten_bobs_on_a_host_that_never_comes_back_waits
     await stop_sshd(outage.state_dir, "host-b")  # for good: started again only after the job
     stopped, before = time.monotonic(), connects["host-b"]
 
-    final = await asyncio.wait_for(running, timeout=10 * base.UNDO_RETRY_S)
+    final = await asyncio.wait_for(running, timeout=10 * UNDO_PATIENCE.window_s)
     took, asked = time.monotonic() - stopped, connects["host-b"] - before
 
     print(
         f"\n{TEN} Bobs on a host that stayed away: the job failed {took:.1f} s after sshd "
-        f"stopped (undo window {base.UNDO_RETRY_S:g} s), {asked} connection attempts"
+        f"stopped (undo window {UNDO_PATIENCE.window_s:g} s), {asked} connection attempts"
     )
     assert JobState.FAILED == final.state
     journal = await bob.store.journal(job.id)
     undo_failed = entries(journal, StepEvent.UNDO_FAILED)
     assert sorted(b.name for b in plan.bobs) == sorted(e.lane for e in undo_failed)  # one each
     assert all(
-        f"still failing after {base.UNDO_RETRY_S:g} s" in (e.detail or "") for e in undo_failed
+        f"still failing after {UNDO_PATIENCE.window_s:g} s" in (e.detail or "") for e in undo_failed
     )
     assert sorted(b.name for b in plan.bobs) == sorted(
         r.name for r in await bob.store.list_reservations()
     )
     # One lane retried for all (one attempt per backoff step), plus each lane's own tries: a
     # window of retries per Bob, one after another, would be hundreds.
-    retries_in_one_window = base.UNDO_RETRY_S / base.UNDO_BACKOFF_MAX_S + 5
+    retries_in_one_window = UNDO_PATIENCE.window_s / UNDO_PATIENCE.max_backoff_s + 5
     assert asked <= retries_in_one_window + 3 * TEN

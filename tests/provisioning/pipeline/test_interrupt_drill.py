@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,6 @@ import pytest
 from provisioning.sandbox import SandboxInfo
 from tests.provisioning.pipeline.cli_world import (
     BOB,
-    LEASE_S,
     BobCli,
     bob_cli,
     cleaned_up,
@@ -127,7 +125,7 @@ def test_a_killed_create_reads_interrupted_once_its_lease_runs_out_and_cancel_ro
             creating.communicate()
     [(job_id, state)] = cli.query("SELECT id, state FROM jobs")
 
-    time.sleep(LEASE_S)  # the dead process's lease runs out
+    cli.wait_lease_out(job_id)  # the dead process's lease
 
     assert ("running", "interrupted") == (state, status_of(cli, job_id))
     assert_cancel_rolls_it_back(cli, overlay, job_id)

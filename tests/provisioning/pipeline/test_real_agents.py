@@ -12,8 +12,8 @@ Needs ``$BOB_TEST_JENKINS_HOME`` (skipped without it unless ``BOB_REQUIRE_JENKIN
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,11 +30,12 @@ from tests.jenkins_real import REQUIRE_ENV, JenkinsUnavailable, RealController, 
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.with_jenkins import BOB, TOKEN_ENV
 from tests.provisioning.sandbox.fixtures import host_ssh
+from tests.waiting import until_sync
 
 pytestmark = pytest.mark.slow
 
-# How long detach is watched waiting: several times what it takes to start and drain.
-WATCH_DETACH_S = 15
+# What detach logs (in bob's journal) once it has drained the agent and waits for its builds.
+DETACH_WAITING = "waiting up to 120 s for 1 build(s) to finish"
 
 JOB = "hostname-on-heavy"
 # The build runs until the test opens this gate inside the Bob: "still running" is then a fact,
@@ -97,6 +98,16 @@ class World:
             stderr=subprocess.PIPE,
             text=True,
         )
+
+    def journal_says(self, text: str) -> bool:
+        """Whether a journal entry of bob's store (read directly, read-only) holds ``text``."""
+        database = self.env["BOB_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///")
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
+        try:
+            query = "SELECT 1 FROM journal WHERE instr(detail, ?) > 0"
+            return bool(connection.execute(query, (text,)).fetchall())
+        finally:
+            connection.close()
 
     def in_bob(self, name: str, argv: list[str]) -> None:
         bob = next(c for c in containers(self.info) if c.name == name)
@@ -174,7 +185,7 @@ def test_two_bobs_come_online_and_one_runs_a_build_that_detach_waits_for(world: 
     # detach waits for the build: still running, node still there, until the gate opens.
     detach = world.start_bob("detach", agent, "--wait", "120")
     try:
-        time.sleep(WATCH_DETACH_S)
+        until_sync(lambda: world.journal_says(DETACH_WAITING), "detach waiting", timeout=120)
         assert (None, True, True) == (
             detach.poll(),
             agent in jenkins.computers(),

@@ -34,6 +34,7 @@ from provisioning.records import JobState, NewJob
 from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
 from provisioning.store import SqlStore
 from tests.jenkins_double import JenkinsDouble
+from tests.provisioning.pipeline.cli_world import wait_lease_out
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.with_jenkins import BOB, BobWithJenkins, with_jenkins
 from tests.provisioning.sandbox.fixtures import host_ssh
@@ -423,7 +424,7 @@ def test_a_job_no_runner_holds_is_reported_interrupted_not_being_worked_on(
         creating.kill()  # SIGKILL: what a killed terminal or a crash leaves
         creating.wait()
     [(job_id,)] = query(database, "SELECT id FROM jobs")
-    time.sleep(2.5)  # its lease runs out
+    wait_lease_out(database, job_id)
 
     code, report = world.reconcile()
 

@@ -176,8 +176,10 @@ def test_up_again_with_the_same_options_is_a_quick_no_op(fleet, options):
     pids = [our_pid(h) for h in host_layouts(options)]
     started = time.monotonic()
     again = asyncio.run(sandbox_up(options))
+    # Nothing restarted: the same processes. The time bound only tells a health check from a
+    # rebuild (minutes), with room for a loaded machine; how quick it is belongs in a bench.
     assert (fleet, pids) == (again, [our_pid(h) for h in host_layouts(options)])
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 20
 
 
 def test_up_with_other_options_is_refused_and_changes_nothing(fleet, options):
