@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -152,10 +151,11 @@ def recorded_state_dir(args: argparse.Namespace) -> Path:
     """
     if args.state_dir is not None:
         return Path(args.state_dir)
-    candidates = []
-    if env := os.environ.get("BOB_STATE_DIR"):
-        candidates.append(Path(env))
-    config = getattr(args, "config", None) or os.environ.get("BOB_CONFIG")
+    from bot.settings import read_environment  # loads the store's code: not for `--help`
+
+    env = read_environment()
+    candidates = [] if env.state_dir is None else [env.state_dir]
+    config = getattr(args, "config", None) or env.config
     if config:
         fleet = load_fleet(Path(config))
         if fleet.state_dir is not None:

@@ -37,8 +37,6 @@ from provisioning.store import SqlStore
 
 log = logging.getLogger("bob.slack")
 
-# Overrides Slack's API address (an egress proxy, or a local fake Slack in tests).
-API_URL_ENV = "BOB_SLACK_API_URL"
 RATE_LIMIT_RETRIES = 5
 # Slack must answer a Web API call within this; a hung call would hold a thread's updates.
 API_TIMEOUT_S = 10
@@ -74,7 +72,7 @@ def secrets_from_env(
         raise ConfigError(
             f"set {names.app_token_env} for Socket Mode, or {names.signing_secret_env} for HTTP"
         )
-    return SlackSecrets(bot_token, signing_secret, app_token, environ.get(API_URL_ENV) or None)
+    return SlackSecrets(bot_token, signing_secret, app_token, settings.slack_api_url)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -32,19 +31,9 @@ _ALEMBIC_IN_USE = threading.Lock()
 _ALEMBIC_POLL_S = 0.005
 
 
-def default_state_dir() -> Path:
-    if env := os.environ.get("BOB_STATE_DIR"):
-        return Path(env)
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "bob"
-
-
-def database_url(state_dir: Path | None = None) -> str:
-    """``BOB_DATABASE_URL`` if set, else a SQLite file in the state directory."""
-    if url := os.environ.get("BOB_DATABASE_URL"):
-        return url
-    directory = state_dir or default_state_dir()
-    return f"sqlite+aiosqlite:///{directory / 'bob.db'}"
+def sqlite_url(state_dir: Path) -> str:
+    """The SQLite file bob keeps its records in, in ``state_dir``."""
+    return f"sqlite+aiosqlite:///{state_dir / 'bob.db'}"
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -17,7 +17,7 @@ import yaml
 
 from bot.cli import main
 from provisioning.sandbox import SandboxInfo
-from provisioning.store import SqlStore, database_url
+from provisioning.store import SqlStore, sqlite_url
 from tests.provisioning.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
 
 MISSING_DISK = "/var/lib/bob/disk9"
@@ -158,7 +158,7 @@ def test_create_on_a_host_whose_disk_directory_is_missing_fails_before_reserving
 
 
 async def _records(state_dir: Path) -> tuple[list[Any], list[Any], list[Any]]:
-    store = await SqlStore.open(database_url(state_dir))
+    store = await SqlStore.open(sqlite_url(state_dir))
     try:
         jobs = await store.list_jobs(10)
         return list(jobs), list(await store.list_reservations()), list(await store.list_bobs())
