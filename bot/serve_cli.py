@@ -9,6 +9,8 @@ import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.logs import FORMATS
+
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
     from bot.slack.serve import ServeOptions, SlackSecrets
 
@@ -29,6 +31,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     serve.add_argument("--config", type=Path, metavar="PATH", default=argparse.SUPPRESS)
+    serve.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default=argparse.SUPPRESS,
+        help="log records as text lines (default) or one JSON object a line (for a collector)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on")
     serve.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
     serve.add_argument(
