@@ -41,7 +41,6 @@ def test_json_log_lines_of_a_create_carry_its_job_host_and_bob(cli: BobCli) -> N
     assert {"time", "level", "logger", "message"} <= records[0].keys()
     # a record from below the runner (the SSH connection a step opened) carries them too
     assert any(
-        r["logger"] != "bob.jobs" and (r.get("job"), r.get("bob")) == (job_id, bob)
-        for r in records
+        r["logger"] != "bob.jobs" and (r.get("job"), r.get("bob")) == (job_id, bob) for r in records
     ), done.stderr
     assert not any(line.startswith("{") for line in done.stdout.splitlines())
