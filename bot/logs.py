@@ -21,6 +21,8 @@ from typing import Literal
 from provisioning import logfields
 
 FORMAT = "bob: %(levelname)s %(name)s: %(message)s"
+# A daemon's log is its output: each line says when.
+SERVE_FORMAT = "%(asctime)s %(name)s %(message)s"
 LogFormat = Literal["text", "json"]
 FORMATS: tuple[LogFormat, ...] = ("text", "json")
 
@@ -47,8 +49,8 @@ def _fields(record: logging.LogRecord) -> dict[str, str]:
 class TextFormatter(logging.Formatter):
     """The classic line, then the bound fields as ``key=value``."""
 
-    def __init__(self) -> None:
-        super().__init__(FORMAT)
+    def __init__(self, fmt: str = FORMAT) -> None:
+        super().__init__(fmt)
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
@@ -89,10 +91,13 @@ class _AfterStdout(logging.Handler):
             self.handleError(record)
 
 
-def configure(verbosity: int, log_format: LogFormat = "text") -> None:
-    """0: warnings and errors; 1 (``-v``): info too; 2 or more (``-vv``): debug."""
+def configure(verbosity: int, log_format: LogFormat = "text", *, text: str = FORMAT) -> None:
+    """0: warnings and errors; 1 (``-v``): info too; 2 or more (``-vv``): debug.
+
+    ``text``: the line format of ``log_format="text"`` (the bound fields follow it).
+    """
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = _AfterStdout()
     handler.addFilter(BoundFields())
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter(text))
     logging.basicConfig(level=level, handlers=[handler], force=True)

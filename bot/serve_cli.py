@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import logs
 from bot.logs import FORMATS
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
@@ -59,8 +59,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    # a daemon: its log is its output, at info level (replacing the command line's set-up)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", force=True)
+    # a daemon: its log is its output, at info level at least, in the format asked for
+    logs.configure(max(1, args.verbose), args.log_format, text=logs.SERVE_FORMAT)
     from bot.settings import load_settings
     from bot.slack.serve import ServeOptions, running_bot, secrets_from_env
     from provisioning.store import SqlStore
