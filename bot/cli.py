@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="log to stderr at info level too (-vv: debug); by default only warnings",
     )
+    parser.add_argument(
+        "--log-format",
+        choices=logs.FORMATS,
+        default="text",
+        help="log records as text lines (default) or one JSON object a line, with their job, "
+        "step, host and Bob",
+    )
     # Accept --config after the command too (`bob plan create 5 --config x.yaml`); SUPPRESS
     # keeps a subcommand's missing flag from overwriting one given before the command.
     common = argparse.ArgumentParser(add_help=False)
@@ -69,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    common.add_argument(
+        "--log-format", choices=logs.FORMATS, default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -337,7 +347,7 @@ async def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     output.quiet_when_closed()
     args = build_parser().parse_args(argv)
-    logs.configure(args.verbose)
+    logs.configure(args.verbose, args.log_format)
     try:
         return asyncio.run(interruptible(_run(args)))
     except (UsageError, ConfigError) as exc:

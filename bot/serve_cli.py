@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bot import logs
+from bot.logs import FORMATS
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
     from bot.slack.serve import ServeOptions, SlackSecrets
@@ -29,6 +31,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     serve.add_argument("--config", type=Path, metavar="PATH", default=argparse.SUPPRESS)
+    serve.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default=argparse.SUPPRESS,
+        help="log records as text lines (default) or one JSON object a line (for a collector)",
+    )
     serve.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on")
     serve.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
     serve.add_argument(
@@ -51,8 +59,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    # a daemon: its log is its output, at info level (replacing the command line's set-up)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", force=True)
+    # a daemon: its log is its output, at info level at least, in the format asked for
+    logs.configure(max(1, args.verbose), args.log_format, text=logs.SERVE_FORMAT)
     from bot.settings import load_settings
     from bot.slack.serve import ServeOptions, running_bot, secrets_from_env
     from provisioning.store import SqlStore

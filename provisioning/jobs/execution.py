@@ -6,8 +6,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
+from provisioning import logfields
 from provisioning.errors import StepTimeout
 from provisioning.jobs.events import ProgressBus
 from provisioning.jobs.failures import CANCEL_REQUESTED, Abort, describe_error
@@ -65,6 +67,11 @@ class JobExecution:
         self._aborted.set()
 
     async def execute(self) -> None:
+        # Every record logged under the job names it; its lanes and steps add their own fields.
+        with logfields.bound(job=self.job.id):
+            await self._execute()
+
+    async def _execute(self) -> None:
         started = time.monotonic()
         lanes = self._definition.lanes
         await self._report.job_started(tuple(lanes), resumed=self.job.state is not JobState.PENDING)
@@ -131,6 +138,10 @@ class JobExecution:
         return f"{len(failed)} of {total} lanes failed (the others finished): {reasons}"
 
     async def _lane(self, lane: str, indices: list[int]) -> None:
+        with logfields.bound(lane=lane):
+            await self._run_lane(lane, indices)
+
+    async def _run_lane(self, lane: str, indices: list[int]) -> None:
         current: int | None = None
         try:
             for current in indices:
@@ -166,6 +177,10 @@ class JobExecution:
 
     async def _step(self, index: int) -> bool:
         """Run one step under its host's limit; False when the lane must stop."""
+        with self._log_fields(index):
+            return await self._step_bound(index)
+
+    async def _step_bound(self, index: int) -> bool:
         semaphore = self._slots.semaphore(self._steps[index].host)
         if semaphore is not None and await self._unless_aborted(semaphore.acquire()) is None:
             return False
@@ -271,6 +286,10 @@ class JobExecution:
                 await asyncio.wait({task})
         return None if task.cancelled() else task
 
+    def _log_fields(self, index: int) -> AbstractContextManager[None]:
+        step = self._steps[index]
+        return logfields.bound(step=step.name, lane=step.lane, **step.log_fields())
+
     def _context(self, index: int) -> StepContext:
         step = self._steps[index]
         return StepContext(
@@ -335,6 +354,10 @@ class JobExecution:
 
     async def _undo_step(self, index: int) -> str | None:
         """Undo one step, never raising: a failure is returned so the other undos still run."""
+        with self._log_fields(index):
+            return await self._undo_step_bound(index)
+
+    async def _undo_step_bound(self, index: int) -> str | None:
         step = self._steps[index]
         await self._report.step_undo_began(index)
         began = time.monotonic()

@@ -10,6 +10,7 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
+from provisioning import logfields
 from provisioning.jobs.errors import JobNotClaimed, LeaseLost, UnknownJobKind
 from provisioning.jobs.events import JobFinished, ProgressBus
 from provisioning.jobs.execution import JobExecution
@@ -133,6 +134,11 @@ class JobRunner:
         return None
 
     async def _claim_and_run(self, job_id: str, running: _Running) -> JobRecord:
+        # Every record logged while the job is held here names it: its heartbeat's too.
+        with logfields.bound(job=job_id):
+            return await self._claim_and_run_bound(job_id, running)
+
+    async def _claim_and_run_bound(self, job_id: str, running: _Running) -> JobRecord:
         job = await self._store.get_job(job_id)
         factory = self._kinds.factory(job.kind)
         claimed = await self._store.claim_job(job_id, self.owner, self._lease)

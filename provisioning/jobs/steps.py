@@ -77,6 +77,11 @@ class Step(abc.ABC):
         Asked after a crash for a step that started but has no recorded outcome.
         """
 
+    def log_fields(self) -> dict[str, str | None]:
+        """What the log records emitted while this step runs say it works on (besides the job,
+        step and lane, which the runner binds for every step)."""
+        return {"host": self.host}
+
     async def settle(self, ctx: StepContext) -> None:
         """Stop whatever an interrupted run of this step may have left running.
 

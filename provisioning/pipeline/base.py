@@ -64,6 +64,9 @@ class HostStep(Step):
         self.disk = disk
         self.timeout = timeout
 
+    def log_fields(self) -> dict[str, str | None]:
+        return {"host": self.host_name, "bob": self.bob_name}
+
     @property
     def where(self) -> str:
         """What a failure names as the place it happened: the host, unless a step says else."""

@@ -330,6 +330,9 @@ class KeepWhenDone(Step):
         self.timeout = inner.timeout
         self.lane = inner.lane = lane
 
+    def log_fields(self) -> dict[str, str | None]:
+        return {**self.inner.log_fields(), "bob": self.bob}
+
     async def apply(self, ctx: StepContext) -> None:
         await self.inner.apply(ctx)
 

@@ -4,6 +4,7 @@ unfinished jobs when it starts, and stops cleanly on SIGTERM. Slack is the local
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -193,3 +194,34 @@ async def test_a_thread_slack_missed_is_delivered_by_the_next_serve(tmp_path, fa
 
     assert parent.text.startswith(f"job {job_id}: destroy, succeeded")
     assert replies[-1].text.startswith(f"job {job_id}: destroy, succeeded in")
+
+
+async def test_serve_with_json_logs_writes_one_object_a_line_naming_the_job(tmp_path, fake):
+    state_dir, port = tmp_path / "state", free_port()
+    job_id = await unfinished_job(state_dir)
+    env = serve_env(state_dir, fake)
+    del env["SLACK_BOT_TOKEN"]
+    process = await asyncio.create_subprocess_exec(
+        BOB, "-v", "serve", "--port", str(port), "--log-format", "json", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    records: list[dict[str, str]] = []
+    try:
+        banner = await started(process)
+        while not any(r["message"].startswith("job.finished") for r in records):
+            line = await asyncio.wait_for(process.stderr.readline(), 20)
+            assert line, records  # stderr closed before the resumed job finished
+            records.append(json.loads(line))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    records += [json.loads(line) for line in err.decode().splitlines()]  # those of stopping
+
+    # stdout keeps its text, and has no record
+    assert ["bob serve: stopping"] == out.decode().splitlines()
+    assert banner.startswith("bob serve: board only")
+    assert {"time", "level", "logger", "message"} <= records[0].keys()
+    about_the_job = [r for r in records if f"job={job_id}" in r["message"]]
+    assert about_the_job
+    assert [job_id] * len(about_the_job) == [r.get("job") for r in about_the_job]
