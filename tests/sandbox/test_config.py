@@ -10,7 +10,7 @@ from provisioning.config import load_fleet, parse_fleet
 from sandbox import SandboxOptions, expected_fleet, render_fleet_config
 from sandbox.layout import SANDBOX_NET, host_layouts
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_embedded_defaults_are_what_up_writes_for_the_default_options():
