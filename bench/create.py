@@ -48,10 +48,10 @@ from provisioning.pipeline import kinds
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import CREATE_STEPS, START_LOG
 from provisioning.records import JobState, StepEvent
-from provisioning.sandbox import SandboxInfo, SandboxOptions, sandbox_down, sandbox_up
-from provisioning.sandbox.paths import StatePaths
-from provisioning.sandbox.sshd import ssh_argv
 from provisioning.store import SqlStore
+from sandbox import SandboxInfo, SandboxOptions, sandbox_down, sandbox_up
+from sandbox.paths import StatePaths
+from sandbox.sshd import ssh_argv
 
 PREFIX, NET_INDEX = "bobbench", 60  # clear of the default sandbox (0) and the tests' (100+)
 HOST = "host-a"

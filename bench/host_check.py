@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from provisioning.config import load_fleet
 from provisioning.hostcheck import check_hosts
 from provisioning.hosts.ssh import HostPool
-from tests.provisioning.sandbox.fixtures import sandbox_fleet, sandbox_unavailable
+from tests.sandbox.fixtures import sandbox_fleet, sandbox_unavailable
 
 
 async def bench(hosts: int, rounds: int) -> int:

@@ -38,10 +38,10 @@ from pathlib import Path
 from loaddrill.drill import Shape, run_drill
 from loaddrill.figures import report
 
-from provisioning.sandbox import SandboxOptions, sandbox_down, sandbox_up
-from provisioning.sandbox.network import netns_exists
-from provisioning.sandbox.options import MAX_HOSTS
-from provisioning.sandbox.paths import StatePaths
+from sandbox import SandboxOptions, sandbox_down, sandbox_up
+from sandbox.network import netns_exists
+from sandbox.options import MAX_HOSTS
+from sandbox.paths import StatePaths
 
 # Clear of the default sandbox (0-8), bench/create.py (60), bench/reconcile.py and
 # bench/slack_ack.py (70-73) and the tests' slots (100+).

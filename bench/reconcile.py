@@ -36,8 +36,8 @@ from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
 from provisioning.pipeline import kinds
 from provisioning.pipeline.context import Pipeline
 from provisioning.records import JobState
-from provisioning.sandbox import SandboxOptions, sandbox_down, sandbox_up
 from provisioning.store import SqlStore
+from sandbox import SandboxOptions, sandbox_down, sandbox_up
 
 PREFIX, NET_INDEX = "bobrecon", 70  # clear of the default sandbox, bench/create.py and tests
 CALLER = Caller(actor="bench", source="bench", origin="bench", command="bench")

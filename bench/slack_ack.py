@@ -43,8 +43,8 @@ from bot.slack.serve import ServeOptions, SlackSecrets, running_bot
 from provisioning.config import Fleet, load_fleet
 from provisioning.config.models import AccessControl
 from provisioning.records import JobState
-from provisioning.sandbox import SandboxOptions, sandbox_down, sandbox_up
 from provisioning.store import SqlStore
+from sandbox import SandboxOptions, sandbox_down, sandbox_up
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret"

@@ -46,11 +46,11 @@ from typing import Any
 import requests
 import yaml
 
-from provisioning.sandbox import SandboxInfo, SandboxOptions, sandbox_down, sandbox_up
-from provisioning.sandbox.agents import launcher_command
-from provisioning.sandbox.layout import BASE_LXCPATH, BASE_NAME, STORAGE_ROOT, host_layouts
-from provisioning.sandbox.paths import StatePaths
-from provisioning.sandbox.sshd import ssh_argv
+from sandbox import SandboxInfo, SandboxOptions, sandbox_down, sandbox_up
+from sandbox.agents import launcher_command
+from sandbox.layout import BASE_LXCPATH, BASE_NAME, STORAGE_ROOT, host_layouts
+from sandbox.paths import StatePaths
+from sandbox.sshd import ssh_argv
 
 PREFIX, NET_INDEX = "bobagent", 80  # clear of the default sandbox, the other benches and tests
 HOST = "host-a"

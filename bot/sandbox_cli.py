@@ -1,4 +1,4 @@
-"""``bob sandbox up|down|status``: the local fleet of namespace hosts (see provisioning.sandbox)."""
+"""``bob sandbox up|down|status``: the local fleet of namespace hosts (see the sandbox package)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from provisioning.config import load_fleet
 from provisioning.errors import UsageError
-from provisioning.sandbox import (
+from sandbox import (
     DEFAULT_DNS_PORT,
     DEFAULT_STATE_DIR,
     SandboxOptions,

@@ -26,7 +26,7 @@ from provisioning.core.models import CreatePlan
 from provisioning.dns import DnsClient, secret_from_env
 from provisioning.hosts.ssh import HostPool
 from provisioning.records import JobRecord
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 
 from .checks import Checks
 from .outage import Outage, OutageRecord

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provisioning.jobs import Event, StepFinished
-from provisioning.sandbox import start_sshd, stop_sshd
+from sandbox import start_sshd, stop_sshd
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from provisioning.sandbox import SandboxInfo, sshd, state
-from provisioning.sandbox.layout import DISKS, STORAGE_ROOT, host_layouts
-from provisioning.sandbox.mounts import SSHD
-from provisioning.sandbox.paths import StatePaths
+from sandbox import SandboxInfo, sshd, state
+from sandbox.layout import DISKS, STORAGE_ROOT, host_layouts
+from sandbox.mounts import SSHD
+from sandbox.paths import StatePaths
 
 DISK_NAMES = tuple(name for name, _ in DISKS)
 READ_TIMEOUT_S = 60.0

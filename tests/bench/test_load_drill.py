@@ -15,7 +15,7 @@ import pytest
 from bench.loaddrill.drill import Shape, run_drill
 from bench.loaddrill.figures import report
 from tests.provisioning.pipeline.runtime import fleet_variant
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet
 
 pytestmark = pytest.mark.slow
 

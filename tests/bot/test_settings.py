@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.settings import VARIABLES, Environment, load_settings, read_environment
 from provisioning.config.models import DnsSettings, SlackSettings, WebSettings
 from provisioning.errors import ConfigError
-from provisioning.sandbox.fleet_config import TSIG_SECRET_ENV as SANDBOX_TSIG_SECRET_ENV
+from sandbox.fleet_config import TSIG_SECRET_ENV as SANDBOX_TSIG_SECRET_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "example.yaml"

@@ -22,11 +22,11 @@ import pytest
 
 from bot.slack.blocks import CONFIRM_ACTION
 from provisioning.records import AuditEntry, JobRecord
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.bot.slack.harness import options, slack_bot, with_access
 from tests.provisioning.pipeline.observe import Found, clear_bobs, containers
 from tests.provisioning.pipeline.runtime import fleet_variant
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
 from tests.slack_fake import Call, Message
 
 pytestmark = pytest.mark.slow

@@ -28,7 +28,7 @@ from provisioning.records import JobState
 from provisioning.store import SqlStore
 from tests.bot.web.browser import chromium, require_browser
 from tests.bot.web.site import serve, settings_for
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ from typing import Any
 import yaml
 
 from provisioning.config import Fleet, load_fleet
-from provisioning.sandbox import SandboxInfo
-from tests.provisioning.sandbox.fixtures import host_ssh
+from sandbox import SandboxInfo
+from tests.sandbox.fixtures import host_ssh
 
 BASES = "/var/lib/bob/base"
 # "ENTRY" per line, hidden files too; "current -> TARGET" for the link.

@@ -18,13 +18,13 @@ from handlers.rebuild import submit_rebuild
 from handlers.requests import ListBobs, RebuildBase
 from provisioning.config import load_fleet
 from provisioning.records import BobRecord, JobRecord, JobState
-from provisioning.sandbox import SandboxInfo
-from provisioning.sandbox.agents import agent_java
-from provisioning.sandbox.jre import find_host_jre
+from sandbox import SandboxInfo
+from sandbox.agents import agent_java
+from sandbox.jre import find_host_jre
 from tests.provisioning.bases.observe import base_entries, in_bob, state_of
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import CALLER, Bob, bob_runtime, db_url
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
 
 pytestmark = pytest.mark.slow
 

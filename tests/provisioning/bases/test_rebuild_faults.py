@@ -13,7 +13,7 @@ from handlers.requests import RebuildBase
 from provisioning.bases.versions import version_of
 from provisioning.jobs.events import Event, StepStarted
 from provisioning.records import JobRecord, JobState
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.bases.observe import (
     base_entries,
     current_base,
@@ -23,7 +23,7 @@ from tests.provisioning.bases.observe import (
 )
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import CALLER, Bob, bob_runtime, db_url
-from tests.provisioning.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
 
 pytestmark = pytest.mark.slow
 

@@ -21,10 +21,10 @@ import pytest
 from handlers.rebuild import submit_rebuild
 from handlers.requests import RebuildBase
 from provisioning.records import JobState, StepEvent
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.bases.observe import base_entries, fleet_with_base
 from tests.provisioning.pipeline.runtime import CALLER, bob_runtime, db_url
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
 
 pytestmark = pytest.mark.slow
 

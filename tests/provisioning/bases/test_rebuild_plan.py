@@ -11,7 +11,7 @@ import pytest
 
 from tests.provisioning.bases.observe import current_base
 from tests.provisioning.pipeline.cli_world import bob_cli
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from bot.cli import main
-from provisioning.sandbox import SandboxInfo
 from provisioning.store import SqlStore, sqlite_url
-from tests.provisioning.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
+from sandbox import SandboxInfo
+from tests.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
 
 MISSING_DISK = "/var/lib/bob/disk9"
 

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from bot.settings import LEASE_ENV
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.reconciled import assert_no_differences, parse_cli_report
 from tests.waiting import until_sync
 

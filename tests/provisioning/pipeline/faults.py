@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from provisioning.core.models import PlannedBob
 from provisioning.jobs import Event, ProgressBus, StepFinished, StepStarted
-from provisioning.sandbox import SandboxInfo, dns_server, processes, start_sshd, state, stop_sshd
-from provisioning.sandbox.bind_config import BindLayout, bind_layout
-from provisioning.sandbox.layout import BRIDGE, STORAGE_ROOT, host_layouts
-from provisioning.sandbox.paths import StatePaths
+from sandbox import SandboxInfo, dns_server, processes, start_sshd, state, stop_sshd
+from sandbox.bind_config import BindLayout, bind_layout
+from sandbox.layout import BRIDGE, STORAGE_ROOT, host_layouts
+from sandbox.paths import StatePaths
 from tests.jenkins_double import JenkinsDouble
-from tests.provisioning.sandbox.fixtures import host_ssh
+from tests.sandbox.fixtures import host_ssh
 
 BROKEN_BRIDGE = "br0-broken"
 

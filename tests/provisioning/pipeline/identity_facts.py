@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provisioning.core.models import PlannedBob
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.observe import run_on
 
 BASE_ROOTFS = "/var/lib/bob/base/base/rootfs"

@@ -15,11 +15,11 @@ from pathlib import Path
 import dns.message
 import dns.query
 
-from provisioning.sandbox import SandboxInfo, sshd, state
-from provisioning.sandbox.layout import DISKS, STORAGE_ROOT, host_layouts
-from provisioning.sandbox.mounts import SSHD
-from provisioning.sandbox.paths import StatePaths
-from tests.provisioning.sandbox.fixtures import host_ssh
+from sandbox import SandboxInfo, sshd, state
+from sandbox.layout import DISKS, STORAGE_ROOT, host_layouts
+from sandbox.mounts import SSHD
+from sandbox.paths import StatePaths
+from tests.sandbox.fixtures import host_ssh
 
 DISK_NAMES = tuple(name for name, _ in DISKS)
 IDENTITY_FILE = "/etc/chef/client.pem"  # the sandbox base has it; every Bob must not

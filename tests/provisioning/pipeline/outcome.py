@@ -6,7 +6,7 @@ from typing import Any
 
 from provisioning.jobs.replay import CANCELLED_DETAIL
 from provisioning.records import JournalEntry, StepEvent
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.observe import containers, disk_entries
 from tests.provisioning.pipeline.runtime import Bob
 

@@ -30,8 +30,8 @@ from provisioning.pipeline import kinds
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.outages import UNDO_PATIENCE, Patience
 from provisioning.records import JobRecord
-from provisioning.sandbox import SandboxInfo
 from provisioning.store import SqlStore
+from sandbox import SandboxInfo
 
 CALLER = Caller(actor="tester", source="test", origin="pytest", command="test")
 

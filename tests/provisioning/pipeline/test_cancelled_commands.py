@@ -14,7 +14,7 @@ import pytest
 
 from provisioning.jobs import Event, StepStarted, UndoStarted
 from provisioning.records import JobState
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.hosts.sshd import processes_running
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.outcome import NOTHING, leftovers

@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 from provisioning.records import JobState
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.reconciled import assert_reconciled

@@ -15,7 +15,7 @@ import pytest
 
 from provisioning.core.models import CreatePlan
 from provisioning.records import JobRecord, JobState
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.observe import (
     Found,
     Inside,

@@ -18,7 +18,7 @@ import pytest
 from provisioning.records import JobState, StepEvent
 from tests.provisioning.pipeline.identity_facts import of_base, of_bob
 from tests.provisioning.pipeline.runtime import bob_runtime, db_url, fleet_variant
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet
 
 pytestmark = [
     pytest.mark.slow,

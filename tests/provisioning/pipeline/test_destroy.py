@@ -7,7 +7,7 @@ import pytest
 
 from provisioning.jobs import Event, StepFinished
 from provisioning.records import BobState, JobState
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.observe import (
     Found,

@@ -14,7 +14,7 @@ import pytest
 from provisioning.config import Fleet, load_fleet
 from provisioning.dns import DnsClient, DnsError, secret_from_env
 from provisioning.records import JobState, StepEvent
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.bind import BindServer, Zone, ptr_lines
 from tests.provisioning.pipeline.observe import containers, inspect, resolve
 from tests.provisioning.pipeline.runtime import bob_runtime, db_url, fleet_variant

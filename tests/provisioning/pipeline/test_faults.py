@@ -11,7 +11,7 @@ import pytest
 
 from provisioning.errors import ShortfallError
 from provisioning.records import JobState, StepEvent
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.outcome import NOTHING, entries, failures, leftovers

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.cli_world import BobCli, bob_cli, cleaned_up
-from tests.provisioning.sandbox.fixtures import host_script
+from tests.sandbox.fixtures import host_script
 
 pytestmark = pytest.mark.slow
 

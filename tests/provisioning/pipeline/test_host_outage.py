@@ -26,7 +26,7 @@ from provisioning.hosts import ssh
 from provisioning.jobs import Event, StepStarted
 from provisioning.pipeline.outages import UNDO_PATIENCE, Patience
 from provisioning.records import JobRecord, JobState, ReservationRecord, StepEvent
-from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
+from sandbox import SandboxInfo, start_sshd, stop_sshd
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.observe import Found, containers, resolve, strays_on_hosts
 from tests.provisioning.pipeline.outcome import NOTHING, entries, failures, leftovers

@@ -19,7 +19,7 @@ from provisioning.pipeline.create import Clone, Configure
 from provisioning.pipeline.create import Identity as IdentityStep
 from provisioning.pipeline.identity import layers
 from provisioning.records import JobState, StepEvent
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.identity_facts import BASE_ROOTFS, Identity, of_base, of_bob
 from tests.provisioning.pipeline.observe import run_on

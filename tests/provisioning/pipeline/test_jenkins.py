@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.with_jenkins import BobWithJenkins, with_jenkins

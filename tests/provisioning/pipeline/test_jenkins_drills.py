@@ -26,7 +26,7 @@ from provisioning.dns import DnsClient, secret_from_env
 from provisioning.jenkins.client import ScriptConsoleController
 from provisioning.jenkins.port import JenkinsController
 from provisioning.records import JobState, StepEvent
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.handlers.jenkins_world import TOKEN_ENV, controller
 from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.pipeline.faults import Fault, JenkinsFails, JenkinsThrows, inject_at

@@ -20,7 +20,7 @@ from provisioning.config import Fleet, load_fleet
 from provisioning.core.addresses import candidates
 from provisioning.dns import secret_from_env
 from provisioning.dns.zone import reverse_zone
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.cli_world import bob_cli
 
 PLANNED = re.compile(r"^  (\S+)  host-a/\S+  (\S+)/\d+ via ", re.MULTILINE)

@@ -16,7 +16,7 @@ import yaml
 
 from provisioning.config import Fleet, load_fleet
 from provisioning.records import JobState, JournalEntry, StepEvent
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 
 pytestmark = pytest.mark.slow

@@ -22,14 +22,14 @@ from typing import Any
 import pytest
 import yaml
 
-from provisioning.sandbox import SandboxInfo, state
-from provisioning.sandbox.agents import launcher_command
-from provisioning.sandbox.layout import STORAGE_ROOT, host_layouts
-from provisioning.sandbox.paths import StatePaths
+from sandbox import SandboxInfo, state
+from sandbox.agents import launcher_command
+from sandbox.layout import STORAGE_ROOT, host_layouts
+from sandbox.paths import StatePaths
 from tests.jenkins_real import REQUIRE_ENV, JenkinsUnavailable, RealController, start_controller
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.with_jenkins import BOB, TOKEN_ENV
-from tests.provisioning.sandbox.fixtures import host_ssh
+from tests.sandbox.fixtures import host_ssh
 from tests.waiting import until_sync
 
 pytestmark = pytest.mark.slow

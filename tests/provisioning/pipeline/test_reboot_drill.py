@@ -19,13 +19,13 @@ import yaml
 
 from provisioning.config import load_fleet
 from provisioning.lxc.autostart import autostart_argv
-from provisioning.sandbox import SandboxInfo
-from provisioning.sandbox.layout import STORAGE_ROOT
+from sandbox import SandboxInfo
+from sandbox.layout import STORAGE_ROOT
 from tests.provisioning.pipeline.cli_world import BobCli, bob_cli
 from tests.provisioning.pipeline.observe import Found, containers, inspect
 from tests.provisioning.pipeline.reconciled import parse_cli_report
 from tests.provisioning.pipeline.test_crash_drill import cleaned_up
-from tests.provisioning.sandbox.fixtures import host_ssh
+from tests.sandbox.fixtures import host_ssh
 
 pytestmark = pytest.mark.slow
 

@@ -31,13 +31,13 @@ from provisioning.dns.zone import reverse_zone
 from provisioning.jenkins.client import ScriptConsoleController
 from provisioning.jenkins.specs import attach_spec
 from provisioning.records import JobState, NewJob
-from provisioning.sandbox import SandboxInfo, start_sshd, stop_sshd
 from provisioning.store import SqlStore
+from sandbox import SandboxInfo, start_sshd, stop_sshd
 from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.pipeline.cli_world import wait_lease_out
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.with_jenkins import BOB, BobWithJenkins, with_jenkins
-from tests.provisioning.sandbox.fixtures import host_ssh
+from tests.sandbox.fixtures import host_ssh
 
 
 @dataclass

@@ -28,9 +28,9 @@ from provisioning.jenkins.client import ScriptConsoleController
 from provisioning.jenkins.port import JenkinsController
 from provisioning.jobs import Event, StepFinished, StepStarted
 from provisioning.records import BobRecord, BobState, JobState, StepEvent
-from provisioning.sandbox import SandboxInfo
-from provisioning.sandbox.layout import STORAGE_ROOT
 from provisioning.store import SqlStore
+from sandbox import SandboxInfo
+from sandbox.layout import STORAGE_ROOT
 from tests.handlers.jenkins_world import TOKEN_ENV, controller
 from tests.jenkins_double import JenkinsDouble
 from tests.provisioning.bases.observe import base_entries, in_bob, state_of
@@ -44,7 +44,7 @@ from tests.provisioning.pipeline.reconciled import (
 )
 from tests.provisioning.pipeline.runtime import CALLER, bob_runtime, db_url, fleet_variant
 from tests.provisioning.pipeline.with_jenkins import with_jenkins
-from tests.provisioning.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
 
 pytestmark = pytest.mark.slow
 

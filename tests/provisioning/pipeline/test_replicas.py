@@ -26,7 +26,7 @@ from tests.ports import free_port
 from tests.provisioning.pipeline.observe import containers
 from tests.provisioning.pipeline.reconciled import assert_reconciled
 from tests.provisioning.pipeline.runtime import fleet_variant
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet
 
 BOB = Path(sys.executable).parent / "bob"
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')

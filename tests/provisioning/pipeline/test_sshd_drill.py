@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from provisioning.sandbox import SandboxInfo, sandbox_status, start_sshd, state, stop_sshd
-from provisioning.sandbox.layout import host_layouts
-from provisioning.sandbox.paths import StatePaths
-from provisioning.sandbox.sshd import our_pid
-from tests.provisioning.sandbox.fixtures import host_ssh
+from sandbox import SandboxInfo, sandbox_status, start_sshd, state, stop_sshd
+from sandbox.layout import host_layouts
+from sandbox.paths import StatePaths
+from sandbox.sshd import our_pid
+from tests.sandbox.fixtures import host_ssh
 
 pytestmark = pytest.mark.slow
 

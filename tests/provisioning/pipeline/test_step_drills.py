@@ -35,7 +35,7 @@ from provisioning.config import Fleet
 from provisioning.dns import DnsClient, secret_from_env
 from provisioning.pipeline import create
 from provisioning.records import JobState, StepEvent
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.faults import (
     BindStopped,
     BridgeDown,

@@ -15,12 +15,12 @@ import pytest
 
 from provisioning.dns import DnsClient, secret_from_env
 from provisioning.records import JobState
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.conftest import MakeBob
 from tests.provisioning.pipeline.observe import clear_bobs, containers
 from tests.provisioning.pipeline.reconciled import assert_reconciled
 from tests.provisioning.pipeline.runtime import bob_runtime, db_url, fleet_variant
-from tests.provisioning.sandbox.fixtures import require_sandbox, sandbox_fleet
+from tests.sandbox.fixtures import require_sandbox, sandbox_fleet
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.jenkins_double import JenkinsDouble
 
 BOB = Path(sys.executable).parent / "bob"
