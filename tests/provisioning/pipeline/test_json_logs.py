@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioning.sandbox import SandboxInfo
+from sandbox import SandboxInfo
 from tests.provisioning.pipeline.cli_world import BobCli, bob_cli
 
 pytestmark = pytest.mark.slow
