@@ -9,7 +9,8 @@
 An argv is answered by the most recent rule whose argv prefix it starts with; with no rule it
 succeeds with no output (``strict=True`` makes that an AssertionError instead). Failures raise
 the real :mod:`provisioning.hosts.errors`, so code under test sees what SshShell would raise.
-The real adapter is tested against a real sshd; this fake never replaces that.
+tests/contracts/test_host_shell.py holds it and SshShell (against a real sshd) to the same
+assertions; this fake never replaces testing the adapter.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class FakeShell:
         argv: Sequence[str],
         *,
         input: str | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (the port's signature)
         check: bool = True,
     ) -> CommandResult:
         call = Call(tuple(argv), input, timeout, streamed=False)
@@ -91,7 +92,7 @@ class FakeShell:
         argv: Sequence[str],
         on_line: LineCallback,
         *,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (the port's signature)
         check: bool = True,
     ) -> CommandResult:
         call = Call(tuple(argv), None, timeout, streamed=True)

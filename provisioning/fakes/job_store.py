@@ -1,22 +1,20 @@
-"""An in-memory JobStore with the same rules as SqlStore: the fake the runner's unit tests use."""
+"""An in-memory JobStore with the same rules as SqlStore, for unit tests of what uses the port.
+
+tests/contracts/test_job_store.py holds it and SqlStore to the same assertions.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from provisioning.errors import UsageError
-from provisioning.records import JobRecord, JobState, JournalEntry, NewJob, StepEvent
+from provisioning.records import JobRecord, JobState, JournalEntry, NewJob
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def pairs(entries: Iterable[JournalEntry], *events: StepEvent) -> list[tuple[str, str]]:
-    """(step, event) in journal order, only the given events if any are named."""
-    return [(e.step, e.event.value) for e in entries if not events or e.event in events]
 
 
 class MemoryJobStore:
