@@ -54,7 +54,9 @@ class MemoryJobStore:
         )
 
     async def claim_job(self, job_id: str, owner: str, lease: timedelta) -> JobRecord | None:
-        job = self.jobs[job_id]
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
         now = self.clock()
         free = (
             job.owner in (None, owner) or job.lease_expires_at is None or job.lease_expires_at < now
@@ -64,7 +66,8 @@ class MemoryJobStore:
         return self._update(job_id, owner=owner, lease_expires_at=now + lease)
 
     async def renew_lease(self, job_id: str, owner: str, lease: timedelta) -> bool:
-        if self.jobs[job_id].owner != owner:
+        job = self.jobs.get(job_id)
+        if job is None or job.owner != owner:
             return False
         self.renewals += 1
         self._update(job_id, lease_expires_at=self.clock() + lease)
@@ -75,7 +78,8 @@ class MemoryJobStore:
     ) -> None:
         changes: dict[str, object] = {"state": state}
         if state is JobState.RUNNING:
-            changes["started_at"] = _now()
+            # A resumed job keeps the time it first started: durations must span the crash.
+            changes["started_at"] = self.jobs[job_id].started_at or _now()
         if state.finished:
             changes.update(finished_at=_now(), owner=None, lease_expires_at=None)
         if error is not None:
@@ -83,7 +87,8 @@ class MemoryJobStore:
         self._update(job_id, **changes)
 
     async def request_cancel(self, job_id: str) -> bool:
-        if self.jobs[job_id].state.finished:
+        job = self.jobs.get(job_id)
+        if job is None or job.state.finished:
             return False
         self._update(job_id, cancel_requested=True)
         return True
