@@ -97,7 +97,7 @@ class FakeShell:
     ) -> CommandResult:
         call = Call(tuple(argv), None, timeout, streamed=True)
         reply = self._reply(call)
-        for line in (reply.stdout + reply.stderr).splitlines():
+        for line in _lines(reply.stdout) + _lines(reply.stderr):
             await on_line(line)
         return self._finish(call, reply, check)
 
@@ -129,3 +129,13 @@ class FakeShell:
                 stdout=reply.stdout,
             )
         return CommandResult(call.argv, reply.exit_status, reply.stdout, reply.stderr, 0.0)
+
+
+def _lines(output: str) -> list[str]:
+    """Lines as SshShell hands them over: each stream on its own, split on newline only (a
+    bare carriage return redraws a progress meter), without the newline or a CR before it."""
+    return (
+        [line.removesuffix("\r") for line in output.removesuffix("\n").split("\n")]
+        if output
+        else []
+    )
