@@ -4,7 +4,8 @@ Each fake passes the same contract tests as its real adapter (tests/contracts), 
 on a fake sees the behaviour production code will see.
 """
 
+from provisioning.fakes.dns import MemoryZones
 from provisioning.fakes.job_store import MemoryJobStore
 from provisioning.fakes.shell import Call, FakeShell, Reply, Responder
 
-__all__ = ["Call", "FakeShell", "MemoryJobStore", "Reply", "Responder"]
+__all__ = ["Call", "FakeShell", "MemoryJobStore", "MemoryZones", "Reply", "Responder"]
