@@ -16,11 +16,10 @@ from provisioning.bases.sources import describe
 from provisioning.config.models import Fleet
 from provisioning.errors import BobError, ConflictError, UsageError
 from provisioning.hosts.errors import HostError
-from provisioning.pipeline.context import Shells
 from provisioning.pipeline.host_bases import HostBases
 from provisioning.pipeline.kinds import REBUILD_BASE, rebuild_lanes
 from provisioning.pipeline.rebuild import version_to_build
-from provisioning.ports import StateStore
+from provisioning.ports import Shells, StateStore
 from provisioning.records import JobRecord, NewJob
 
 

@@ -11,8 +11,7 @@ from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
 from provisioning.errors import BobError, UsageError
 from provisioning.jenkins.port import JenkinsController
-from provisioning.pipeline.context import Shells
-from provisioning.ports import AuditLog, StateStore
+from provisioning.ports import AuditLog, Shells, StateStore
 from provisioning.reconcile.compare import compare, in_progress
 from provisioning.reconcile.gather import gather
 from provisioning.reconcile.model import Finding

@@ -1,4 +1,10 @@
-"""The Protocols bob's core talks through. Adapters implement them; unit tests may fake them."""
+"""Every seam between bob's core and an outside system, importable from here.
+
+The store's Protocols are defined here; the host shell's, the DNS zone's and the Jenkins
+controller's are defined beside their adapters (so a package's types travel with it) and
+re-exported here. In-memory fakes of them ship in :mod:`provisioning.fakes`, held to the same
+contract tests as the real adapters.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from provisioning.core.models import CreatePlan, Occupant
+from provisioning.dns.port import DnsZoneClient, ZoneRecord
+from provisioning.hosts.shell import CommandResult, HostShell, LineCallback
+from provisioning.jenkins.port import JenkinsController
 from provisioning.records import (
     AuditEntry,
     BobRecord,
@@ -19,6 +28,23 @@ from provisioning.records import (
     NewJob,
     ReservationRecord,
 )
+
+__all__ = [
+    "AgentSightings",
+    "AuditLog",
+    "CommandResult",
+    "DnsZoneClient",
+    "FleetStore",
+    "HostShell",
+    "HostStates",
+    "JenkinsController",
+    "JobStore",
+    "LineCallback",
+    "Planner",
+    "Shells",
+    "StateStore",
+    "ZoneRecord",
+]
 
 # Called inside the reservation transaction with everything that currently holds a slot;
 # raising (e.g. ShortfallError) rolls the transaction back and nothing is written.
@@ -142,3 +168,9 @@ class AuditLog(Protocol):
 
 class StateStore(JobStore, FleetStore, HostStates, AgentSightings, AuditLog, Protocol):
     async def close(self) -> None: ...
+
+
+class Shells(Protocol):
+    """A shell per configured host, by name."""
+
+    def get(self, host: str) -> HostShell: ...

@@ -14,7 +14,7 @@ from handlers.requests import AttachBobs, CreateBobs, RebuildBase
 from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
 from provisioning.jobs import ProgressBus
-from provisioning.pipeline.context import Shells
+from provisioning.ports import Shells
 from provisioning.store import SqlStore
 
 

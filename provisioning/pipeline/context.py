@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from provisioning.config.models import Fleet, Host
 from provisioning.dns.port import DnsZoneClient
@@ -13,11 +12,7 @@ from provisioning.hosts.shell import HostShell
 from provisioning.jenkins.port import JenkinsController
 from provisioning.lxc.cgroups import DETECT_ARGV, CgroupLayout, layout_from_fstype
 from provisioning.pipeline.outages import UNDO_PATIENCE, Outages, Patience
-from provisioning.ports import FleetStore
-
-
-class Shells(Protocol):
-    def get(self, host: str) -> HostShell: ...
+from provisioning.ports import FleetStore, Shells
 
 
 @dataclass

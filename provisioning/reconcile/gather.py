@@ -15,8 +15,7 @@ from provisioning.dns.port import DnsZoneClient, ZoneRecord
 from provisioning.dns.zone import reverse_zone
 from provisioning.errors import BobError
 from provisioning.jenkins.port import JenkinsController
-from provisioning.pipeline.context import Shells
-from provisioning.ports import StateStore
+from provisioning.ports import Shells, StateStore
 from provisioning.reconcile.model import Truth
 from provisioning.reconcile.scan import scan_host
 

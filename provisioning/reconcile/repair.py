@@ -19,10 +19,9 @@ from provisioning.jenkins.port import JenkinsController
 from provisioning.lxc.config import Autostart, owner_of, with_autostart
 from provisioning.pipeline import remote
 from provisioning.pipeline.containers import Container
-from provisioning.pipeline.context import Shells
 from provisioning.pipeline.host_bases import HostBases
 from provisioning.pipeline.ready import wait_ready
-from provisioning.ports import StateStore
+from provisioning.ports import Shells, StateStore
 from provisioning.reconcile.model import Finding, Repair
 from provisioning.records import BobRecord, BobState
 

@@ -11,11 +11,11 @@ from handlers.render import render_rebuild_plan
 from handlers.requests import RebuildBase, build
 from provisioning.bases.versions import STATE_SCRIPT
 from provisioning.errors import UsageError
+from provisioning.fakes import FakeShell
 from provisioning.hosts.errors import HostError, HostUnreachable
 from provisioning.pipeline.kinds import REBUILD_BASE, rebuild_lanes
 from provisioning.store import SqlStore
 from tests.fleets import make_fleet
-from tests.provisioning.hosts.fakes import FakeShell
 
 FLEET = make_fleet([(4,), (4,), (4,)], drained=["host-b"])
 CALLER = Caller(actor="tester", source="test", origin="pytest", command="rebuild-base")

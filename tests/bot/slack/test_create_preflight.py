@@ -20,11 +20,11 @@ from bot.slack.deliver import Poster
 from bot.slack.serve import SlackSecrets, web_client
 from bot.slack.service import BobService
 from provisioning.config.models import AccessControl, AccessRule
+from provisioning.fakes import FakeShell
 from provisioning.jobs import JobRunner, ProgressBus
 from provisioning.store import SqlStore
 from tests.fleets import make_fleet
 from tests.provisioning.hostcheck.probes import NOW, probe_output
-from tests.provisioning.hosts.fakes import FakeShell
 from tests.provisioning.jobs.scripted import World, scripted_kinds
 from tests.slack_fake import BOT_TOKEN, FakeSlack
 

@@ -7,6 +7,7 @@ units enabled once `systemctl enable` ran.
 
 from __future__ import annotations
 
+from provisioning.fakes import FakeShell, Reply
 from provisioning.hostcheck.judge import judge
 from provisioning.hostcheck.model import Limits, Outcome
 from provisioning.hostcheck.prepare import Preparation, prepare_host
@@ -14,7 +15,6 @@ from provisioning.hostcheck.probe import parse_facts
 from provisioning.lxc.autostart import UNIT_PATH, UNIT_TEXT, unit_name
 from tests.provisioning.hostcheck.probes import NOW, probe_output
 from tests.provisioning.hostcheck.test_judge import host
-from tests.provisioning.hosts.fakes import FakeShell, Reply
 
 HOST = host()
 UNITS = [unit_name(HOST, d.name) for d in HOST.disks]

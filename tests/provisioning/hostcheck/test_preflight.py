@@ -7,11 +7,11 @@ import time
 import pytest
 
 from provisioning.core.plan import plan_create
+from provisioning.fakes import FakeShell
 from provisioning.hostcheck import CreatePreflight, HostNotReady
 from provisioning.hosts.errors import HostUnreachable
 from tests.fleets import make_fleet
 from tests.provisioning.hostcheck.probes import NOW, probe_output
-from tests.provisioning.hosts.fakes import FakeShell
 
 FLEET = make_fleet(((1, 1),))
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from provisioning.fakes import FakeShell, Reply
 from provisioning.hosts.errors import CommandFailed, CommandTimeout, HostError
 from provisioning.hosts.shell import HostShell
-from tests.provisioning.hosts.fakes import FakeShell, Reply
 
 
 def as_port(shell: FakeShell) -> HostShell:

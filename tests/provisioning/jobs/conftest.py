@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from provisioning.fakes import MemoryJobStore
 from provisioning.jobs.events import Event, ProgressBus
 from provisioning.jobs.runner import JobRunner
 from provisioning.records import JobRecord, NewJob
-from tests.provisioning.jobs.memory_store import MemoryJobStore
 from tests.provisioning.jobs.scripted import KIND, World, scripted_kinds
 
 

@@ -4,7 +4,7 @@ import asyncio
 from datetime import timedelta
 
 from provisioning.records import JobState, StepEvent
-from tests.provisioning.jobs.memory_store import pairs
+from tests.provisioning.jobs.journal import pairs
 from tests.provisioning.jobs.scripted import leave_crashed, params, step
 
 

@@ -6,7 +6,7 @@ from pydantic import TypeAdapter
 
 from provisioning.jobs.events import Event, JobFinished, JobStarted, StepLog
 from provisioning.records import JobState, StepEvent
-from tests.provisioning.jobs.memory_store import pairs
+from tests.provisioning.jobs.journal import pairs
 from tests.provisioning.jobs.scripted import params, step
 
 

@@ -5,7 +5,7 @@ from provisioning.jobs.registry import JobKinds
 from provisioning.jobs.runner import JobRunner
 from provisioning.jobs.steps import JobDefinition, Step
 from provisioning.records import JobState, NewJob, StepEvent
-from tests.provisioning.jobs.memory_store import pairs
+from tests.provisioning.jobs.journal import pairs
 from tests.provisioning.jobs.scripted import params, step
 
 UNDO_EVENTS = (StepEvent.UNDO_STARTED, StepEvent.UNDONE, StepEvent.UNDO_FAILED)

@@ -3,7 +3,7 @@
 import asyncio
 
 from provisioning.records import JobState, StepEvent
-from tests.provisioning.jobs.memory_store import pairs
+from tests.provisioning.jobs.journal import pairs
 from tests.provisioning.jobs.scripted import params, step
 
 

@@ -8,7 +8,7 @@ stops and only it is undone; the other lanes run to their end and keep what they
 import asyncio
 
 from provisioning.records import JobState, StepEvent
-from tests.provisioning.jobs.memory_store import pairs
+from tests.provisioning.jobs.journal import pairs
 from tests.provisioning.jobs.scripted import leave_crashed, params, step
 from tests.waiting import until
 

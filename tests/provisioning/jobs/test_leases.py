@@ -8,7 +8,7 @@ import pytest
 from provisioning.jobs.errors import JobNotClaimed, LeaseLost
 from provisioning.records import JobState
 from tests.clock import StoppedClock
-from tests.provisioning.jobs.memory_store import pairs
+from tests.provisioning.jobs.journal import pairs
 from tests.provisioning.jobs.scripted import params, step
 from tests.waiting import until
 

@@ -6,10 +6,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from provisioning.fakes import MemoryJobStore
 from provisioning.jobs.events import ProgressBus
 from provisioning.jobs.runner import JobRunner
 from provisioning.records import JobRecord, JobState, JournalEntry, NewJob, StepEvent
-from tests.provisioning.jobs.memory_store import MemoryJobStore
 from tests.provisioning.jobs.scripted import KIND, World, params, scripted_kinds, step
 
 layouts = st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=3)

@@ -7,7 +7,7 @@ import pytest
 from provisioning.jobs.replay import CANCELLED_DETAIL
 from provisioning.jobs.steps import JobDefinition
 from provisioning.records import JobState, StepEvent
-from tests.provisioning.jobs.memory_store import pairs
+from tests.provisioning.jobs.journal import pairs
 from tests.provisioning.jobs.scripted import leave_crashed, params, step
 
 STARTED, SUCCEEDED, FAILED = StepEvent.STARTED, StepEvent.SUCCEEDED, StepEvent.FAILED

@@ -10,7 +10,7 @@ from provisioning.jobs.events import ProgressBus
 from provisioning.jobs.runner import JobRunner
 from provisioning.records import JobState, NewJob, StepEvent
 from provisioning.store.sql import SqlStore
-from tests.provisioning.jobs.memory_store import pairs
+from tests.provisioning.jobs.journal import pairs
 from tests.provisioning.jobs.scripted import KIND, params, scripted_kinds, step
 from tests.waiting import until
 

@@ -17,12 +17,12 @@ import pytest
 from provisioning.bases.versions import STATE_SCRIPT
 from provisioning.config import Fleet
 from provisioning.dns import DnsZoneClient
+from provisioning.fakes import FakeShell
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.outages import UNDO_PATIENCE, Patience
 from provisioning.store import SqlStore
 from sandbox import Backend, SandboxInfo
 from tests.fleets import make_fleet
-from tests.provisioning.hosts.fakes import FakeShell
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import Bob, bob_runtime, db_url
 from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync

@@ -19,8 +19,7 @@ from provisioning.config import Fleet
 from provisioning.dns import DnsZoneClient
 from provisioning.hosts.ssh import HostPool
 from provisioning.jenkins.port import JenkinsController
-from provisioning.pipeline.context import Shells
-from provisioning.ports import StateStore
+from provisioning.ports import Shells, StateStore
 
 
 def assert_no_differences(report: Mapping[str, Any]) -> None:

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
+from provisioning.fakes import FakeShell
 from provisioning.pipeline.containers import MARK_IF_ABSENT, TAG_AND_UNMARK
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import Clone
-from tests.provisioning.hosts.fakes import FakeShell
 from tests.provisioning.pipeline.unit import DISK1, reserve_one
 
 CONFIG = f"{DISK1}/bob001/config"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from provisioning.fakes import FakeShell
 from provisioning.hosts.errors import HostUnreachable
 from provisioning.jobs.steps import StepContext
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.destroy import CollectBases, Doomed, StopContainer
 from provisioning.pipeline.errors import StepFailed
-from tests.provisioning.hosts.fakes import FakeShell
 from tests.provisioning.pipeline.unit import Logged, reserve_one
 
 DOWN = HostUnreachable(host="host-a", address="a", port=22, reason="down")

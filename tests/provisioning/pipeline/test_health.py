@@ -10,6 +10,7 @@ import pytest
 
 from provisioning.config.models import HostHealth
 from provisioning.errors import ConflictError
+from provisioning.fakes import MemoryJobStore
 from provisioning.hosts.errors import CommandFailed
 from provisioning.jobs import JobDefinition, JobKinds, JobRunner, ProgressBus, Step, StepContext
 from provisioning.jobs.events import Event, JobFinished, StepFinished
@@ -17,7 +18,6 @@ from provisioning.pipeline.errors import step_failed
 from provisioning.pipeline.health import HostHealthMonitor
 from provisioning.records import JobState, NewJob
 from provisioning.store import SqlStore
-from tests.provisioning.jobs.memory_store import MemoryJobStore
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
+from provisioning.fakes import FakeShell
 from provisioning.hosts.errors import HostUnreachable
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import MarkReady, Reserve
 from provisioning.pipeline.errors import StepFailed
 from provisioning.records import BobState
-from tests.provisioning.hosts.fakes import FakeShell
 from tests.provisioning.pipeline.unit import DISK1, Logged, reserve_one
 
 CONTAINER = ("test", "-e", f"{DISK1}/bob001")

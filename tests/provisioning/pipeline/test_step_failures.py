@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from provisioning.config.models import BobDefaults
+from provisioning.fakes import FakeShell
 from provisioning.hosts.errors import CommandFailed, HostUnreachable
 from provisioning.jobs.failures import describe_error
 from provisioning.pipeline import remote
@@ -13,7 +14,6 @@ from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import Bootstrap, Clone, Start
 from provisioning.pipeline.errors import StepFailed
 from provisioning.pipeline.lxc_log import excerpt
-from tests.provisioning.hosts.fakes import FakeShell
 from tests.provisioning.pipeline.unit import DISK1, reserve_one
 
 START_LOG = f"{DISK1}/bob001/bob-start.log"

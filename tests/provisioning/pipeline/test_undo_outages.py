@@ -12,12 +12,12 @@ import asyncio
 import pytest
 
 from provisioning.core.models import PlannedBob
+from provisioning.fakes import FakeShell
 from provisioning.hosts.errors import HostUnreachable
 from provisioning.jobs.steps import StepContext
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import Clone
 from provisioning.pipeline.errors import StepFailed
-from tests.provisioning.hosts.fakes import FakeShell
 from tests.provisioning.pipeline.unit import Logged, reserve_one
 
 LANES = 10

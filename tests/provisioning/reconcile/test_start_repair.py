@@ -12,13 +12,13 @@ from typing import Any, cast
 import pytest
 
 from provisioning.errors import ConflictError
+from provisioning.fakes import FakeShell
 from provisioning.hosts.errors import HostError
 from provisioning.ports import StateStore
 from provisioning.reconcile.compare import compare
 from provisioning.reconcile.model import Finding, HostScan, SeenContainer
 from provisioning.reconcile.repair import Repairer
 from provisioning.records import BobRecord, BobState
-from tests.provisioning.hosts.fakes import FakeShell
 from tests.provisioning.pipeline.conftest import FakeShells
 from tests.provisioning.reconcile.test_compare import FLEET, bob, truth
 

@@ -1,22 +1,20 @@
-"""An in-memory JobStore with the same rules as SqlStore: the fake the runner's unit tests use."""
+"""An in-memory JobStore with the same rules as SqlStore, for unit tests of what uses the port.
+
+tests/contracts/test_job_store.py holds it and SqlStore to the same assertions.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from provisioning.errors import UsageError
-from provisioning.records import JobRecord, JobState, JournalEntry, NewJob, StepEvent
+from provisioning.records import JobRecord, JobState, JournalEntry, NewJob
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def pairs(entries: Iterable[JournalEntry], *events: StepEvent) -> list[tuple[str, str]]:
-    """(step, event) in journal order, only the given events if any are named."""
-    return [(e.step, e.event.value) for e in entries if not events or e.event in events]
 
 
 class MemoryJobStore:
@@ -56,7 +54,9 @@ class MemoryJobStore:
         )
 
     async def claim_job(self, job_id: str, owner: str, lease: timedelta) -> JobRecord | None:
-        job = self.jobs[job_id]
+        job = self.jobs.get(job_id)
+        if job is None:
+            return None
         now = self.clock()
         free = (
             job.owner in (None, owner) or job.lease_expires_at is None or job.lease_expires_at < now
@@ -66,7 +66,8 @@ class MemoryJobStore:
         return self._update(job_id, owner=owner, lease_expires_at=now + lease)
 
     async def renew_lease(self, job_id: str, owner: str, lease: timedelta) -> bool:
-        if self.jobs[job_id].owner != owner:
+        job = self.jobs.get(job_id)
+        if job is None or job.owner != owner:
             return False
         self.renewals += 1
         self._update(job_id, lease_expires_at=self.clock() + lease)
@@ -77,7 +78,8 @@ class MemoryJobStore:
     ) -> None:
         changes: dict[str, object] = {"state": state}
         if state is JobState.RUNNING:
-            changes["started_at"] = _now()
+            # A resumed job keeps the time it first started: durations must span the crash.
+            changes["started_at"] = self.jobs[job_id].started_at or _now()
         if state.finished:
             changes.update(finished_at=_now(), owner=None, lease_expires_at=None)
         if error is not None:
@@ -85,7 +87,8 @@ class MemoryJobStore:
         self._update(job_id, **changes)
 
     async def request_cancel(self, job_id: str) -> bool:
-        if self.jobs[job_id].state.finished:
+        job = self.jobs.get(job_id)
+        if job is None or job.state.finished:
             return False
         self._update(job_id, cancel_requested=True)
         return True

@@ -9,7 +9,8 @@
 An argv is answered by the most recent rule whose argv prefix it starts with; with no rule it
 succeeds with no output (``strict=True`` makes that an AssertionError instead). Failures raise
 the real :mod:`provisioning.hosts.errors`, so code under test sees what SshShell would raise.
-The real adapter is tested against a real sshd; this fake never replaces that.
+tests/contracts/test_host_shell.py holds it and SshShell (against a real sshd) to the same
+assertions; this fake never replaces testing the adapter.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class FakeShell:
         argv: Sequence[str],
         *,
         input: str | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (the port's signature)
         check: bool = True,
     ) -> CommandResult:
         call = Call(tuple(argv), input, timeout, streamed=False)
@@ -91,12 +92,12 @@ class FakeShell:
         argv: Sequence[str],
         on_line: LineCallback,
         *,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (the port's signature)
         check: bool = True,
     ) -> CommandResult:
         call = Call(tuple(argv), None, timeout, streamed=True)
         reply = self._reply(call)
-        for line in (reply.stdout + reply.stderr).splitlines():
+        for line in _lines(reply.stdout) + _lines(reply.stderr):
             await on_line(line)
         return self._finish(call, reply, check)
 
@@ -128,3 +129,13 @@ class FakeShell:
                 stdout=reply.stdout,
             )
         return CommandResult(call.argv, reply.exit_status, reply.stdout, reply.stderr, 0.0)
+
+
+def _lines(output: str) -> list[str]:
+    """Lines as SshShell hands them over: each stream on its own, split on newline only (a
+    bare carriage return redraws a progress meter), without the newline or a CR before it."""
+    return (
+        [line.removesuffix("\r") for line in output.removesuffix("\n").split("\n")]
+        if output
+        else []
+    )
