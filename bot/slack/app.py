@@ -23,6 +23,7 @@ from bot.slack.identity import SlackIdentity
 from bot.slack.service import BobService
 
 log = logging.getLogger("bob.slack")
+BOLT_APP_NAME = "bob-bolt"
 
 # Slack retries an event for about five minutes; an id is remembered well beyond that.
 SEEN_FOR = timedelta(hours=1)
@@ -38,7 +39,9 @@ def build_app(service: BobService, client: AsyncWebClient, signing_secret: str) 
     app = AsyncApp(
         client=tokenless,
         signing_secret=signing_secret,
-        name="bob",
+        # Bolt sets the level of the logger named after its app to the root's: named "bob", it
+        # would override bob's own log set-up (`-v`, `--log-format`) for every bob.* logger.
+        name=BOLT_APP_NAME,
         authorize=identity.authorizer(),
     )
 
