@@ -16,6 +16,7 @@ import pytest
 
 from provisioning.bases.versions import STATE_SCRIPT
 from provisioning.config import Fleet
+from provisioning.core.backoff import Backoff
 from provisioning.dns import DnsZoneClient
 from provisioning.fakes import FakeShell
 from provisioning.pipeline.context import Pipeline
@@ -128,4 +129,6 @@ def pipeline(shell: FakeShell, store: SqlStore) -> Pipeline:
 @pytest.fixture
 def quick_undo(pipeline: Pipeline) -> None:
     """Undo retries an unreachable host for 0.2 s, every 0.01 s, instead of 30 s."""
-    pipeline.undo_patience = replace(pipeline.undo_patience, window_s=0.2, first_backoff_s=0.01)
+    pipeline.undo_patience = replace(
+        pipeline.undo_patience, window_s=0.2, backoff=Backoff(first_s=0.01, max_s=2.0)
+    )
