@@ -26,15 +26,13 @@ from sandbox import Backend, SandboxInfo
 from tests.fleets import make_fleet
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import Bob, bob_runtime, db_url
-from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import own_fleet
 
 MakeBob = Callable[..., Awaitable[Bob]]
 
 
 def _fleet(factory: pytest.TempPathFactory, backend: Backend) -> Iterator[SandboxInfo]:
-    require_sandbox()
-    state_dir = factory.mktemp(f"pipeline-{backend}") / "state"
-    with sandbox_fleet_sync(state_dir, backend=backend, hosts=2) as info:
+    with own_fleet(factory, f"pipeline-{backend}", backend, hosts=2) as info:
         yield info
 
 
