@@ -19,28 +19,17 @@ import asyncio
 import logging
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
-from handlers.provision import Caller, submit_create
+from benchkit import sandboxed_bob
+
 from handlers.reconcile import reconcile
-from handlers.requests import CreateBobs
-from provisioning.config import load_fleet
-from provisioning.dns import DnsClient, secret_from_env
 from provisioning.hosts.shell import CommandResult, HostShell
 from provisioning.hosts.ssh import HostPool
-from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
-from provisioning.pipeline import kinds
-from provisioning.pipeline.context import Pipeline
-from provisioning.records import JobState
-from provisioning.store import SqlStore
-from sandbox import SandboxOptions, sandbox_down, sandbox_up
 
 PREFIX, NET_INDEX = "bobrecon", 70  # clear of the default sandbox, bench/create.py and tests
-CALLER = Caller(actor="bench", source="bench", origin="bench", command="bench")
 
 
 class CountingShells:
@@ -67,50 +56,22 @@ class CountingShells:
         return Counted()  # type: ignore[return-value]
 
 
-async def bench(bobs: int, rounds: int) -> int:
-    with tempfile.TemporaryDirectory(prefix="bob-bench-reconcile-") as tmp:
-        state = Path(tmp) / "sandbox"
-        options = SandboxOptions(
-            hosts=3, backend="overlay", state_dir=state, prefix=PREFIX, net_index=NET_INDEX,
-            dns_port=15153,
-        )  # fmt: skip
-        info = await sandbox_up(options)
-        try:
-            return await _measure(info.config_path, Path(tmp), bobs, rounds)
-        finally:
-            await sandbox_down(state)
-
-
-async def _measure(config: Path, tmp: Path, total: int, rounds: int) -> int:
-    fleet = load_fleet(config)
-    assert fleet.dns is not None
-    dns = DnsClient(fleet.dns, secret_from_env(fleet.dns))
-    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp}/bob.db")
-    pool = HostPool(fleet.hosts)
-    try:
-        registry = JobKinds()
-        kinds.register(registry, Pipeline(fleet=fleet, shells=pool, store=store, dns=dns))
-        runner = JobRunner(store, registry, ProgressBus(), owner=unique_owner("bench"))
-        shells = CountingShells(pool)
+async def bench(total: int, rounds: int) -> int:
+    async with sandboxed_bob(
+        "reconcile", hosts=3, prefix=PREFIX, net_index=NET_INDEX, dns_port=15153
+    ) as bob:
+        shells = CountingShells(bob.pool)
         steps = sorted({max(total // 3, 1), max(2 * total // 3, 1), total})
         made, figures = 0, []
         for target in steps:
-            # Spread evenly over the three hosts, as a real fleet would be.
-            for i, host in enumerate(h.name for h in fleet.hosts):
-                want = (target - made) // 3 + (1 if i < (target - made) % 3 else 0)
-                if want:
-                    job, _ = await submit_create(
-                        fleet, store, CreateBobs(count=want, host=host), CALLER, dns
-                    )
-                    if (await runner.run(job.id)).state is not JobState.SUCCEEDED:
-                        print(f"create on {host} failed", file=sys.stderr)
-                        return 1
+            if not await bob.create_spread(target - made):
+                return 1
             made = target
             walls = []
             for _ in range(rounds):
                 shells.counts.clear()
                 began = time.perf_counter()
-                report = await reconcile(fleet, store, shells, dns, {})
+                report = await reconcile(bob.fleet, bob.store, shells, bob.dns, {})
                 walls.append(time.perf_counter() - began)
                 if report.findings:
                     print(f"unexpected differences: {report.findings}", file=sys.stderr)
@@ -131,9 +92,6 @@ async def _measure(config: Path, tmp: Path, total: int, rounds: int) -> int:
             f"Bob, fixed cost ≈ {(t0 - slope * n0) * 1000:.1f} ms"
         )
         return 0
-    finally:
-        await pool.close_all()
-        await store.close()
 
 
 def main() -> int:

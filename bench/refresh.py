@@ -19,26 +19,16 @@ import asyncio
 import logging
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from handlers.provision import Caller, submit_create
+from benchkit import CALLER, sandboxed_bob
+
 from handlers.rebuild import submit_rebuild
 from handlers.refresh import RefreshBobs, submit_refresh
-from handlers.requests import CreateBobs, RebuildBase
-from provisioning.config import load_fleet
-from provisioning.dns import DnsClient, secret_from_env
-from provisioning.hosts.ssh import HostPool
-from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
-from provisioning.pipeline import kinds
-from provisioning.pipeline.context import Pipeline
+from handlers.requests import RebuildBase
 from provisioning.records import JobState, JournalEntry, StepEvent
-from provisioning.store import SqlStore
-from sandbox import SandboxOptions, sandbox_down, sandbox_up
 
 PREFIX, NET_INDEX = "bobrefr", 80  # clear of the default sandbox, the other benches and tests
-CALLER = Caller(actor="bench", source="bench", origin="bench", command="bench")
 
 
 def out_of_service(journal: list[JournalEntry]) -> list[float]:
@@ -61,38 +51,13 @@ def out_of_service(journal: list[JournalEntry]) -> list[float]:
     ]
 
 
-async def bench(bobs: int, parallel: list[int]) -> int:
-    with tempfile.TemporaryDirectory(prefix="bob-bench-refresh-") as tmp:
-        state = Path(tmp) / "sandbox"
-        options = SandboxOptions(
-            hosts=2, backend="overlay", state_dir=state, prefix=PREFIX, net_index=NET_INDEX,
-            dns_port=15183,
-        )  # fmt: skip
-        info = await sandbox_up(options)
-        try:
-            return await _measure(info.config_path, Path(tmp), bobs, parallel)
-        finally:
-            await sandbox_down(state)
-
-
-async def _measure(config: Path, tmp: Path, total: int, parallel: list[int]) -> int:
-    fleet = load_fleet(config)
-    assert fleet.dns is not None
-    dns = DnsClient(fleet.dns, secret_from_env(fleet.dns))
-    store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp}/bob.db")
-    pool = HostPool(fleet.hosts)
-    try:
-        registry = JobKinds()
-        kinds.register(registry, Pipeline(fleet=fleet, shells=pool, store=store, dns=dns))
-        runner = JobRunner(store, registry, ProgressBus(), owner=unique_owner("bench"))
-        for i, host in enumerate(h.name for h in fleet.hosts):
-            want = total // 2 + (1 if i < total % 2 else 0)
-            job, _ = await submit_create(
-                fleet, store, CreateBobs(count=want, host=host), CALLER, dns
-            )
-            if (await runner.run(job.id)).state is not JobState.SUCCEEDED:
-                print(f"create on {host} failed", file=sys.stderr)
-                return 1
+async def bench(total: int, parallel: list[int]) -> int:
+    async with sandboxed_bob(
+        "refresh", hosts=2, prefix=PREFIX, net_index=NET_INDEX, dns_port=15183
+    ) as bob:
+        fleet, store, runner = bob.fleet, bob.store, bob.runner
+        if not await bob.create_spread(total):
+            return 1
         for k in parallel:
             rebuilt = await submit_rebuild(fleet, store, RebuildBase(), CALLER)
             if (await runner.run(rebuilt.id)).state is not JobState.SUCCEEDED:
@@ -114,9 +79,6 @@ async def _measure(config: Path, tmp: Path, total: int, parallel: list[int]) -> 
                 f"{statistics.median(down):5.2f} s, max {max(down):5.2f} s"
             )
         return 0
-    finally:
-        await pool.close_all()
-        await store.close()
 
 
 def main() -> int:

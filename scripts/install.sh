@@ -37,4 +37,6 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 # Quiet, but keep real errors: pip prints them on stderr.
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2> >(grep -v "^WARNING: Location" >&2)
+# Within requirements.lock's pins (scripts/lock.sh): every machine runs what CI ran.
+.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]' \
+  2> >(grep -v "^WARNING: Location" >&2)

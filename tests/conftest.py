@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from tests.bind import BindServer, BindUnavailable, StartBind, Zone
+from tests.jenkins_double import JenkinsDouble
 from tests.jenkins_real import REQUIRE_ENV, JenkinsUnavailable, RealController, start_controller
 from tests.postgres import PostgresCluster, PostgresUnavailable
 
@@ -91,3 +92,13 @@ def real_jenkins(real_jenkins_session: RealController) -> Iterator[RealControlle
     real_jenkins_session.reset()
     yield real_jenkins_session
     real_jenkins_session.reset()
+
+
+@pytest.fixture
+def double() -> Iterator[JenkinsDouble]:
+    """A Jenkins double (tests/jenkins_double.py) on loopback, stopped after the test."""
+    server = JenkinsDouble().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -21,6 +21,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack.blocks import Block
+from provisioning.core.backoff import Backoff
 
 log = logging.getLogger("bob.slack")
 
@@ -39,8 +40,7 @@ class Poster:
         max_backoff_s: float = MAX_BACKOFF_S,
     ) -> None:
         self.client = client
-        self._first = first_backoff_s
-        self._max = max_backoff_s
+        self._backoff = Backoff(first_backoff_s, max_backoff_s)
 
     async def post(
         self, channel: str, text: str, blocks: list[Block], thread_ts: str | None = None
@@ -104,13 +104,12 @@ class Poster:
     async def _until_answered(
         self, method: str, call: Callable[[], Awaitable[AsyncSlackResponse]]
     ) -> AsyncSlackResponse | None:
-        backoff = self._first
+        delays = self._backoff.delays()
         while True:
             attempt = await self._once(method, call)
             if attempt.retry_after is None:
                 return attempt.response
-            await asyncio.sleep(max(attempt.retry_after, backoff))
-            backoff = min(backoff * 2, self._max)
+            await asyncio.sleep(max(attempt.retry_after, next(delays)))
 
     async def _once(
         self, method: str, call: Callable[[], Awaitable[AsyncSlackResponse]]

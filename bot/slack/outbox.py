@@ -17,6 +17,7 @@ import time
 from datetime import timedelta
 
 from bot.slack.deliver import FIRST_BACKOFF_S, MAX_BACKOFF_S, Poster
+from provisioning.core.backoff import Backoff
 from provisioning.errors import BobError
 from provisioning.store import OutboxMessage, OutboxRow, SqlStore
 
@@ -51,8 +52,7 @@ class Courier:
         self._owner = owner
         # Edits of one message at most this often (Slack allows about one a second).
         self.interval_s = interval_s
-        self._first = first_backoff_s
-        self._max = max_backoff_s
+        self._backoff = Backoff(first_backoff_s, max_backoff_s)
         self._lease = lease
         self._idle_poll = idle_poll_s
         self._wake = asyncio.Event()
@@ -82,22 +82,20 @@ class Courier:
 
     async def run(self) -> None:
         """Deliver until cancelled: at once when woken, on a backoff while Slack is away."""
-        backoff = self._first
+        delays = self._backoff.delays()
         while True:
             self._wake.clear()
             try:
                 pause = await self._deliver_due()
             except _Retry as retry:
                 # New writes do not cut a backoff short: Slack is not hammered while away.
-                await asyncio.sleep(max(retry.after_s, backoff))
-                backoff = min(backoff * 2, self._max)
+                await asyncio.sleep(max(retry.after_s, next(delays)))
                 continue
             except BobError as exc:  # the store is away: same as Slack being away
                 log.warning("slack.outbox_unreadable error=%s", exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max)
+                await asyncio.sleep(next(delays))
                 continue
-            backoff = self._first
+            delays = self._backoff.delays()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
 

@@ -2,20 +2,22 @@
 
 A ``dns.zone.Zone`` hashes every record into its node tables as it arrives, which is about
 half the cost of transferring a 1,000-record zone, and the allocator only needs the names. So
-the transfer is applied to a collecting transaction manager instead. Everything that makes a
-transfer trustworthy stays dnspython's: ``dns.xfr.Inbound`` checks the rcode, the SOA first and
-last, and the TSIG on the first and last message, and only then commits; a transfer that fails
-half-way yields nothing.
+the transfer is applied to a collecting transaction instead, built on dnspython's documented
+storage hooks (the ``_get_rdataset``/``_put_rdataset`` family a Transaction subclass provides).
+Everything that makes a transfer trustworthy stays dnspython's: ``dns.xfr.Inbound`` checks the
+rcode, the SOA first and last, and the TSIG on the first and last message, and only then
+commits; a transfer that fails half-way yields nothing.
 """
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Iterator
 
 import dns.asyncquery
 import dns.name
 import dns.rdataclass
 import dns.rdataset
+import dns.rdatatype
 import dns.transaction
 import dns.tsig
 import dns.xfr
@@ -58,29 +60,53 @@ class _Collector(dns.transaction.TransactionManager):
         raise NotImplementedError("a transfer collector has no content to read")
 
     def writer(self, replacement: bool = False) -> dns.transaction.Transaction:
-        # Duck-typed, as dnspython's own dns.query.xfr does with its dummy transaction: a real
-        # Transaction would copy and hash every RRset, which is the cost avoided here.
-        return cast(dns.transaction.Transaction, _Collecting(self))
+        return _Collecting(self, replacement)
 
 
-class _Collecting:
-    """The transaction Inbound writes an AXFR into: add, replace (the final SOA), commit."""
+class _Collecting(dns.transaction.Transaction):
+    """The transaction Inbound writes an AXFR into, through dnspython's storage hooks.
 
-    def __init__(self, manager: _Collector) -> None:
-        self._manager = manager
+    Nothing is stored or looked up: every RRset is appended as it arrives and the list is
+    handed to the manager on commit. Only AXFR is requested, so nothing is ever deleted.
+    """
+
+    def __init__(self, manager: _Collector, replacement: bool) -> None:
+        super().__init__(manager, replacement)
+        self._collector = manager
         self._pending: list[tuple[dns.name.Name, dns.rdataset.Rdataset]] = []
 
-    def add(self, name: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> None:
+    def _get_rdataset(
+        self, name: dns.name.Name, rdtype: dns.rdatatype.RdataType, covers: object
+    ) -> None:
+        return None
+
+    def _put_rdataset(self, name: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> None:
         self._pending.append((name, rdataset))
 
-    def replace(self, name: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> None:
-        self._pending.append((name, rdataset))
-
-    def delete_exact(self, name: dns.name.Name, rdataset: dns.rdataset.Rdataset) -> None:
+    def _delete_name(self, name: dns.name.Name) -> None:
         raise NotImplementedError("only AXFR is requested, never IXFR")
 
-    def commit(self) -> None:
-        self._manager.received = self._pending
+    def _delete_rdataset(self, name: dns.name.Name, rdtype: object, covers: object) -> None:
+        raise NotImplementedError("only AXFR is requested, never IXFR")
 
-    def rollback(self) -> None:
-        self._pending = []
+    def _name_exists(self, name: dns.name.Name) -> bool:
+        return False
+
+    def _changed(self) -> bool:
+        return bool(self._pending)
+
+    def _end_transaction(self, commit: bool) -> None:
+        if commit:
+            self._collector.received = self._pending
+
+    def _set_origin(self, origin: dns.name.Name | None) -> None:
+        pass
+
+    def _iterate_rdatasets(self) -> Iterator[tuple[dns.name.Name, dns.rdataset.Rdataset]]:
+        return iter(())
+
+    def _iterate_names(self) -> Iterator[dns.name.Name]:
+        return iter(())
+
+    def _get_node(self, name: dns.name.Name) -> None:
+        return None

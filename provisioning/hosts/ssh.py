@@ -23,6 +23,7 @@ from typing import Any
 import asyncssh
 
 from provisioning.config.models import Host
+from provisioning.core.backoff import Backoff
 from provisioning.errors import UsageError
 from provisioning.hosts.command import (
     DEFAULT_ENV,
@@ -54,8 +55,7 @@ DEFAULT_MAX_CHANNELS = 8
 # sees its channel close (measured: 34 refusals in 1,300 short commands at 8 channels, none
 # at 6), so a quick first retry nearly always gets the slot.
 OPEN_ATTEMPTS = 9
-_BACKOFF_FIRST_S = 0.02
-_BACKOFF_MAX_S = 1.0
+_OPEN_BACKOFF = Backoff(first_s=0.02, max_s=1.0)
 # After a timeout or cancel, how long to wait for sshd to confirm the channel closed (so the
 # channel slot is really free) before giving the slot back anyway.
 _CLOSE_GRACE_S = 1.0
@@ -208,6 +208,7 @@ class SshShell:
     async def _open(self, command: str) -> _Process:
         """A process running ``command`` on a fresh channel; retries refused channel opens."""
         reason = ""
+        delays = _OPEN_BACKOFF.delays()
         for attempt in range(OPEN_ATTEMPTS):
             conn = await self._connection()
             try:
@@ -220,7 +221,7 @@ class SshShell:
                 if conn.is_closed():
                     self._forget(conn)  # dropped while idle: reconnect at once
                 elif attempt + 1 < OPEN_ATTEMPTS:
-                    await asyncio.sleep(min(_BACKOFF_FIRST_S * 2**attempt, _BACKOFF_MAX_S))
+                    await asyncio.sleep(next(delays))
             except TimeoutError as exc:
                 self._forget(conn)
                 raise HostUnreachable(

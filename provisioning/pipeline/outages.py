@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from provisioning.core.backoff import Backoff
 from provisioning.errors import BobError
 
 Attempt = Callable[[], Awaitable[None]]
@@ -25,13 +26,12 @@ OnWait = Callable[[BobError, float], Awaitable[None]]
 @dataclass(frozen=True)
 class Patience:
     window_s: float
-    first_backoff_s: float
-    max_backoff_s: float
+    backoff: Backoff
 
 
 # How long an undo keeps trying a place it cannot reach, and how often: the pipeline's default
 # (:attr:`~provisioning.pipeline.context.Pipeline.undo_patience`).
-UNDO_PATIENCE = Patience(window_s=30.0, first_backoff_s=0.2, max_backoff_s=2.0)
+UNDO_PATIENCE = Patience(window_s=30.0, backoff=Backoff(first_s=0.2, max_s=2.0))
 
 
 class PlaceAway(Exception):
@@ -112,7 +112,7 @@ class Outages:
         retrying = outage.retrying = loop.create_future()
         started = time.monotonic()
         deadline = started + patience.window_s
-        delay = patience.first_backoff_s
+        delays = patience.backoff.delays()
         answered = False
         try:
             while True:
@@ -121,10 +121,9 @@ class Outages:
                     outage.waited_s = patience.window_s
                     outage.away_until = time.monotonic() + patience.window_s
                     raise PlaceAway(error, patience.window_s) from error
-                wait = min(delay, left)
+                wait = min(next(delays), left)
                 await on_wait(error, wait)
                 await asyncio.sleep(wait)
-                delay = min(delay * 2, patience.max_backoff_s)
                 try:
                     await attempt()
                     answered = True

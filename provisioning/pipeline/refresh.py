@@ -19,10 +19,6 @@ a Bob whose refresh finished stays refreshed when a later Bob in its lane fails 
 
 from __future__ import annotations
 
-import ipaddress
-
-from pydantic import BaseModel, ConfigDict
-
 from provisioning.bases.versions import version_in_config
 from provisioning.core.models import PlannedBob
 from provisioning.errors import ConflictError
@@ -86,18 +82,10 @@ rm -rf --one-file-system "$3"
 """
 
 
-class Refreshed(BaseModel):
-    """One Bob to refresh, as bob's records had it when the job was submitted."""
+class Refreshed(PlannedBob):
+    """One Bob to refresh, as bob's records had it when the job was submitted: its placement
+    (what create's steps need to make it again) and what the refresh must give back."""
 
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    host: str
-    disk: str
-    slot: int
-    ip: ipaddress.IPv4Address
-    gateway: ipaddress.IPv4Address
-    prefix_length: int
     job_id: str | None  # the job that made the old container (the record names it again on undo)
     base_version: int | None
     controller: str | None = None
@@ -105,15 +93,7 @@ class Refreshed(BaseModel):
 
     def planned(self) -> PlannedBob:
         """The Bob as create's steps know one: same name, slot and address."""
-        return PlannedBob(
-            name=self.name,
-            host=self.host,
-            disk=self.disk,
-            slot=self.slot,
-            ip=self.ip,
-            gateway=self.gateway,
-            prefix_length=self.prefix_length,
-        )
+        return PlannedBob.model_validate(self.model_dump(include=set(PlannedBob.model_fields)))
 
     def agent(self) -> AgentRef | None:
         if self.controller is None:

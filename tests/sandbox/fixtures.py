@@ -163,6 +163,21 @@ def sandbox_fleet_sync(
             release(options)
 
 
+@contextmanager
+def own_fleet(
+    factory: pytest.TempPathFactory,
+    label: str,
+    backend: Backend = "overlay",
+    hosts: int = 2,
+    base: BaseKind = "busybox",
+) -> Iterator[SandboxInfo]:
+    """A sandbox of a test module's own (skipped where the sandbox cannot run): for tests that
+    leave what others do not expect, such as a rebuilt base."""
+    require_sandbox()
+    with sandbox_fleet_sync(factory.mktemp(label) / "state", backend, hosts, base) as info:
+        yield info
+
+
 def host_ssh(
     info: SandboxInfo, host: str, command: Sequence[str], *, check: bool = True
 ) -> subprocess.CompletedProcess[str]:

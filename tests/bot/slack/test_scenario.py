@@ -26,7 +26,7 @@ from sandbox import SandboxInfo
 from tests.bot.slack.harness import options, slack_bot, with_access
 from tests.provisioning.pipeline.observe import Found, clear_bobs, containers
 from tests.provisioning.pipeline.runtime import fleet_variant
-from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import own_fleet
 from tests.slack_fake import Call, Message
 
 pytestmark = pytest.mark.slow
@@ -107,9 +107,7 @@ async def tell_the_story(info: SandboxInfo, directory: Path) -> Story:
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
-    require_sandbox()
-    state_dir = tmp_path_factory.mktemp("slack-sandbox") / "state"
-    with sandbox_fleet_sync(state_dir, backend="overlay", hosts=2) as info:
+    with own_fleet(tmp_path_factory, "slack-sandbox", "overlay", hosts=2) as info:
         try:
             yield asyncio.run(tell_the_story(info, tmp_path_factory.mktemp("slack-bob")))
         finally:

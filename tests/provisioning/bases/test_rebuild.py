@@ -24,7 +24,7 @@ from sandbox.jre import find_host_jre
 from tests.provisioning.bases.observe import base_entries, in_bob, state_of
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import CALLER, Bob, bob_runtime, db_url
-from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import own_fleet
 
 pytestmark = pytest.mark.slow
 
@@ -36,9 +36,7 @@ MANIFEST = "/etc/bob-base.json"
 
 @pytest.fixture(scope="module")
 def fleet_info(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
-    require_sandbox()
-    state_dir = tmp_path_factory.mktemp("rebuild") / "state"
-    with sandbox_fleet_sync(state_dir, backend="overlay", hosts=2) as info:
+    with own_fleet(tmp_path_factory, "rebuild", "overlay", hosts=2) as info:
         yield info
 
 

@@ -23,7 +23,7 @@ from tests.provisioning.bases.observe import (
 )
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import CALLER, Bob, bob_runtime, db_url
-from tests.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import host_ssh, own_fleet
 
 pytestmark = pytest.mark.slow
 
@@ -32,9 +32,7 @@ SANDBOX_BASE = {"source": {"kind": "template", "template": "busybox"}}
 
 @pytest.fixture(scope="module")
 def fleet_info(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
-    require_sandbox()
-    state_dir = tmp_path_factory.mktemp("faults") / "state"
-    with sandbox_fleet_sync(state_dir, backend="overlay", hosts=2) as info:
+    with own_fleet(tmp_path_factory, "faults", "overlay", hosts=2) as info:
         yield info
 
 

@@ -24,7 +24,7 @@ from provisioning.records import JobState, StepEvent
 from sandbox import SandboxInfo
 from tests.provisioning.bases.observe import base_entries, fleet_with_base
 from tests.provisioning.pipeline.runtime import CALLER, bob_runtime, db_url
-from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import own_fleet
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +35,7 @@ CLOSED_PORT = 9  # discard: nothing listens on it in a sandbox host
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
-    require_sandbox()
-    state_dir = tmp_path_factory.mktemp("output") / "state"
-    with sandbox_fleet_sync(state_dir, backend="overlay", hosts=1) as info:
+    with own_fleet(tmp_path_factory, "output", "overlay", hosts=1) as info:
         yield info
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from provisioning.config.models import JenkinsController as ControllerConfig
@@ -12,15 +10,6 @@ from provisioning.jenkins.models import AttachSpec, InboundLauncher, NodeMeta, S
 from tests.jenkins_double import JenkinsDouble
 
 TOKEN_ENV = "BOB_TEST_CI_MAIN_TOKEN"
-
-
-@pytest.fixture
-def double() -> Iterator[JenkinsDouble]:
-    server = JenkinsDouble().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def controller_config(url: str, *, user: str = "admin", timeout: float = 5.0) -> ControllerConfig:

@@ -16,6 +16,7 @@ import pytest
 
 from provisioning.bases.versions import STATE_SCRIPT
 from provisioning.config import Fleet
+from provisioning.core.backoff import Backoff
 from provisioning.dns import DnsZoneClient
 from provisioning.fakes import FakeShell
 from provisioning.pipeline.context import Pipeline
@@ -25,15 +26,13 @@ from sandbox import Backend, SandboxInfo
 from tests.fleets import make_fleet
 from tests.provisioning.pipeline.observe import clear_bobs
 from tests.provisioning.pipeline.runtime import Bob, bob_runtime, db_url
-from tests.sandbox.fixtures import require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import own_fleet
 
 MakeBob = Callable[..., Awaitable[Bob]]
 
 
 def _fleet(factory: pytest.TempPathFactory, backend: Backend) -> Iterator[SandboxInfo]:
-    require_sandbox()
-    state_dir = factory.mktemp(f"pipeline-{backend}") / "state"
-    with sandbox_fleet_sync(state_dir, backend=backend, hosts=2) as info:
+    with own_fleet(factory, f"pipeline-{backend}", backend, hosts=2) as info:
         yield info
 
 
@@ -128,4 +127,6 @@ def pipeline(shell: FakeShell, store: SqlStore) -> Pipeline:
 @pytest.fixture
 def quick_undo(pipeline: Pipeline) -> None:
     """Undo retries an unreachable host for 0.2 s, every 0.01 s, instead of 30 s."""
-    pipeline.undo_patience = replace(pipeline.undo_patience, window_s=0.2, first_backoff_s=0.01)
+    pipeline.undo_patience = replace(
+        pipeline.undo_patience, window_s=0.2, backoff=Backoff(first_s=0.01, max_s=2.0)
+    )

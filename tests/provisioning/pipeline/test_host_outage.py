@@ -212,5 +212,5 @@ async def test_a_failed_create_of_ten_bobs_on_a_host_that_never_comes_back_waits
     )
     # One lane retried for all (one attempt per backoff step), plus each lane's own tries: a
     # window of retries per Bob, one after another, would be hundreds.
-    retries_in_one_window = UNDO_PATIENCE.window_s / UNDO_PATIENCE.max_backoff_s + 5
+    retries_in_one_window = UNDO_PATIENCE.window_s / UNDO_PATIENCE.backoff.max_s + 5
     assert asked <= retries_in_one_window + 3 * TEN

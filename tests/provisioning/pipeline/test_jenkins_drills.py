@@ -14,7 +14,7 @@ controller) finds zero differences; so it does again after the Bob is destroyed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,15 +53,6 @@ DRILLS = [
     Drill("attach-500", "attach", JenkinsFails, "attach"),
     Drill("attach-throws", "attach", JenkinsThrows, "attach"),
 ]
-
-
-@pytest.fixture
-def double() -> Iterator[JenkinsDouble]:
-    server = JenkinsDouble().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("drill", DRILLS, ids=str)

@@ -44,7 +44,7 @@ from tests.provisioning.pipeline.reconciled import (
 )
 from tests.provisioning.pipeline.runtime import CALLER, bob_runtime, db_url, fleet_variant
 from tests.provisioning.pipeline.with_jenkins import with_jenkins
-from tests.sandbox.fixtures import host_ssh, require_sandbox, sandbox_fleet_sync
+from tests.sandbox.fixtures import host_ssh, own_fleet
 
 pytestmark = pytest.mark.slow
 
@@ -55,9 +55,7 @@ MANIFEST = "/etc/bob-base.json"  # written by rebuild-base into every base it bu
 @pytest.fixture(scope="module")
 def fleet_info(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
     # A fleet of its own: the rebuild leaves new base versions that other tests do not expect.
-    require_sandbox()
-    state_dir = tmp_path_factory.mktemp("refresh") / "state"
-    with sandbox_fleet_sync(state_dir, backend="overlay", hosts=2) as info:
+    with own_fleet(tmp_path_factory, "refresh", "overlay", hosts=2) as info:
         yield info
 
 
@@ -68,15 +66,6 @@ def sandbox(fleet_info: SandboxInfo) -> Iterator[SandboxInfo]:
     for host in ("host-a", "host-b"):  # old containers a failed refresh left aside
         asides = f'for d in {STORAGE_ROOT}/*/.*.bob-refresh.*; do rm -rf "$d"; done'
         host_ssh(fleet_info, host, ["sh", "-c", asides], check=False)
-
-
-@pytest.fixture
-def double() -> Iterator[JenkinsDouble]:
-    server = JenkinsDouble().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _with_dns(
