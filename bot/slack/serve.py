@@ -11,13 +11,14 @@ import logging
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from aiohttp import web
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.metrics import LastReconcile
 from bot.reconcile_loop import PeriodicReconcile
 from bot.runtime import runtime
 from bot.settings import Settings
@@ -138,10 +139,11 @@ async def running_bot(
             await store.audit(caller.entry("rejected", why))
 
         board_jobs: BackgroundJobs | None = None
+        reconciles = LastReconcile()  # the periodic reconcile's last report, for /metrics
         mount: Callable[[web.Application], None] | None = None
         if access is not None:
             context, board_jobs = board_context(rt, access)
-            mount = partial(add_board, context=context)
+            mount = partial(add_board, context=replace(context, reconciles=reconciles))
         doors: list[FrontDoor] = []
         http: HttpDoor | None = None
         if secrets is not None and secrets.app_token is not None:
@@ -173,7 +175,9 @@ async def running_bot(
                 log.info("serve.resumed jobs=%s", ",".join(resumed))
             if options.sweep_s > 0:
                 duties.append(asyncio.create_task(service.sweep(channel, options.sweep_s)))
-            periodic = _periodic_reconcile(settings, service) if secrets is not None else None
+            periodic = (
+                _periodic_reconcile(settings, service, reconciles) if secrets is not None else None
+            )
             if periodic is not None:
                 duties.append(asyncio.create_task(periodic.run_forever()))
             yield RunningBot(service, doors, http)
@@ -190,7 +194,9 @@ async def running_bot(
             await service.shutdown(options.grace_s)
 
 
-def _periodic_reconcile(settings: Settings, service: BobService) -> PeriodicReconcile | None:
+def _periodic_reconcile(
+    settings: Settings, service: BobService, reconciles: LastReconcile
+) -> PeriodicReconcile | None:
     """The configured periodic reconcile, reporting to its channel; None when it is off."""
     config = settings.fleet.reconcile
     channel = config.channel or settings.fleet.slack.channel
@@ -199,7 +205,9 @@ def _periodic_reconcile(settings: Settings, service: BobService) -> PeriodicReco
     rt = service.rt
 
     async def run() -> Report:
-        return await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
+        report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
+        reconciles.record(report)
+        return report
 
     async def notify(text: str) -> None:
         await service.poster.post(channel, text, blocks.reply(text))

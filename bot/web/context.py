@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.metrics import LastReconcile
 from bot.web.security import Access
 from handlers.attachments import Controllers
 from handlers.provision import Caller
@@ -43,3 +44,4 @@ class BoardContext:
     access: Access
     shells: Shells  # the hosts, read for what a rebuild would do there
     dns: DnsZoneClient | None = None  # read by the Make it preview as a create reads it
+    reconciles: LastReconcile | None = None  # where the periodic reconcile, if any, reports

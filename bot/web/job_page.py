@@ -82,8 +82,9 @@ def job_fragment(job: JobRecord, journal: list[JournalEntry], now: datetime) -> 
     took = ""
     if job.started_at and job.finished_at:
         took = f"{(job.finished_at - job.started_at).total_seconds():.2f}s"
-    error = html('<p class="problem" id="job-error">{}</p>', job.error) if job.error else ""
-    lanes = join(_lane(lane, job) for lane in lanes_of(journal))
+    told = lanes_of(journal)
+    error = _job_error(job.error, told) if job.error else ""
+    lanes = join(_lane(lane, job) for lane in told)
     return html(
         """<h1>job {} <small>{}</small></h1>
 <p>state <strong class="state state-{}" id="job-state">{}</strong> {}</p>
@@ -102,6 +103,14 @@ def job_fragment(job: JobRecord, journal: list[JournalEntry], now: datetime) -> 
         _skipped(job),
         lanes or html("<p>no step has started yet</p>"),
     )
+
+
+def _job_error(error: str, lanes: list[_Lane]) -> Html:
+    """The job's error, less what its steps' rows tell: a failure is read once, where it
+    happened, and the job's line says where that is."""
+    for detail in {s.detail for lane in lanes for s in lane.steps.values() if s.detail}:
+        error = error.replace(f" failed: {detail}", " failed (below)")
+    return html('<p class="problem" id="job-error">{}</p>', error)
 
 
 def _skipped(job: JobRecord) -> Html | str:

@@ -14,6 +14,7 @@ from importlib import resources
 
 from aiohttp import web
 
+from bot.metrics import Metrics
 from bot.web import pages, rebuild_pages, refresh_pages, sse
 from bot.web.context import BoardContext
 from bot.web.keys import CLOSING, CONTEXT, NODES, SESSION, USER
@@ -56,6 +57,10 @@ def add_board(app: web.Application, context: BoardContext) -> None:
     app.router.add_get("/jobs/{job_id}", guarded(pages.job))
     app.router.add_get("/jobs/{job_id}/events", guarded(job_events))
     app.router.add_get("/static/{name}", guarded(static))
+    metrics = Metrics(
+        context.fleet, context.store, context.bus, app[NODES].read, context.reconciles
+    )
+    app.router.add_get("/metrics", guarded(metrics.handle))
 
 
 async def _closing(app: web.Application) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from provisioning.store import schema
@@ -105,6 +105,13 @@ async def claim(
         )
         for r in rows
     ]
+
+
+async def backlog(conn: AsyncConnection) -> int:
+    """Messages whose latest state Slack does not have yet."""
+    table = schema.slack_outbox
+    unsent = select(func.count()).where(table.c.sent_version < table.c.version)
+    return int((await conn.execute(unsent)).scalar_one())
 
 
 async def sent(conn: AsyncConnection, key: str, version: int, ts: str | None) -> None:

@@ -486,6 +486,10 @@ class SqlStore:
         async with self._tx() as conn:
             await outbox.sent(conn, key, version, ts)
 
+    async def outbox_backlog(self) -> int:
+        async with self._tx() as conn:
+            return await outbox.backlog(conn)
+
     async def outbox_release(self, owner: str) -> None:
         async with self._tx() as conn:
             await outbox.release(conn, owner, _now())

@@ -18,9 +18,10 @@ import aiohttp
 from bot.settings import Settings
 from bot.slack.serve import RunningBot, ServeOptions, SlackSecrets, running_bot
 from provisioning.config import Fleet
-from provisioning.config.models import AccessControl
+from provisioning.config.models import AccessControl, ReconcileSettings, SlackSettings
 from provisioning.records import AuditEntry
 from provisioning.store import SqlStore
+from tests.fleets import make_fleet
 from tests.slack_fake import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -119,6 +120,24 @@ async def slack_bot(
     finally:
         await store.close()
         await fake.stop()
+
+
+def reconciling_fleet(directory: Path, ssh_port: int) -> Fleet:
+    """Two hosts whose SSH is 127.0.0.1:``ssh_port``, reconciled every 0.2 s, reporting to C0OPS."""
+    known_hosts = directory / "known_hosts"
+    known_hosts.write_text("")  # readable, so that each pass does try to connect
+    target = {"address": "127.0.0.1", "port": ssh_port, "known_hosts": known_hosts}
+    fleet = make_fleet([(2,), (2,)])
+    hosts = tuple(
+        h.model_copy(update={"ssh": h.ssh.model_copy(update=target)}) for h in fleet.hosts
+    )
+    return with_access(fleet).model_copy(
+        update={
+            "hosts": hosts,
+            "slack": SlackSettings(channel="C0OPS"),
+            "reconcile": ReconcileSettings(interval_s=0.2),
+        }
+    )
 
 
 def options(**changes: Any) -> ServeOptions:

@@ -7,10 +7,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from provisioning.config.models import ReconcileSettings, SlackSettings
 from provisioning.jobs.liveness import interrupted
 from provisioning.records import JobRecord, JobState, NewJob
-from tests.bot.slack.harness import options, slack_bot, with_access
+from tests.bot.slack.harness import options, reconciling_fleet, slack_bot, with_access
 from tests.fleets import make_fleet
 from tests.waiting import until_true
 
@@ -65,21 +64,7 @@ async def test_the_periodic_reconcile_reports_differences_to_the_channel_once(tm
         writer.close()
 
     peer = await asyncio.start_server(hang_up, "127.0.0.1", 0)
-    port = peer.sockets[0].getsockname()[1]
-    known_hosts = tmp_path / "known_hosts"
-    known_hosts.write_text("")  # readable, so that each pass does try to connect
-    target = {"address": "127.0.0.1", "port": port, "known_hosts": known_hosts}
-    fleet = make_fleet([(2,), (2,)])
-    hosts = tuple(
-        h.model_copy(update={"ssh": h.ssh.model_copy(update=target)}) for h in fleet.hosts
-    )
-    fleet = with_access(fleet).model_copy(
-        update={
-            "hosts": hosts,
-            "slack": SlackSettings(channel="C0OPS"),
-            "reconcile": ReconcileSettings(interval_s=0.2),
-        }
-    )
+    fleet = reconciling_fleet(tmp_path, peer.sockets[0].getsockname()[1])
     async with peer, slack_bot(fleet, tmp_path) as bob:
         posted = await bob.fake.wait_for(
             lambda: [

@@ -14,6 +14,7 @@ each by its PID.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -66,6 +68,28 @@ def chromium(profile: Path) -> Iterator[webdriver.Chrome]:
         finally:
             _end(started)
             shutil.rmtree(profile, ignore_errors=True)
+
+
+def artifacts_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: $BOB_TEST_ARTIFACTS, else the test's tmp directory."""
+    return Path(os.environ.get("BOB_TEST_ARTIFACTS") or tmp_path / "artifacts")
+
+
+def screenshot(driver: WebDriver, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The whole page, not just the window: a job page is taller than a screen.
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        },
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
+    print(f"screenshot: {path}")
+    return path
 
 
 def _children() -> dict[int, list[int]]:

@@ -10,8 +10,6 @@ destroyed through bob afterwards.
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from handlers.requests import DestroyBobs
 from provisioning.config import load_fleet
 from provisioning.records import JobState
 from provisioning.store import SqlStore
-from tests.bot.web.browser import chromium, require_browser
+from tests.bot.web.browser import artifacts_dir, chromium, require_browser, screenshot
 from tests.bot.web.site import serve, settings_for
 from tests.sandbox.fixtures import require_sandbox, sandbox_fleet
 
@@ -98,7 +96,7 @@ def make_two_in_the_browser(driver: WebDriver, url: str, artifacts: Path) -> See
     seen.job_state = driver.execute_script(READ_JOB_STATE)
     seen.lanes = dict(driver.execute_script(READ_LANES))
     seen.bootstrap_output = driver.execute_script(READ_OUTPUT)
-    seen.screenshots.append(_screenshot(driver, artifacts / "job.png"))
+    seen.screenshots.append(screenshot(driver, artifacts / "job.png"))
 
     driver.find_element(By.LINK_TEXT, "Board").click()
 
@@ -110,25 +108,8 @@ def make_two_in_the_browser(driver: WebDriver, url: str, artifacts: Path) -> See
         return len(seen.slots) == len(seen.lanes)
 
     wait.until(in_their_slots)
-    seen.screenshots.append(_screenshot(driver, artifacts / "board.png"))
+    seen.screenshots.append(screenshot(driver, artifacts / "board.png"))
     return seen
-
-
-def _screenshot(driver: WebDriver, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The whole page, not just the window: a job page is taller than a screen.
-    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {
-            "format": "png",
-            "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
-        },
-    )
-    path.write_bytes(base64.b64decode(shot["data"]))
-    print(f"screenshot: {path}")
-    return path
 
 
 async def destroy_all(rt: Runtime) -> None:
@@ -147,7 +128,7 @@ async def test_make_it_in_the_browser_creates_two_bobs_and_shows_them_in_their_s
 ) -> None:
     require_sandbox()
     require_browser()
-    artifacts = Path(os.environ.get("BOB_TEST_ARTIFACTS") or tmp_path / "artifacts")
+    artifacts = artifacts_dir(tmp_path)
     async with sandbox_fleet(tmp_path / "sandbox", backend="overlay", hosts=2) as info:
         fleet = load_fleet(info.config_path)
         settings = settings_for(fleet, tmp_path)

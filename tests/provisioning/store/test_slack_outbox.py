@@ -61,3 +61,13 @@ async def test_an_event_is_taken_once(store):
     other = await store.first_delivery("event:Ev2", timedelta(hours=1))
 
     assert (True, False, True) == (first, again, other)
+
+
+async def test_the_backlog_counts_messages_whose_latest_state_is_unsent(store):
+    await store.outbox_put(parent("queued"), "replica-1", LEASE)
+    [first] = await store.outbox_claim("replica-1", LEASE)
+    await store.outbox_sent(first.message.key, first.version, "1700000001.000100")
+    sent = await store.outbox_backlog()
+    await store.outbox_put(parent("succeeded"), "replica-1", LEASE)
+
+    assert (0, 1) == (sent, await store.outbox_backlog())
