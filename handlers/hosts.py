@@ -15,7 +15,8 @@ class HostStore(HostStates, AuditLog, Protocol):
     """What drain and undrain need of the store."""
 
 
-def _known(fleet: Fleet, host: str) -> None:
+def known_host(fleet: Fleet, host: str) -> None:
+    """Refuse a host name the config does not have, naming those it has."""
     names = [h.name for h in fleet.hosts]
     if host not in names:
         raise UsageError(f"unknown host {host!r}; known hosts: {', '.join(names)}")
@@ -25,7 +26,7 @@ async def drain_host(
     fleet: Fleet, store: HostStore, host: str, caller: Caller, reason: str | None = None
 ) -> HostState:
     """No new Bobs go to ``host``; the Bobs on it are left alone."""
-    _known(fleet, host)
+    known_host(fleet, host)
     state = await store.update_host_state(
         host,
         lambda s: s.model_copy(
@@ -38,7 +39,7 @@ async def drain_host(
 
 async def undrain_host(fleet: Fleet, store: HostStore, host: str, caller: Caller) -> HostState:
     """Back in placement; a cool-down after failures is cleared too (the operator vouches)."""
-    _known(fleet, host)
+    known_host(fleet, host)
     state = await store.update_host_state(
         host,
         lambda s: s.model_copy(
