@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-import socket
 import sys
 from typing import TYPE_CHECKING
 
-from bot.common import EXIT_FAILED, EXIT_OK, live_runtime
+from bot.common import EXIT_OK, cli_caller, follow, live_runtime, require_fleet
 from bot.parsing import Commands, add_command
 from provisioning.errors import UsageError
 
@@ -56,17 +54,16 @@ def request_from(args: argparse.Namespace) -> RebuildBase:
 
 
 async def _rebuild(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.progress import TerminalProgress
-    from handlers.provision import Caller, record_outcome
     from handlers.rebuild import plan_rebuild, submit_rebuild
     from handlers.render import render_rebuild_plan
     from provisioning.hosts.ssh import HostPool
-    from provisioning.records import JobState
 
     request = request_from(args)
     asks = not (args.dry_run or args.yes)
     if asks and not sys.stdin.isatty():
         raise UsageError("rebuild-base asks for confirmation: pass --yes when not at a terminal")
+    if not args.dry_run:
+        require_fleet(settings)
     hosts = HostPool(settings.fleet.hosts)
     try:
         plan = await plan_rebuild(settings.fleet, store, request, hosts)
@@ -81,16 +78,8 @@ async def _rebuild(args: argparse.Namespace, settings: Settings, store: SqlStore
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing changed")
             return EXIT_OK
-    caller = Caller(
-        actor=getpass.getuser(),
-        source="cli",
-        origin=socket.gethostname(),
-        command="rebuild-base " + " ".join(h.host for h in plan.hosts),
-    )
+    caller = cli_caller("rebuild-base " + " ".join(h.host for h in plan.hosts))
     job = await submit_rebuild(settings.fleet, store, request, caller)
     print(f"job {job.id}: rebuilding the base on {', '.join(h.host for h in plan.hosts)}")
     async with live_runtime(settings, store) as rt:
-        rt.bus.subscribe(TerminalProgress())
-        final = await rt.runner.run(job.id)
-        await record_outcome(store, caller, final)
-    return EXIT_OK if final.state is JobState.SUCCEEDED else EXIT_FAILED
+        return await follow(rt, caller, job.id)

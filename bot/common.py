@@ -55,10 +55,15 @@ async def live_runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Run
     what to do, when the fleet is the sandbox and the sandbox is not up."""
     from bot.runtime import runtime
 
-    if (problem := sandbox_down(settings)) is not None:
-        raise ConfigError(problem)
+    require_fleet(settings)
     async with runtime(settings, store) as rt:
         yield rt
+
+
+def require_fleet(settings: Settings) -> None:
+    """Refuse, before a job is submitted, a fleet no job could work on (see sandbox_down)."""
+    if (problem := sandbox_down(settings)) is not None:
+        raise ConfigError(problem)
 
 
 def cli_caller(command: str) -> Caller:

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from bot.common import EXIT_OK, cli_caller, follow, live_runtime
+from bot.common import EXIT_OK, cli_caller, follow, live_runtime, require_fleet
 from bot.parsing import Commands, add_command
 from provisioning.errors import UsageError
 
@@ -60,18 +60,19 @@ async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore
     asks = not (args.dry_run or args.yes)
     if asks and not sys.stdin.isatty():
         raise UsageError("destroy asks for confirmation: pass --yes when not at a terminal")
-    if args.dry_run or asks:
-        # names are checked before asking; what is gone already needs no confirming
-        plan = await dry_run_destroy(store, request)
-        if args.dry_run:
-            print(render_destroy_plan(plan))
+    # names are checked before asking; what is gone already needs no confirming
+    plan = await dry_run_destroy(store, request)
+    if args.dry_run:
+        print(render_destroy_plan(plan))
+        return EXIT_OK
+    if plan.doomed:
+        require_fleet(settings)
+    if asks and plan.doomed:
+        print(render_destroy_plan(plan).replace("would destroy", "will destroy", 1))
+        answer = await asyncio.to_thread(input, "go ahead? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing destroyed")
             return EXIT_OK
-        if plan.doomed:
-            print(render_destroy_plan(plan).replace("would destroy", "will destroy", 1))
-            answer = await asyncio.to_thread(input, "go ahead? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                print("nothing destroyed")
-                return EXIT_OK
     caller = cli_caller("destroy " + " ".join(request.names))
     agents = await agents_of(store, jenkins_controllers(settings), request.names)
     job, gone = await submit_destroy(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -14,7 +13,7 @@ from provisioning.errors import UsageError
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
     from provisioning.config.models import Fleet, Host
-    from provisioning.hostcheck import HostReport, Limits
+    from provisioning.hostcheck import Limits
 
 CHECKS = """\
 checks, one line each per host:
@@ -98,7 +97,9 @@ async def _check(args: argparse.Namespace) -> int:
     finally:
         await pool.close_all()
     if args.json:
-        print(json.dumps(_document(reports), indent=2))
+        from handlers.documents import host_check_document, to_json
+
+        print(to_json(host_check_document(reports)))
     else:
         for report in reports:
             print("\n".join(r.line() for r in report.results))
@@ -154,16 +155,3 @@ def _limits(args: argparse.Namespace) -> Limits:
     if args.max_skew <= 0:
         raise UsageError("--max-skew must be above 0")
     return Limits(min_free_bytes=int(match.group(1)) * unit, max_skew_s=args.max_skew)
-
-
-def _document(reports: Sequence[HostReport]) -> dict[str, object]:
-    return {
-        "ok": all(r.ok for r in reports),
-        "hosts": {
-            report.host: [
-                {"check": r.check, "outcome": r.outcome.value, "detail": r.detail, "fix": r.fix}
-                for r in report.results
-            ]
-            for report in reports
-        },
-    }

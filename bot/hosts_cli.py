@@ -49,6 +49,6 @@ async def _undrain(args: argparse.Namespace, settings: Settings, store: SqlStore
     from handlers.requests import UndrainHost, build
 
     host = build(UndrainHost, host=args.host).host
-    await undrain_host(settings.fleet, store, host, cli_caller(f"undrain {host}"))
-    print(f"{host} is back in placement")
+    undrain = await undrain_host(settings.fleet, store, host, cli_caller(f"undrain {host}"))
+    print(undrain.text())
     return EXIT_OK

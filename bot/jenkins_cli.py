@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.common import EXIT_OK, cli_caller, follow, live_runtime
+from bot.common import EXIT_OK, cli_caller, follow, live_runtime, require_fleet
 from bot.parsing import Commands, add_command
 from provisioning.errors import UsageError
 
@@ -64,6 +64,7 @@ async def _attach(args: argparse.Namespace, settings: Settings, store: SqlStore)
         print(choice.describe())
         return EXIT_OK
     caller = cli_caller(f"attach {request.count} to {request.controller} {request.label}")
+    require_fleet(settings)
     job, choice = await submit_attach(settings.fleet, store, controllers, request, caller)
     print(f"job {job.id}: {choice.describe()}", flush=True)
     async with live_runtime(settings, store) as rt:
@@ -80,6 +81,7 @@ async def _detach(args: argparse.Namespace, settings: Settings, store: SqlStore)
     if not controllers:
         raise UsageError("no Jenkins controllers are configured")
     caller = cli_caller("detach " + " ".join(request.names))
+    require_fleet(settings)
     job, absent = await submit_detach(store, controllers, request, caller)
     if absent:
         print(f"not attached to any controller: {', '.join(absent)}")

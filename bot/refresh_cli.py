@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from bot.common import EXIT_OK, cli_caller, follow, live_runtime
+from bot.common import EXIT_OK, cli_caller, follow, live_runtime, require_fleet
 from bot.parsing import Commands, add_command
 from provisioning.errors import UsageError
 
@@ -80,6 +80,7 @@ async def _refresh(args: argparse.Namespace, settings: Settings, store: SqlStore
             print("nothing changed")
             return EXIT_OK
     caller = cli_caller("refresh " + " ".join(b.name for b in plan.bobs))
+    require_fleet(settings)
     job = await submit_refresh(settings.fleet, store, request, caller)
     if job is None:
         print(render_refresh_plan(plan))

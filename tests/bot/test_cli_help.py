@@ -73,7 +73,8 @@ def test_every_option_and_argument_says_what_it_is(path, parser, above):
 @pytest.mark.parametrize(("path", "parser", "above"), ALL, ids=IDS)
 def test_every_command_has_a_one_line_description_and_a_description(path, parser, above):
     for name, line in one_line_helps(parser).items():
-        assert line and "\n" not in line, f"{name}: no one-line help in `{' '.join(path)}`"
+        assert line, f"{name}: no one-line help in `{' '.join(path)}`"
+        assert "\n" not in line, f"{name}: its help in `{' '.join(path)}` is not one line"
     assert path == () or parser.description, "no description atop its own help"
 
 
