@@ -1,6 +1,6 @@
 """docs/json.md, written from handlers.documents' models: ``python -m handlers.json_reference``.
 
-tests/handlers/test_documents.py holds the file equal to what this prints.
+tests/bot/test_cli_json.py holds the file equal to what this prints.
 """
 
 from __future__ import annotations
