@@ -87,7 +87,7 @@ class CommandError(UsageError):
 
 def parse(text: str) -> Parsed:
     """The request ``text`` asks for, or a CommandError saying what would be valid."""
-    words = _rewrite_phrase(_clean(text)).split()
+    words = _rewrite_phrase(clean_text(text)).split()
     if not words:
         return Parsed("help", Help())
     name, args = words[0].lower(), words[1:]
@@ -122,7 +122,7 @@ def _unknown(word: str) -> str:
 _SLACK_MARKUP = re.compile(r"<[@#!][^>]*>")
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     # Phones and Slack turn "--" into an em or en dash.
     return _SLACK_MARKUP.sub(" ", text).replace("—", "--").replace("–", "--").strip()
 
