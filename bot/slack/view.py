@@ -28,6 +28,7 @@ from provisioning.jobs.events import (
     UndoStarted,
 )
 from provisioning.records import JobState
+from provisioning.words import plural
 
 BAR_WIDTH = 20
 # A running step's latest log line beside its lane (e.g. a build's output): one line, cut short.
@@ -326,10 +327,6 @@ def join_names(names: list[str] | tuple[str, ...]) -> str:
     """``bob017``, ``bob017 and bob018``, ``bob001, bob002 and bob003``."""
     names = list(names)
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _cut(text: str, limit: int) -> str:
