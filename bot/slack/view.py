@@ -52,6 +52,8 @@ class Batch:
 
     what: Literal["done", "failed"]
     lanes: tuple[str, ...]
+    # Failure reasons an earlier reply told already: not told again.
+    told: frozenset[str] = frozenset()
 
 
 Reply = str | Batch
@@ -93,6 +95,7 @@ class JobView:
     cancelled_by: str | None = None
     duration_s: float | None = None
     _pending: dict[str, list[str]] = field(default_factory=lambda: {"done": [], "failed": []})
+    _reasons_told: set[str] = field(default_factory=set)
 
     @property
     def per_lane(self) -> int:
@@ -160,14 +163,19 @@ class JobView:
         return []
 
     def _told(self, what: Literal["done", "failed"], lane: str) -> list[Reply]:
-        if not self.batched:
-            return [Batch(what, (lane,))]
         self._pending[what].append(lane)
-        return self._flush(what) if len(self._pending[what]) >= BATCH_SIZE else []
+        if self.batched and len(self._pending[what]) < BATCH_SIZE:
+            return []
+        return self._flush(what)
 
     def _flush(self, what: Literal["done", "failed"]) -> list[Reply]:
         lanes, self._pending[what] = tuple(self._pending[what]), []
-        return [Batch(what, lanes)] if lanes else []
+        if not lanes:
+            return []
+        reasons = {gist(self.lanes[name].error) for name in lanes} if what == "failed" else set()
+        told = frozenset(reasons & self._reasons_told)
+        self._reasons_told |= reasons
+        return [Batch(what, lanes, told)]
 
     # -- renderings ---------------------------------------------------------------------------
 
@@ -237,7 +245,7 @@ class JobView:
         lines = [
             f":x: {join_names(names)} failed at `{step}`"
             + (f" on {host}" if host else "")
-            + f": {reason}"
+            + (": the same error as above" if reason in batch.told else f": {reason}")
             for (step, host, reason), names in by_reason.items()
         ]
         return "\n".join([*lines, self._full_text()])
@@ -257,8 +265,13 @@ class JobView:
         """The thread's last reply: the outcome, what was undone, and how long steps took."""
         took = f" in {self.duration_s:.1f}s" if self.duration_s is not None else ""
         lines = [f"{self.headline()}{took}"]
-        ready = [lane.name for lane in self.lanes.values() if lane.done >= self.per_lane > 0]
-        if ready and self.state is JobState.SUCCEEDED:
+        # What the job leaves done, whatever its outcome (lanes that fail alone keep the rest).
+        ready = [
+            lane.name
+            for lane in self.lanes.values()
+            if lane.done >= self.per_lane > 0 and not lane.undone
+        ]
+        if ready:
             lines.append(f"{_done_word(self.kind)}: {', '.join(ready)}")
         told = any(lane.failed for lane in self.lanes.values())
         if self.error and not told and self.state is JobState.FAILED:

@@ -266,17 +266,21 @@ async def test_a_cancelled_job_reads_as_cancelled_and_names_who_cancelled_it(rig
 MOST_MESSAGES_OF_17 = 6
 
 
-async def seventeen_bobs(rig: Rig) -> tuple[JobRecord, CreatePlan]:
-    """A scripted job over 17 Bobs reserved in the store (names, hosts and addresses)."""
+async def seventeen_bobs(rig: Rig, failing: int = 0) -> tuple[JobRecord, CreatePlan]:
+    """A scripted job over 17 Bobs reserved in the store (names, hosts and addresses); the
+    last ``failing`` of them fail to start, each the same way. Lanes fail alone, as creates do."""
     fleet = make_fleet(((10, 10),))
     plan = plan_create(fleet, [], 17)
+    broken = {"fail": f"{LONG_COMMAND} exited 100: {REASON}", "stderr": REASON}
     steps = [
-        step(what, lane=bob.name, host=bob.host, delay=0.01 * (n % 4))
+        step(what, lane=bob.name, host=bob.host, delay=0.01 * (n % 4),
+             **(broken if what == "start" and n >= 17 - failing else {}))
         for n, bob in enumerate(plan.bobs)
         for what in ("clone", "start")
-    ]
+    ]  # fmt: skip
     return await rig.store.reserve(
-        NewJob(kind=KIND, params=params(*steps)), lambda held: plan_create(fleet, held, 17)
+        NewJob(kind=KIND, params=params(*steps, lanes_fail="alone")),
+        lambda held: plan_create(fleet, held, 17),
     )
 
 
@@ -364,3 +368,25 @@ async def test_a_running_steps_latest_output_line_shows_in_the_parent_until_the_
 
     assert "I: Retrieving" not in rig.parent(thread)
     assert [] == [r for r in rig.replies(thread) if "I: Retrieving" in r]
+
+
+async def test_a_17_bob_job_where_9_fail_alike_tells_the_error_once_in_a_short_thread(rig):
+    job, plan = await seventeen_bobs(rig, failing=9)
+    thread, delivery = await rig.start(job)
+
+    assert JobState.FAILED == (await rig.runner.run(job.id)).state
+    await asyncio.wait_for(delivery, 10)
+
+    messages = rig.messages(thread)
+    # The parent, 2 batches of Bobs ready (5 + 3), 2 of failures (5 + 4), the final summary.
+    assert len(messages) <= MOST_MESSAGES_OF_17, messages
+    assert 1 == sum(m.count("Unable to locate package") for m in messages)
+    failed = [line for m in messages[1:] for line in m.splitlines() if line.startswith(":x:")]
+    named = {n for line in failed for n in re.findall(r"bob\d{3}", line)}
+    assert {b.name for b in plan.bobs[8:]} == named
+    final = messages[-1].splitlines()
+    assert "done: bob001, bob002, bob003, bob004, bob005, bob006, bob007, bob008" == final[1]
+    assert (
+        "bob009, bob010, bob011, bob012, bob013, bob014, bob015, bob016 and bob017 rolled back, "
+        "nothing left"
+    ) == final[2]
