@@ -73,7 +73,7 @@ class LaneView:
     said: str = ""  # the running step's latest log line
     address: str | None = None
     undone: int = 0  # its steps undone so far
-    undo_failed: bool = False
+    undo_failed: list[str] = field(default_factory=list)  # "step: why" of each failed undo
 
 
 @dataclass
@@ -134,12 +134,12 @@ class JobView:
             self.undoing = True
             return []
         if isinstance(event, StepUndone):
+            # Told in the final summary, which comes right after: no reply per Bob.
             lane = self._lane(event.lane)
             lane.undone += 1
-            if event.ok:
-                return []
-            lane.undo_failed = True
-            return [f":warning: could not undo {lane.name} {event.step}: {gist(event.error)}"]
+            if not event.ok:
+                lane.undo_failed.append(f"{event.step}: {gist(event.error)}")
+            return []
         if isinstance(event, JobFinished):
             self.state, self.error, self.duration_s = event.state, event.error, event.duration_s
             return self._flush("done") + self._flush("failed")
@@ -285,11 +285,16 @@ class JobView:
         undone = [lane.name for lane in self.lanes.values() if lane.undone]
         if not undone:
             return []
-        stuck = [lane.name for lane in self.lanes.values() if lane.undo_failed]
+        stuck = [lane for lane in self.lanes.values() if lane.undo_failed]
         if not stuck:
             return [f"{join_names(undone)} {_undone_word(self.kind)}, nothing left"]
         return [
-            f"could not undo all of {join_names(stuck)}: `bob reconcile` shows what is left",
+            *(
+                f":warning: could not undo {lane.name} {why}"
+                for lane in stuck
+                for why in lane.undo_failed
+            ),
+            "`bob reconcile` shows what is left",
         ]
 
     def _timing_lines(self) -> list[str]:
