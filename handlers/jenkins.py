@@ -46,7 +46,7 @@ async def submit_attach(
     try:
         choice = (await plan_attach(fleet, store, controllers, request)).require_all()
     except BobError as exc:
-        await store.audit(caller.entry("refused", str(exc)))
+        await store.audit(caller.rejection(exc))
         raise
     agents = [_agent(b, request.controller, request.label) for b in choice.chosen]
     job = await store.create_job(
@@ -83,7 +83,7 @@ async def submit_detach(
             else:
                 agents.append(_agent_for(name, bob, controller))
     except BobError as exc:
-        await store.audit(caller.entry("refused", str(exc)))
+        await store.audit(caller.rejection(exc))
         raise
     if not agents:
         await store.audit(caller.entry("no-op", f"not attached: {', '.join(absent)}"))

@@ -6,9 +6,11 @@
     refresh NAME…|--stale [on HOST] [--parallel K] [--dry-run]
     help [COMMAND]
 
-Mentions may say the same in plain words ("make 5 bobs on host-b", "rebuild the base on
-host-a"); a phrase is rewritten into the command form above and parsed by the same rules, so
-both validate identically. Every problem is a UsageError carrying the usage line to show.
+Mentions may say the same in plain words ("can you make 2 bobs?", "rebuild the base on
+host-a", "show me the bobs"); a phrase is rewritten into the command form above and parsed by
+the same rules, so both validate identically. Politeness around a command ("can you …",
+"… please", a question mark) is not part of it. A greeting alone ("hi") gets a greeting and
+the few commands people use most. Every problem is a UsageError carrying the usage line.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ class Help(_Request):
     command: str | None = None
 
 
+class Greeting(_Request):
+    pass
+
+
 # -- the grammar --------------------------------------------------------------------------------
 
 USAGE = {
@@ -67,6 +73,8 @@ USAGE = {
     "help": ("help [COMMAND]", "this help"),
 }
 DRY_RUN = "--dry-run"
+# What a greeting offers: the commands people use most, not the whole help.
+GREETING_COMMANDS = ("create", "list", "destroy")
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,10 @@ class CommandError(UsageError):
 
 def parse(text: str) -> Parsed:
     """The request ``text`` asks for, or a CommandError saying what would be valid."""
-    words = _rewrite_phrase(_clean(text)).split()
+    said = _unwrap_politeness(clean_text(text))
+    if _GREETING.fullmatch(said):
+        return Parsed("help", Greeting())
+    words = _rewrite_phrase(said).split()
     if not words:
         return Parsed("help", Help())
     name, args = words[0].lower(), words[1:]
@@ -107,6 +118,11 @@ def help_text(command: str | None = None) -> str:
     return "commands:\n" + "\n".join(f"  {u:<42} {w}" for u, w in USAGE.values())
 
 
+def greeting_text() -> str:
+    lines = [f"  {USAGE[c][0]:<34} {USAGE[c][1]}" for c in GREETING_COMMANDS]
+    return "\n".join(["Hi! I make Bobs. What people ask me most:", *lines])
+
+
 def closest_command(word: str) -> str | None:
     matches = difflib.get_close_matches(word.lower(), list(USAGE), n=1, cutoff=0.5)
     return matches[0] if matches else None
@@ -122,9 +138,31 @@ def _unknown(word: str) -> str:
 _SLACK_MARKUP = re.compile(r"<[@#!][^>]*>")
 
 
-def _clean(text: str) -> str:
+def clean_text(text: str) -> str:
     # Phones and Slack turn "--" into an em or en dash.
     return _SLACK_MARKUP.sub(" ", text).replace("—", "--").replace("–", "--").strip()
+
+
+# Said around a command, not part of it: "can you …", "… please?", "hey bob, …".
+_POLITE_START = re.compile(
+    r"^(?:(?:hey|hi|hello|ok|okay)\b[\s,]*(?:bob\b[\s,]*)?)?"
+    r"(?:(?:can|could|would|will)\s+you\s+)?"
+    r"(?:please\s+|pls\s+)?",
+    re.IGNORECASE,
+)
+_POLITE_END = re.compile(
+    r"[\s,]*(?:\b(?:please|pls|thanks|thank\s+you)\b)?[\s.!?]*$", re.IGNORECASE
+)
+_GREETING = re.compile(
+    r"(?:hi|hello|hey|hiya|howdy|yo|good\s+(?:morning|afternoon|evening))(?:\s+(?:there|bob))?",
+    re.IGNORECASE,
+)
+
+
+def _unwrap_politeness(text: str) -> str:
+    if _GREETING.fullmatch(_POLITE_END.sub("", text)):
+        return _POLITE_END.sub("", text)
+    return _POLITE_END.sub("", _POLITE_START.sub("", text, count=1), count=1)
 
 
 _NUMBER_WORDS = {
@@ -138,8 +176,8 @@ _NUMBER_WORDS = {
 _PHRASES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (
         re.compile(
-            r"^(?:please\s+)?(?:make|create|build|spin\s+up)\s+(?:me\s+)?(?P<n>\S+\s+)?"
-            r"(?:new\s+)?bobs?(?:\s+on\s+(?P<host>\S+))?(?P<rest>(?:\s+--\S+)*)[.!]?$",
+            r"^(?:make|create|build|spin\s+up)\s+(?:me\s+)?(?P<n>\S+\s+)?"
+            r"(?:new\s+)?bobs?(?:\s+on\s+(?P<host>\S+))?(?P<rest>(?:\s+--\S+)*)$",
             re.IGNORECASE,
         ),
         lambda m: " ".join(
@@ -149,13 +187,13 @@ _PHRASES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
         ),
     ),
     (
-        re.compile(
-            r"^(?:please\s+)?rebuild\s+the\s+base(?:\s+on\s+(?P<hosts>.+?))?[.!]?$", re.IGNORECASE
-        ),
+        re.compile(r"^rebuild\s+the\s+base(?:\s+on\s+(?P<hosts>.+?))?$", re.IGNORECASE),
         lambda m: "rebuild-base " + re.sub(r",|\band\b", " ", m["hosts"] or ""),
     ),
     (
-        re.compile(r"^(?:list|show)(?:\s+(?:the|all|my))?\s+bobs?(?P<rest>.*)$", re.IGNORECASE),
+        re.compile(
+            r"^(?:list|show)(?:\s+me)?(?:\s+(?:the|all|my))?\s+bobs?(?P<rest>.*)$", re.IGNORECASE
+        ),
         lambda m: "list" + m["rest"].replace(" on ", " "),
     ),
     (re.compile(r"^(?:show\s+)?(?:recent\s+)?jobs$", re.IGNORECASE), lambda m: "jobs"),

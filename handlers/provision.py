@@ -12,7 +12,7 @@ from provisioning.config.models import Fleet
 from provisioning.core.health import unavailable
 from provisioning.core.models import CreatePlan
 from provisioning.dns.port import DnsZoneClient
-from provisioning.errors import BobError, UsageError
+from provisioning.errors import BobError, ShortfallError, UnknownHostError, UsageError
 from provisioning.pipeline.destroy import Doomed
 from provisioning.pipeline.kinds import CREATE, DESTROY
 from provisioning.ports import StateStore
@@ -35,6 +35,21 @@ class Caller:
             outcome=outcome,
             detail=detail,
         )
+
+    def rejection(self, exc: BobError) -> AuditEntry:
+        """The audit entry for a request bob turned down, its outcome saying why: ``refused``
+        is kept for access (written where access is checked), so it never hides a typo."""
+        return self.entry(rejection_outcome(exc), str(exc))
+
+
+def rejection_outcome(exc: BobError) -> str:
+    if isinstance(exc, ShortfallError):
+        return "shortfall"
+    if isinstance(exc, UnknownHostError):
+        return "unknown-host"
+    if isinstance(exc, UsageError):
+        return "invalid"
+    return "failed"  # the request was fine; something it needed was not (a host check)
 
 
 async def submit_create(
@@ -71,7 +86,7 @@ async def submit_create(
         )
         job, plan = await store.reserve(new_job, plan_now)
     except BobError as exc:
-        await store.audit(caller.entry("refused", str(exc)))
+        await store.audit(caller.rejection(exc))
         raise
     await store.audit(caller.entry("submitted", f"job {job.id}: {', '.join(plan.names)}"))
     return job, plan
@@ -107,7 +122,7 @@ async def submit_destroy(
     try:
         plan = await dry_run_destroy(store, request)
     except UsageError as exc:
-        await store.audit(caller.entry("refused", str(exc)))
+        await store.audit(caller.rejection(exc))
         raise
     gone = plan.gone
     for bob in plan.doomed:

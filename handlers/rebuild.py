@@ -14,7 +14,7 @@ from handlers.provision import Caller
 from handlers.requests import RebuildBase
 from provisioning.bases.sources import describe
 from provisioning.config.models import Fleet
-from provisioning.errors import BobError, ConflictError, UsageError
+from provisioning.errors import BobError, ConflictError, UnknownHostError, UsageError
 from provisioning.hosts.errors import HostError
 from provisioning.pipeline.host_bases import HostBases
 from provisioning.pipeline.kinds import REBUILD_BASE, rebuild_lanes
@@ -61,7 +61,7 @@ def select_hosts(
     if request.hosts:
         unknown = [h for h in request.hosts if h not in known]
         if unknown:
-            raise UsageError(
+            raise UnknownHostError(
                 f"no host named {', '.join(unknown)} in the config (hosts: {', '.join(known)})"
             )
         return [h for h in known if h in request.hosts], []
@@ -118,7 +118,7 @@ async def submit_rebuild(
     try:
         hosts, skipped = select_hosts(fleet, request, await _drained(store))
     except BobError as exc:
-        await store.audit(caller.entry("refused", str(exc)))
+        await store.audit(caller.rejection(exc))
         raise
     job = await store.create_job(
         NewJob(

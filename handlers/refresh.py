@@ -16,7 +16,7 @@ from handlers.provision import Caller
 from handlers.requests import DETACH_WAIT_S, HostName, _Request
 from provisioning.config.models import Fleet
 from provisioning.core.plan import MAX_BATCH
-from provisioning.errors import BobError, UsageError
+from provisioning.errors import BobError, UnknownHostError, UsageError
 from provisioning.pipeline.kinds import REFRESH
 from provisioning.pipeline.refresh import Refreshed
 from provisioning.ports import StateStore
@@ -65,7 +65,7 @@ async def plan_refresh(fleet: Fleet, store: StateStore, request: RefreshBobs) ->
         raise UsageError("name the Bobs to refresh, or pass --stale (not both)")
     if request.host is not None and request.host not in {h.name for h in fleet.hosts}:
         known = ", ".join(h.name for h in fleet.hosts)
-        raise UsageError(f"no host named {request.host} in the config (hosts: {known})")
+        raise UnknownHostError(f"no host named {request.host} in the config (hosts: {known})")
     bobs = await store.list_bobs()
     current = await store.base_versions()
     if request.stale:
@@ -134,7 +134,7 @@ async def submit_refresh(
     try:
         plan = await plan_refresh(fleet, store, request)
     except BobError as exc:
-        await store.audit(caller.entry("refused", str(exc)))
+        await store.audit(caller.rejection(exc))
         raise
     if not plan.bobs:
         await store.audit(caller.entry("no-op", "nothing to refresh"))

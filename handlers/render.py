@@ -10,6 +10,7 @@ from handlers.rebuild import RebuildPlan
 from provisioning.core.models import CreatePlan
 from provisioning.jobs.liveness import JobStatus, job_status
 from provisioning.records import JobRecord, JournalEntry, StepEvent
+from provisioning.words import plural
 
 
 def render_plan(
@@ -17,7 +18,7 @@ def render_plan(
 ) -> str:
     """The plan, (``skipped``) the hosts placement left out and why, and what it could not
     know (``notes``: DNS not read, addresses looked up only when claimed)."""
-    lines = [f"would create {len(plan.bobs)} Bob{'s' if len(plan.bobs) != 1 else ''}:"]
+    lines = [f"would create {plural(len(plan.bobs), 'Bob')}:"]
     lines += [
         f"  {b.name}  {b.host}/{b.disk}  {b.ip}/{b.prefix_length} via {b.gateway}"
         for b in plan.bobs

@@ -3,7 +3,8 @@
     BobError
     ├── ConfigError            the fleet config is missing, malformed or inconsistent
     ├── UsageError             a request is invalid (bad count, unknown host, bad name)
-    │   └── ShortfallError     the fleet has less room than a plan asks for
+    │   ├── ShortfallError     the fleet has less room than a plan asks for
+    │   └── UnknownHostError   a request names a host the config does not have
     ├── StoreError             the state store refused or failed
     │   └── ConflictError      a concurrent writer holds what we wanted
     └── JobError               a job failed; carries the job id and the failing step
@@ -46,6 +47,10 @@ class ShortfallError(UsageError):
         self.requested = requested
         self.available = available
         self.where = where
+
+
+class UnknownHostError(UsageError):
+    """A request names a host that is not in the fleet config."""
 
 
 class StoreError(BobError):

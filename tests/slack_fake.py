@@ -200,9 +200,21 @@ class FakeSlack:
             message.text, message.blocks = params.get("text", ""), _json(params.get("blocks"))
             message.edits += 1
             return {"ok": True, "channel": message.channel, "ts": message.ts}
+        if method == "chat.getPermalink":
+            if params.get("message_ts") not in self.messages:
+                return {"ok": False, "error": "message_not_found"}
+            return {
+                "ok": True,
+                "permalink": self.permalink(params["channel"], params["message_ts"]),
+            }
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.groups.get(params.get("usergroup", ""), [])}
         return {"ok": True}  # chat.postEphemeral, views.open, …
+
+    @staticmethod
+    def permalink(channel: str, ts: str) -> str:
+        """The link Slack gives for a message (``chat.getPermalink``)."""
+        return f"https://bobs.slack.com/archives/{channel}/p{ts.replace('.', '')}"
 
     def response_url(self, token: str) -> str:
         """Where a command's delayed answer goes (see ``answers``)."""
@@ -323,7 +335,10 @@ def button_body(action_id: str, value: str, **kwargs: Any) -> str:
     return urlencode({"payload": json.dumps(button_payload(action_id, value, **kwargs))})
 
 
-def mention_event(text: str, *, user: str = "UALICE", channel: str = "CBOBS") -> dict[str, Any]:
+def mention_event(
+    text: str, *, user: str = "UALICE", channel: str = "CBOBS", thread_ts: str | None = None
+) -> dict[str, Any]:
+    """An ``app_mention`` event; ``thread_ts``: the mention was made inside that thread."""
     ts = f"{time.time():.6f}"
     return {
         "token": "legacy-unused",
@@ -339,5 +354,6 @@ def mention_event(text: str, *, user: str = "UALICE", channel: str = "CBOBS") ->
             "ts": ts,
             "channel": channel,
             "event_ts": ts,
-        },
+        }
+        | ({"thread_ts": thread_ts} if thread_ts else {}),
     }

@@ -20,6 +20,7 @@ from bot.slack import blocks, buttons
 from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION
 from bot.slack.commands import RESTARTING, SLASH, Invocation, Reply, handle
 from bot.slack.identity import SlackIdentity
+from bot.slack.mentions import answer_mention
 from bot.slack.service import BobService
 
 log = logging.getLogger("bob.slack")
@@ -100,12 +101,7 @@ async def _answer_mention(
         return
     reply = await handle(inv)
     _then(service, reply)
-    if reply.ok:
-        await service.poster.post(
-            inv.channel, reply.text, reply.blocks or blocks.reply(reply.text), thread_ts=thread_ts
-        )
-    else:
-        await service.poster.ephemeral(inv.channel, inv.user, reply.text)
+    await answer_mention(service, inv, reply, thread_ts)
 
 
 async def _answer_button(

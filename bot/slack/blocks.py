@@ -37,8 +37,8 @@ def job_summary(view: JobView) -> list[Block]:
     blocks = [_text(f"{emoji} *{view.headline()}*"), _text(code(view.progress_bar()))]
     if view.lanes:
         blocks.append(_text(code("\n".join(view.lane_lines()))))
-    if view.error:
-        blocks.append(_context(f"error: {view.error}"))
+    # The error is told once, in its thread reply; the parent says only where it stands.
+    blocks.append(_context(view.footer()))
     return blocks
 
 

@@ -19,7 +19,7 @@ from bot.slack.service import BobService
 from handlers import queries, render
 from handlers.cancel import Next, cancel_job
 from handlers.jenkins import plan_attach, submit_attach, submit_detach
-from handlers.parse import CommandError, Help, help_text, parse
+from handlers.parse import CommandError, Greeting, Help, greeting_text, help_text, parse
 from handlers.plans import dry_run_destroy, render_destroy_plan
 from handlers.provision import Caller, skipped_hosts, submit_create
 from handlers.rebuild import plan_rebuild
@@ -43,6 +43,7 @@ from handlers.requests import (
 )
 from provisioning.errors import BobError, UsageError
 from provisioning.hostcheck import CreatePreflight
+from provisioning.words import plural
 
 SLASH = "/bob"
 RESTARTING = "bob is restarting; try again in a minute"
@@ -70,6 +71,8 @@ class Reply:
     ok: bool = True
     blocks: list[Block] | None = None
     then: Coroutine[Any, Any, None] | None = None
+    # The job the command started: a mention's answer links to its message.
+    job_id: str | None = None
 
 
 Handler = Callable[[Invocation, Any], Awaitable[Reply]]
@@ -119,9 +122,10 @@ async def _create(inv: Invocation, request: CreateBobs) -> Reply:
     names = ", ".join(plan.names)
     skipped = "".join(f"\n{line}" for line in render.render_skipped(skipped_hosts(job)))
     return Reply(
-        f"job {job.id}: creating {len(plan.names)} Bob{'s' if len(plan.names) != 1 else ''}"
+        f"job {job.id}: creating {plural(len(plan.names), 'Bob')}"
         f" ({names}); progress follows in the channel{skipped}",
         then=_start(inv, job.id),
+        job_id=job.id,
     )
 
 
@@ -143,6 +147,7 @@ async def _attach(inv: Invocation, request: AttachBobs) -> Reply:
     return Reply(
         f"job {job.id}: attaching {names} to {request.controller} as {request.label}",
         then=_start(inv, job.id),
+        job_id=job.id,
     )
 
 
@@ -158,7 +163,9 @@ async def _detach(inv: Invocation, request: DetachBobs) -> Reply:
     none = f" (not attached: {', '.join(absent)})" if absent else ""
     if job is None:
         return Reply(f"nothing to detach{none}")
-    return Reply(f"job {job.id}: draining and detaching{none}", then=_start(inv, job.id))
+    return Reply(
+        f"job {job.id}: draining and detaching{none}", then=_start(inv, job.id), job_id=job.id
+    )
 
 
 async def _rebuild(inv: Invocation, request: RebuildBase) -> Reply:
@@ -265,6 +272,12 @@ async def _help(inv: Invocation, request: Help) -> Reply:
     return Reply(code(help_text(request.command)))
 
 
+async def _greet(inv: Invocation, request: Greeting) -> Reply:
+    head, *commands = greeting_text().splitlines()
+    listed = code("\n".join(commands))
+    return Reply(f"{head}\n{listed}\n`{SLASH} help` has the rest.")
+
+
 DISPATCH: dict[type[Any], Handler] = {
     CreateBobs: _create,
     PlanCreate: _plan,
@@ -274,6 +287,7 @@ DISPATCH: dict[type[Any], Handler] = {
     ShowJob: _job,
     CancelJob: _cancel,
     Help: _help,
+    Greeting: _greet,
     AttachBobs: _attach,
     PlanAttach: _plan_attach,
     DetachBobs: _detach,

@@ -61,12 +61,27 @@ class Poster:
         )
         return response is not None
 
-    async def ephemeral(self, channel: str, user: str, text: str) -> bool:
+    async def ephemeral(
+        self, channel: str, user: str, text: str, thread_ts: str | None = None
+    ) -> bool:
+        """A message only ``user`` sees; in the thread ``thread_ts`` when given."""
         response = await self._until_answered(
             "chat.postEphemeral",
-            lambda: self.client.chat_postEphemeral(channel=channel, user=user, text=text),
+            lambda: self.client.chat_postEphemeral(
+                channel=channel, user=user, text=text, thread_ts=thread_ts
+            ),
         )
         return response is not None
+
+    async def permalink(self, channel: str, ts: str) -> str | None:
+        """A link to a message, or None when Slack does not give one now (a link is a
+        nicety: it is asked once, never retried)."""
+        attempt = await self._once(
+            "chat.getPermalink",
+            lambda: self.client.chat_getPermalink(channel=channel, message_ts=ts),
+        )
+        link = attempt.response.get("permalink") if attempt.response is not None else None
+        return str(link) if link else None
 
     async def respond(
         self, response_url: str | None, channel: str, user: str, text: str, blocks: list[Block]

@@ -5,6 +5,9 @@ writer; Slack's speed (or absence) never slows a job. The writer puts the parent
 summary and each reply, in order, in the outbox (see outbox.py), which delivers them even
 after a restart. The summary is written at most once per ``interval_s`` — intermediate states
 are skipped, the last one never is.
+
+What the runner's events do not say the writer reads from the store, off the job's path: the
+addresses of Bobs done (each ✅ carries one) and who cancelled a cancelled job.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import uuid
 
 from bot.slack import blocks
 from bot.slack.outbox import Courier
-from bot.slack.view import JobView
+from bot.slack.view import Batch, JobView, Reply
 from provisioning.errors import BobError
 from provisioning.jobs.events import Event, JobFinished
+from provisioning.ports import StateStore
+from provisioning.records import JobState
 from provisioning.store import OutboxMessage
 
 log = logging.getLogger("bob.slack")
@@ -27,6 +32,8 @@ UPDATE_INTERVAL_S = 1.0
 # The store refused a write (busy, away): try again after this long.
 STORE_RETRY_S = 1.0
 _FINAL = object()
+# How far back in the audit log a cancel request is looked for.
+AUDIT_LOOKBACK = 200
 
 
 class JobThread:
@@ -37,14 +44,19 @@ class JobThread:
         job_id: str,
         *,
         interval_s: float = UPDATE_INTERVAL_S,
+        facts: StateStore | None = None,
+        requested_by: str | None = None,
+        command: str | None = None,
+        job_url: str | None = None,
     ) -> None:
-        self.view = JobView(job_id)
+        self.view = JobView(job_id, requested_by=requested_by, command=command, job_url=job_url)
+        self._facts = facts
         self.channel = channel
         # Each thread is its own conversation: a resumed job starts a new one.
         self.key = f"job:{job_id}:{uuid.uuid4().hex[:8]}"
         self._courier = courier
         self._interval = interval_s
-        self._replies: list[str | object] = []
+        self._replies: list[Reply | object] = []
         self._written_replies = 0
         self._version = 0
         self._summary = self.view.summary()
@@ -96,6 +108,7 @@ class JobThread:
                     continue  # replies that came meanwhile go with the newest state
                 version, replies = self._version, len(self._replies)
                 try:
+                    await self._learn(replies)
                     await self._courier.put(self._messages(written != version, replies))
                 except BobError as exc:
                     log.warning("slack.thread_unsaved job=%s error=%s", self.job_id, exc)
@@ -111,6 +124,20 @@ class JobThread:
         last = f"{self.key}:r{self._written_replies - 1}" if self._written_replies else self.key
         await self._courier.delivered([self.key, last])
 
+    async def _learn(self, replies: int) -> None:
+        """Read what the replies up to ``replies`` need and no event carries."""
+        if self._facts is None:
+            return
+        pending = self._replies[self._written_replies : replies]
+        view = self.view
+        done = [n for r in pending if isinstance(r, Batch) and r.what == "done" for n in r.lanes]
+        if any(view.lanes[name].address is None for name in done):
+            for name, address in (await _addresses(self._facts, self.job_id)).items():
+                if name in view.lanes:
+                    view.lanes[name].address = address
+        if view.state is JobState.CANCELLED and view.cancelled_by is None and _FINAL in pending:
+            view.cancelled_by = await _canceller(self._facts, self.job_id)
+
     def _messages(self, parent: bool, replies: int) -> list[OutboxMessage]:
         """The parent's newest state (when it changed), then the replies not written yet."""
         messages = []
@@ -121,8 +148,32 @@ class JobThread:
             reply = self._replies[n]
             if reply is _FINAL:
                 text, body = self.view.final_summary(), blocks.final_summary(self.view)
+            elif isinstance(reply, Batch):
+                text = self.view.reply_text(reply)
+                body = blocks.reply(text)
             else:
                 text, body = str(reply), blocks.reply(str(reply))
             key = f"{self.key}:r{n}"
             messages.append(OutboxMessage(key, self.channel, text, body, thread_key=self.key))
         return messages
+
+
+async def _addresses(facts: StateStore, job_id: str) -> dict[str, str]:
+    """Each Bob's address: what the job holds reserved, the Bob once it exists, else the job
+    itself (a destroy's params keep what it destroyed)."""
+    held = [r.as_occupant() for r in await facts.list_reservations(job_id)]
+    held += [bob.as_occupant() for bob in await facts.list_bobs()]
+    found = {bob.name: str(bob.ip) for bob in held if bob.ip is not None}
+    job = await facts.get_job(job_id)
+    for bob in job.params.get("bobs") or ():
+        if isinstance(bob, dict) and bob.get("ip") and bob.get("name"):
+            found.setdefault(str(bob["name"]), str(bob["ip"]))
+    return found
+
+
+async def _canceller(facts: StateStore, job_id: str) -> str | None:
+    """Who asked to cancel the job, from the audit log every front end writes to."""
+    for entry in await facts.audit_log(AUDIT_LOOKBACK):
+        if entry.outcome == "cancel-requested" and entry.detail == f"job {job_id}":
+            return entry.actor
+    return None

@@ -21,6 +21,7 @@ from bot.slack.deliver import FIRST_BACKOFF_S, Poster
 from bot.slack.outbox import Courier
 from bot.slack.progress import UPDATE_INTERVAL_S, JobThread
 from bot.slack.transfers import SharedTransfers
+from handlers.parse import clean_text
 from handlers.provision import Caller, record_outcome
 from provisioning.errors import BobError
 from provisioning.jobs.liveness import interrupted
@@ -98,7 +99,17 @@ class BobService:
         thread = None
         if channel is not None:
             self.deliver_outbox()
-            thread = JobThread(self.courier, channel, job_id, interval_s=self._interval)
+            board = self.rt.settings.fleet.web.url
+            thread = JobThread(
+                self.courier,
+                channel,
+                job_id,
+                interval_s=self._interval,
+                facts=self.rt.store,
+                requested_by=caller.actor,
+                command=clean_text(caller.command),
+                job_url=f"{board.rstrip('/')}/jobs/{job_id}" if board else None,
+            )
             self._threads[job_id] = thread
             # Subscribed before the runner starts, so JobStarted is never missed.
             self.rt.bus.subscribe(thread)

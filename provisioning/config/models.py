@@ -494,6 +494,8 @@ class WebSettings(_Model):
     port: int = Field(default=8080, ge=1, le=65535)
     user: str = Field(default="bob", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     password_env: EnvVarName = "BOB_WEB_PASSWORD"  # noqa: S105 (a variable's name)
+    # The board's address as people reach it (behind a proxy, say): Slack links job pages there.
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
 
 
 def across_sections(

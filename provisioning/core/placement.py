@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 
 from provisioning.config.models import Fleet, Host
 from provisioning.core.models import SlotRef
-from provisioning.errors import ShortfallError, UsageError
+from provisioning.errors import ShortfallError, UnknownHostError, UsageError
+from provisioning.words import plural
 
 
 def used_slots(occupied: Iterable[SlotRef]) -> dict[tuple[str, str], set[int]]:
@@ -52,7 +53,7 @@ def place(
     if host is not None:
         known = [h.name for h in fleet.hosts]
         if host not in known:
-            raise UsageError(f"unknown host {host!r}; known hosts: {', '.join(known)}")
+            raise UnknownHostError(f"unknown host {host!r}; known hosts: {', '.join(known)}")
         if host in skipped:
             raise UsageError(f"host {host} cannot take Bobs: {skipped[host]}")
         candidates = [fleet.host(host)]
@@ -66,7 +67,7 @@ def place(
         if len(chosen) == count:
             return chosen
     raise ShortfallError(
-        f"need room for {count} Bobs, the fleet has room for {len(chosen)}: "
+        f"need room for {plural(count, 'Bob')}, the fleet has room for {len(chosen)}: "
         + describe_room(candidates, used, skipped if host is None else {}),
         requested=count,
         available=len(chosen),

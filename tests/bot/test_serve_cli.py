@@ -192,8 +192,11 @@ async def test_a_thread_slack_missed_is_delivered_by_the_next_serve(tmp_path, fa
         parent = (await fake.wait_for(lambda: fake.top_level("#bob"), timeout=20))[0]
         replies = await fake.wait_for(lambda: fake.thread(parent.ts), timeout=20)
 
-    assert parent.text.startswith(f"job {job_id}: destroy, succeeded")
-    assert replies[-1].text.startswith(f"job {job_id}: destroy, succeeded in")
+    assert (f"resume {job_id} — succeeded", f"job {job_id}") == (
+        parent.text.splitlines()[0].split(": ", 1)[1],
+        parent.text.splitlines()[-1],
+    )
+    assert f"resume {job_id} — succeeded in " in replies[-1].text.splitlines()[0]
 
 
 async def test_serve_with_json_logs_writes_one_object_a_line_naming_the_job(tmp_path, fake):

@@ -61,7 +61,7 @@ async def test_heavy_asks_beyond_the_disks_are_refused_with_the_reason_and_chang
         ) in message
         assert {} == world.nodes()
         assert {} == await world.recorded()
-        assert "refused" == (await world.store.audit_log())[0].outcome
+        assert "shortfall" == (await world.store.audit_log())[0].outcome
 
 
 async def test_a_heavy_shortfall_on_two_disks_names_the_bob_each_disk_went_to(tmp_path):

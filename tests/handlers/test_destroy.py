@@ -73,4 +73,4 @@ async def test_a_name_bob_never_knew_is_refused_by_plan_and_submit_alike(store, 
 
     assert (message, message) == (str(planned.value), str(submitted.value))
     assert ["create"] == [job.kind for job in await store.list_jobs()]
-    assert [("refused", message)] == [(a.outcome, a.detail) for a in await store.audit_log()]
+    assert [("invalid", message)] == [(a.outcome, a.detail) for a in await store.audit_log()]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from handlers.parse import (
+    GREETING_COMMANDS,
     CommandError,
+    Greeting,
     Help,
     Parsed,
     closest_command,
+    greeting_text,
     parse,
 )
 from handlers.requests import (
@@ -26,6 +29,10 @@ from handlers.requests import (
     Reconcile,
     ShowJob,
 )
+from provisioning.core.placement import place
+from provisioning.errors import ShortfallError
+from provisioning.words import plural
+from tests.fleets import make_fleet
 
 
 @pytest.mark.parametrize(
@@ -92,10 +99,62 @@ def test_commands(text, expected):
         ("rebuild the base", Parsed("rebuild-base", RebuildBase())),
         ("show bobs on host-a", Parsed("list", ListBobs(host="host-a"))),
         ("show jobs", Parsed("jobs", ListJobs())),
+        # What people type: a question, politeness, number words, "me".
+        ("can you make 2 bobs?", Parsed("create", CreateBobs(count=2))),
+        ("make two bobs on host-b please", Parsed("create", CreateBobs(count=2, host="host-b"))),
+        (
+            "Could you please create 3 on host-a?",
+            Parsed("create", CreateBobs(count=3, host="host-a")),
+        ),
+        ("hey bob, make a bob pls", Parsed("create", CreateBobs(count=1))),
+        ("show me the bobs", Parsed("list", ListBobs())),
+        ("show me the bobs on host-b", Parsed("list", ListBobs(host="host-b"))),
+        ("destroy bob001 please", Parsed("destroy", DestroyBobs(names=("bob001",)))),
+        (
+            "rebuild the base on host-a please.",
+            Parsed("rebuild-base", RebuildBase(hosts=("host-a",))),
+        ),
     ],
 )
 def test_plain_phrases_mean_the_same_commands(text, expected):
     assert expected == parse(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["hi", "Hi!", "hello", "hey bob", "hello there", "good morning", "<@UBOB> hi"]
+)
+def test_a_greeting_alone_gets_a_greeting_not_the_full_help(text):
+    assert Parsed("help", Greeting()) == parse(text)
+
+
+def test_a_greeting_offers_the_three_most_used_commands():
+    head, *commands = greeting_text().splitlines()
+
+    assert head.startswith("Hi! ")
+    assert list(GREETING_COMMANDS) == [line.split()[0] for line in commands]
+    assert ("create", "list", "destroy") == GREETING_COMMANDS
+
+
+@pytest.mark.parametrize(
+    ("count", "room", "expected"),
+    [
+        (1, 0, "need room for 1 Bob, the fleet has room for 0"),
+        (2, 1, "need room for 2 Bobs, the fleet has room for 1"),
+    ],
+)
+def test_a_shortfall_says_bob_for_one_and_bobs_for_more(count, room, expected):
+    fleet = make_fleet(((room or 1,),), drained=() if room else ("host-a",))
+    with pytest.raises(ShortfallError) as caught:
+        place(fleet, [], count)
+
+    assert str(caught.value).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "0 Bobs"), (1, "1 Bob"), (2, "2 Bobs"), (17, "17 Bobs")]
+)
+def test_plural(count, expected):
+    assert expected == plural(count, "Bob")
 
 
 @pytest.mark.parametrize(

@@ -137,11 +137,11 @@ async def test_submitting_records_a_job_with_the_hosts_in_order_and_an_audit_ent
     ]
 
 
-async def test_a_refused_request_is_audited_and_makes_no_job(store):
+async def test_a_request_naming_an_unknown_host_is_audited_as_such_and_makes_no_job(store):
     with pytest.raises(UsageError):
         await submit_rebuild(FLEET, store, RebuildBase(hosts=("host-z",)), CALLER)
 
-    assert ([], ["refused"]) == (
+    assert ([], ["unknown-host"]) == (
         await store.list_jobs(),
         [e.outcome for e in await store.audit_log()],
     )

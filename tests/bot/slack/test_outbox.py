@@ -63,8 +63,9 @@ async def test_a_job_that_ends_while_slack_is_away_is_reported_by_the_next_start
         await fake.stop()
 
     assert 1 == len(parent)
-    assert parent[0].text.startswith(f"job {job.id}: destroy, succeeded")
-    assert replies[-1].text.startswith(f"job {job.id}: destroy, succeeded in")
+    assert parent[0].text.startswith("<@UALICE>: destroy — succeeded")
+    assert f"job {job.id}" == parent[0].text.splitlines()[-1]
+    assert replies[-1].text.startswith("<@UALICE>: destroy — succeeded in")
 
 
 async def test_the_last_state_wins_over_edits_that_were_held_back(tmp_path):

@@ -17,9 +17,10 @@ from bot.settings import Settings
 from bot.slack.access import Gate
 from bot.slack.blocks import CONFIRM_ACTION
 from bot.slack.buttons import answer
-from bot.slack.commands import Invocation, handle
+from bot.slack.commands import Invocation, Reply, handle
 from bot.slack.confirm import Confirmations
 from bot.slack.deliver import Poster
+from bot.slack.mentions import answer_mention
 from bot.slack.serve import SlackSecrets, web_client
 from bot.slack.service import BobService
 from handlers.provision import Caller
@@ -156,3 +157,20 @@ async def test_a_click_after_expiry_is_refused_even_before_the_expiry_timer_ran(
     assert rig.service.confirmations.get(pending.token) is None
     assert [] == await rig.store.list_jobs()
     assert ["expired"] == [e.outcome for e in await rig.store.audit_log()]
+
+
+async def test_a_mention_that_starts_a_job_is_answered_in_its_thread_with_a_link_to_the_job(rig):
+    job = await rig.store.create_job(NewJob(kind=KIND, params=params(step("clone"))))
+    mention_ts = "1700000000.000009"
+    inv = Invocation(rig.service, "UALICE", "CBOBS", "<@UBOB> make a bob")
+    rig.service.start_job(job.id, CALLER, "CBOBS")
+
+    said = Reply(f"job {job.id}: creating 1 Bob", job_id=job.id)
+    await answer_mention(rig.service, inv, said, mention_ts)
+    await asyncio.wait_for(rig.service.wait_idle(), 5)
+
+    job_message = rig.fake.top_level("CBOBS")[0]
+    assert [
+        f"job {job.id}: creating 1 Bob\n"
+        f"<{rig.fake.permalink('CBOBS', job_message.ts)}|the job's progress>"
+    ] == [m.text for m in rig.fake.thread(mention_ts)]

@@ -117,7 +117,7 @@ TOLD_THE_OPERATORS_WAY = {
     ),
     "an unknown key like no known one": (
         lambda data: data["web"].update(zzz=1),
-        "web.zzz: unknown field; known here: bind, port, user, password_env",
+        "web.zzz: unknown field; known here: bind, port, user, password_env, url",
     ),
     "not a number": (
         disk(0, 1, max_bobs="lots"),
