@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-import socket
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.common import EXIT_OK, cli_caller, follow, live_runtime, require_fleet
+from bot.parsing import Commands, add_command
 from provisioning.errors import UsageError
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
@@ -17,12 +16,12 @@ if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs no
     from handlers.requests import RebuildBase
     from provisioning.store import SqlStore
 
-EXIT_OK, EXIT_FAILED = 0, 1
 ALL = "all"
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    rebuild = commands.add_parser(
+def add_parser(commands: Commands) -> None:
+    rebuild = add_command(
+        commands,
         "rebuild-base",
         help="rebuild hosts' base (new version beside the old, verified, swapped); running "
         "Bobs are untouched",
@@ -33,17 +32,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "the first failure stops the job and that host keeps its old base. Without HOST, "
             "or with 'all', every host that is not drained."
         ),
-    )
-    rebuild.add_argument(
-        "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        handler=_rebuild,
     )
     rebuild.add_argument("hosts", nargs="*", metavar="HOST", help="host names, or 'all'")
     rebuild.add_argument(
-        "--parallel", type=int, default=1, metavar="K", help="hosts rebuilt at once (default 1)"
+        "--parallel", type=int, default=1, metavar="K", help="hosts rebuilt at once"
     )
     rebuild.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
     rebuild.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    rebuild.set_defaults(handler=_rebuild)
 
 
 def request_from(args: argparse.Namespace) -> RebuildBase:
@@ -58,18 +54,16 @@ def request_from(args: argparse.Namespace) -> RebuildBase:
 
 
 async def _rebuild(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.progress import TerminalProgress
-    from bot.runtime import runtime
-    from handlers.provision import Caller, record_outcome
     from handlers.rebuild import plan_rebuild, submit_rebuild
     from handlers.render import render_rebuild_plan
     from provisioning.hosts.ssh import HostPool
-    from provisioning.records import JobState
 
     request = request_from(args)
     asks = not (args.dry_run or args.yes)
     if asks and not sys.stdin.isatty():
         raise UsageError("rebuild-base asks for confirmation: pass --yes when not at a terminal")
+    if not args.dry_run:
+        require_fleet(settings)
     hosts = HostPool(settings.fleet.hosts)
     try:
         plan = await plan_rebuild(settings.fleet, store, request, hosts)
@@ -84,16 +78,8 @@ async def _rebuild(args: argparse.Namespace, settings: Settings, store: SqlStore
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing changed")
             return EXIT_OK
-    caller = Caller(
-        actor=getpass.getuser(),
-        source="cli",
-        origin=socket.gethostname(),
-        command="rebuild-base " + " ".join(h.host for h in plan.hosts),
-    )
+    caller = cli_caller("rebuild-base " + " ".join(h.host for h in plan.hosts))
     job = await submit_rebuild(settings.fleet, store, request, caller)
     print(f"job {job.id}: rebuilding the base on {', '.join(h.host for h in plan.hosts)}")
-    async with runtime(settings, store) as rt:
-        rt.bus.subscribe(TerminalProgress())
-        final = await rt.runner.run(job.id)
-        await record_outcome(store, caller, final)
-    return EXIT_OK if final.state is JobState.SUCCEEDED else EXIT_FAILED
+    async with live_runtime(settings, store) as rt:
+        return await follow(rt, caller, job.id)

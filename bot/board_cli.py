@@ -8,19 +8,18 @@ import contextlib
 import signal
 from typing import TYPE_CHECKING
 
-from bot.common import EXIT_OK
+from bot.common import EXIT_OK, live_runtime
+from bot.parsing import Commands, add_command
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
     from bot.settings import Settings
     from provisioning.store import SqlStore
 
 
-def add_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    board = commands.add_parser(
+def add_parser(commands: Commands) -> None:
+    board = add_command(
+        commands,
         "board",
-        parents=[common],
         help="serve the web board: the fleet by host and disk, Make it, Attach, live job pages",
         description=(
             "Serves the board until interrupted. Jobs started from it run in this process; "
@@ -28,25 +27,24 @@ def add_parser(
             "by default; any other address requires a login: basic auth as web.user with the "
             "password in the environment variable web.password_env."
         ),
+        handler=_board,
     )
     board.add_argument(
         "--bind", metavar="ADDRESS", help="address to listen on (default: web.bind, 127.0.0.1)"
     )
     board.add_argument("--port", type=int, metavar="PORT", help="port (default: web.port, 8080)")
-    board.set_defaults(handler=_board)
 
 
 async def _board(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     from aiohttp import web
 
-    from bot.runtime import runtime
     from bot.web import Access, add_board, board_context
 
     config = settings.fleet.web
     bind = args.bind or config.bind
     port = args.port or config.port
     access = Access.for_bind(config, bind)  # refuses to start without a password off loopback
-    async with runtime(settings, store) as rt:
+    async with live_runtime(settings, store) as rt:
         context, jobs = board_context(rt, access)
         app = web.Application()
         add_board(app, context)

@@ -10,12 +10,12 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import (
     base_cli,
     board_cli,
+    destroy_cli,
     host_cli,
     hosts_cli,
     jenkins_cli,
@@ -26,8 +26,26 @@ from bot import (
     sandbox_cli,
     serve_cli,
 )
-from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
+from bot.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Command,
+    cli_caller,
+    follow,
+    live_runtime,
+    sandbox_down,
+)
 from bot.interrupt import EXIT_INTERRUPTED, interruptible
+from bot.parsing import (
+    JOB_ID_HELP,
+    BobParser,
+    RawHelpFormatter,
+    add_command,
+    add_commands,
+    add_global_options,
+    add_json_option,
+)
 from provisioning.errors import BobError, ConfigError, UsageError
 from provisioning.records import JobState
 
@@ -35,6 +53,7 @@ from provisioning.records import JobState
 # `bob list` loads no SSH, pipeline or web code.
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from handlers.requests import PlanCreate
     from provisioning.dns.port import DnsZoneClient
     from provisioning.store import SqlStore
 
@@ -59,55 +78,27 @@ def _duration(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bob", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--config", type=Path, metavar="PATH", help="fleet config (YAML)")
-    parser.add_argument(
-        "-v",
-        "--verbose",
-        action="count",
-        default=0,
-        help="log to stderr at info level too (-vv: debug); by default only warnings",
-    )
-    parser.add_argument(
-        "--log-format",
-        choices=logs.FORMATS,
-        default="text",
-        help="log records as text lines (default) or one JSON object a line, with their job, "
-        "step, host and Bob",
-    )
-    # Accept --config after the command too (`bob plan create 5 --config x.yaml`); SUPPRESS
-    # keeps a subcommand's missing flag from overwriting one given before the command.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
-    common.add_argument(
-        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
-    common.add_argument(
-        "--log-format", choices=logs.FORMATS, default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = BobParser(prog="bob", description=DESCRIPTION, formatter_class=RawHelpFormatter)
+    add_global_options(parser)
+    commands = add_commands(parser)
 
-    plan = commands.add_parser(
-        "plan", parents=[common], help="show what a command would do, changing nothing"
-    )
+    plan = add_command(commands, "plan", help="show what a command would do, changing nothing")
     plan_kinds = plan.add_subparsers(dest="plan_kind", required=True, metavar="KIND")
-    plan_create = plan_kinds.add_parser(
+    plan_create = add_command(
+        plan_kinds,
         "create",
-        parents=[common],
         help="where N new Bobs would go: names, host/disk slots, addresses",
+        handler=_plan_create,
     )
     plan_create.add_argument("count", type=int, metavar="N", help="how many Bobs")
     plan_create.add_argument("--host", metavar="HOST", help="place them only on this host")
-    plan_create.set_defaults(handler=_plan_create)
+    add_json_option(plan_create)
 
-    listing = commands.add_parser(
+    listing = add_command(
+        commands,
         "list",
-        parents=[common],
         help="Bobs grouped by host and disk, with their state, IP and free slots",
+        handler=_list,
     )
     listing.add_argument("host", nargs="?", metavar="HOST", help="show only this host")
     listing.add_argument(
@@ -115,16 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show attachments from bob's records instead of asking the Jenkins controllers",
     )
-    listing.set_defaults(handler=_list)
+    add_json_option(listing)
 
-    jobs = commands.add_parser("jobs", parents=[common], help="recent jobs, newest first")
-    jobs.add_argument("--limit", type=int, default=20, metavar="N", help="how many (default 20)")
-    jobs.set_defaults(handler=_jobs)
+    jobs = add_command(commands, "jobs", help="recent jobs, newest first", handler=_jobs)
+    jobs.add_argument("--limit", type=int, default=20, metavar="N", help="how many")
+    add_json_option(jobs)
 
-    create = commands.add_parser(
+    create = add_command(
+        commands,
         "create",
-        parents=[common],
         help="create N Bobs now: reserve, clone, configure, start, bootstrap (undone on failure)",
+        handler=_create,
     )
     create.add_argument("count", type=int, metavar="N", help="how many Bobs")
     create.add_argument("--host", metavar="HOST", help="place them only on this host")
@@ -141,63 +133,61 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="create only as many as needed for N Bobs to exist (on HOST if given); re-runnable",
     )
-    create.set_defaults(handler=_create)
 
-    destroy = commands.add_parser(
-        "destroy",
-        parents=[common],
-        help="stop and remove Bobs: container, volume, address, name (safe to re-run)",
-    )
-    destroy.add_argument("names", nargs="+", metavar="NAME", help="Bob names, e.g. bob007")
-    destroy.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    destroy.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="a Bob that is a Jenkins agent is drained first; wait up to S seconds for its "
-        "running builds (default 0: fail at once, leaving it drained, if it is busy)",
-    )
-    destroy.set_defaults(handler=_destroy)
+    destroy_cli.add_parser(commands)
 
-    resume = commands.add_parser(
+    resume = add_command(
+        commands,
         "resume",
-        parents=[common],
         help="finish or roll back jobs a crash or Ctrl-C left unfinished",
+        description="Runs each unfinished job here to its end: a job that was cancelled is "
+        "undone, any other carries on from its last finished step. Jobs a live runner holds "
+        "are left to it.",
+        handler=_resume,
     )
     resume.add_argument(
-        "job_ids", nargs="*", metavar="ID", help="only these jobs (default: every one)"
+        "job_ids",
+        nargs="*",
+        metavar="ID",
+        help="only these jobs, each by its id or a unique prefix of it (default: every one)",
     )
-    resume.set_defaults(handler=_resume)
 
-    jenkins_cli.add_parser(commands, common)
-    reconcile_cli.add_parser(commands, common)
-    hosts_cli.add_parser(commands, common)
-    host_cli.add_parser(commands, common)
-    board_cli.add_parser(commands, common)
+    jenkins_cli.add_parser(commands)
+    reconcile_cli.add_parser(commands)
+    hosts_cli.add_parser(commands)
+    host_cli.add_parser(commands)
+    board_cli.add_parser(commands)
     sandbox_cli.add_parser(commands)
     base_cli.add_parser(commands)
     refresh_cli.add_parser(commands)
     serve_cli.add_parser(commands)
 
-    job = commands.add_parser(
-        "job", parents=[common], help="one job's journal: every step, its outcome and timing"
+    job = add_command(
+        commands,
+        "job",
+        help="one job's journal: every step, its outcome and timing",
+        handler=_job,
     )
-    job.add_argument("job_id", metavar="ID", help="a job id from `bob jobs`")
-    job.set_defaults(handler=_job)
+    job.add_argument("job_id", metavar="ID", help=JOB_ID_HELP)
+    add_json_option(job)
 
-    cancel = commands.add_parser(
-        "cancel", parents=[common], help="stop a job and undo what it did (any replica's job)"
+    cancel = add_command(
+        commands,
+        "cancel",
+        help="stop a job and undo what it did (any replica's job)",
+        handler=_cancel,
     )
-    cancel.add_argument("job_id", metavar="ID", help="a job id from `bob jobs`")
-    cancel.set_defaults(handler=_cancel)
+    cancel.add_argument("job_id", metavar="ID", help=JOB_ID_HELP)
     return parser
 
 
 def _dry_run_dns(settings: Settings) -> tuple[DnsZoneClient | None, str | None]:
-    """The DNS client a create would use, or why there is none (its secret is not set)."""
+    """The DNS client a create would use, or why there is none (its secret is not set, the
+    sandbox is down)."""
     from bot.runtime import dns_client
 
+    if (down := sandbox_down(settings)) is not None:
+        return None, down
     try:
         return dns_client(settings), None
     except ConfigError as exc:
@@ -205,48 +195,68 @@ def _dry_run_dns(settings: Settings) -> tuple[DnsZoneClient | None, str | None]:
 
 
 async def _plan_create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from handlers import queries, render
     from handlers.requests import PlanCreate, build
 
     request = build(PlanCreate, count=args.count, host=args.host)
+    await _print_plan(settings, store, request, as_json=args.json)
+    return EXIT_OK
+
+
+async def _print_plan(
+    settings: Settings, store: SqlStore, request: PlanCreate, *, as_json: bool = False
+) -> None:
+    from handlers import documents, queries, render
+
     dry = await queries.dry_run_create(settings.fleet, store, request, *_dry_run_dns(settings))
     skipped = await queries.unavailable_hosts(store, settings.fleet)
-    print(render.render_plan(dry.plan, skipped, dry.notes))
-    return EXIT_OK
+    if as_json:
+        print(documents.to_json(documents.plan_document(dry.plan, skipped, dry.notes)))
+    else:
+        print(render.render_plan(dry.plan, skipped, dry.notes))
 
 
 async def _list(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     from bot.runtime import jenkins_controllers
-    from handlers import queries, render
+    from handlers import documents, queries, render
     from handlers.requests import ListBobs, build
 
     request = build(ListBobs, host=args.host)
     controllers = None if args.no_jenkins else jenkins_controllers(settings)
     overview = await queries.fleet_overview(settings.fleet, store, request, controllers)
-    print(render.render_overview(overview))
+    if args.json:
+        print(documents.to_json(documents.list_document(overview)))
+    else:
+        print(render.render_overview(overview))
     return EXIT_OK
 
 
 async def _jobs(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from handlers import queries, render
+    from handlers import documents, queries, render
     from handlers.requests import ListJobs, build
 
     request = build(ListJobs, limit=args.limit)
-    print(render.render_jobs(await queries.recent_jobs(store, request), datetime.now(UTC)))
+    jobs, now = await queries.recent_jobs(store, request), datetime.now(UTC)
+    if args.json:
+        print(documents.to_json(documents.jobs_document(jobs, now)))
+    else:
+        print(render.render_jobs(jobs, now))
     return EXIT_OK
 
 
 async def _job(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from handlers import queries, render
+    from handlers import documents, queries, render
     from handlers.requests import ShowJob, build
 
     request = build(ShowJob, job_id=args.job_id)
-    print(render.render_job(*await queries.job_detail(store, request), datetime.now(UTC)))
+    (job, journal), now = await queries.job_detail(store, request), datetime.now(UTC)
+    if args.json:
+        print(documents.to_json(documents.job_document(job, journal, now)))
+    else:
+        print(render.render_job(job, journal, now))
     return EXIT_OK
 
 
 async def _cancel(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.runtime import runtime
     from handlers.cancel import Next, cancel_job
     from handlers.requests import CancelJob, build
 
@@ -256,12 +266,11 @@ async def _cancel(args: argparse.Namespace, settings: Settings, store: SqlStore)
     print(cancel.text(), flush=True)
     if cancel.next is not Next.CALLER:
         return EXIT_OK
-    async with runtime(settings, store) as rt:
+    async with live_runtime(settings, store) as rt:
         return await follow(rt, caller, cancel.job.id, wanted=JobState.CANCELLED)
 
 
 async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.runtime import runtime
     from handlers import queries, render
     from handlers.provision import skipped_hosts, submit_create
     from handlers.requests import CreateBobs, PlanCreate, build
@@ -276,14 +285,12 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
             return EXIT_OK
         request = request.model_copy(update={"count": request.count - have})
     if args.dry_run:
-        plan_request = build(PlanCreate, count=request.count, host=request.host)
-        dns = _dry_run_dns(settings)
-        dry = await queries.dry_run_create(settings.fleet, store, plan_request, *dns)
-        skipped = await queries.unavailable_hosts(store, settings.fleet)
-        print(render.render_plan(dry.plan, skipped, dry.notes))
+        await _print_plan(
+            settings, store, build(PlanCreate, count=request.count, host=request.host)
+        )
         return EXIT_OK
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
-    async with runtime(settings, store) as rt:
+    async with live_runtime(settings, store) as rt:
         preflight = CreatePreflight(settings.fleet, rt.shells)
         job, plan = await submit_create(settings.fleet, store, request, caller, rt.dns, preflight)
         lines = [f"job {job.id}: reserved " + ", ".join(b.describe() for b in plan.bobs)]
@@ -291,51 +298,24 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
         return await follow(rt, caller, job.id)
 
 
-async def _destroy(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.runtime import jenkins_controllers, runtime
-    from handlers.jenkins import agents_of
-    from handlers.plans import dry_run_destroy
-    from handlers.provision import submit_destroy
-    from handlers.requests import DestroyBobs, build
-
-    request = build(DestroyBobs, names=tuple(args.names))
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UsageError("destroy asks for confirmation: pass --yes when not at a terminal")
-        # names are checked before asking; what is gone already needs no confirming
-        doomed = [b.name for b in (await dry_run_destroy(store, request)).doomed]
-        if doomed:
-            answer = await asyncio.to_thread(input, f"destroy {', '.join(doomed)}? [y/N] ")
-            if answer.strip().lower() not in ("y", "yes"):
-                print("nothing destroyed")
-                return EXIT_OK
-    caller = cli_caller("destroy " + " ".join(request.names))
-    agents = await agents_of(store, jenkins_controllers(settings), request.names)
-    job, gone = await submit_destroy(
-        settings.fleet, store, request, caller, agents=agents, wait=args.wait
-    )
-    if agents:
-        print("detaching first: " + ", ".join(f"{n} from {c}" for n, c in agents.items()))
-    if gone:
-        print(f"already gone: {', '.join(gone)}")
-    if job is None:
-        return EXIT_OK
-    async with runtime(settings, store) as rt:
-        return await follow(rt, caller, job.id)
-
-
 async def _resume(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     from bot.progress import TerminalProgress
-    from bot.runtime import runtime
+    from handlers.cancel import already
+    from handlers.queries import find_job
     from handlers.requests import ShowJob, build
 
-    async with runtime(settings, store) as rt:
-        if len(args.job_ids) == 1:
-            caller = cli_caller(f"resume {args.job_ids[0]}")
-            return await follow(rt, caller, build(ShowJob, job_id=args.job_ids[0]).job_id)
+    named = [await find_job(store, build(ShowJob, job_id=i).job_id) for i in args.job_ids]
+    for job in named:
+        if job.state.finished:
+            print(f"{already(job)}: nothing to resume")
+    ids = [job.id for job in named if not job.state.finished]
+    if named and not ids:
+        return EXIT_OK
+    async with live_runtime(settings, store) as rt:
+        if len(ids) == 1:
+            return await follow(rt, cli_caller(f"resume {ids[0]}"), ids[0])
         rt.bus.subscribe(TerminalProgress())
-        if args.job_ids:
-            ids = [build(ShowJob, job_id=i).job_id for i in args.job_ids]
+        if ids:
             finished = [await rt.runner.run(i) for i in ids]
         else:
             finished = await rt.runner.resume_unfinished()

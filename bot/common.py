@@ -9,9 +9,11 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from provisioning.errors import ConfigError
 from provisioning.records import JobState
 
 # Type-only: a command imports what it runs when it runs (`bob --help` imports no job machinery).
@@ -24,6 +26,44 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 Command = Callable[[argparse.Namespace, "Settings", "SqlStore"], Awaitable[int]]
+
+
+def sandbox_down(settings: Settings) -> str | None:
+    """Why the embedded sandbox fleet cannot be worked on, if it cannot: it is not up.
+
+    Its hosts, DNS server and TSIG secret are what `bob sandbox up` makes in its state
+    directory; without them every command that touches the fleet would fail on the first of
+    them it reaches (the TSIG secret file), which does not say what is wrong.
+    """
+    from bot.settings import EMBEDDED
+    from sandbox import StatePaths
+
+    state_dir = settings.fleet.state_dir
+    if settings.config_source != EMBEDDED or state_dir is None:
+        return None
+    if StatePaths(state_dir).state_file.exists():
+        return None
+    return (
+        f"the sandbox is down (nothing in {state_dir}): start it with `{invoked_as()} sandbox up`"
+        ", or pass --config for a real fleet"
+    )
+
+
+@asynccontextmanager
+async def live_runtime(settings: Settings, store: SqlStore) -> AsyncIterator[Runtime]:
+    """The runtime a command that works on the fleet runs its job in; refused at once, with
+    what to do, when the fleet is the sandbox and the sandbox is not up."""
+    from bot.runtime import runtime
+
+    require_fleet(settings)
+    async with runtime(settings, store) as rt:
+        yield rt
+
+
+def require_fleet(settings: Settings) -> None:
+    """Refuse, before a job is submitted, a fleet no job could work on (see sandbox_down)."""
+    if (problem := sandbox_down(settings)) is not None:
+        raise ConfigError(problem)
 
 
 def cli_caller(command: str) -> Caller:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.common import EXIT_FAILED, EXIT_OK
+from bot.parsing import Commands, RawHelpFormatter, add_command, add_json_option
 from provisioning.errors import UsageError
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
     from provisioning.config.models import Fleet, Host
-    from provisioning.hostcheck import HostReport, Limits
+    from provisioning.hostcheck import Limits
 
 CHECKS = """\
 checks, one line each per host:
@@ -35,55 +35,53 @@ one fails a check that is not advice (a host SSH cannot reach is left to the job
 _SIZE = re.compile(r"^([0-9]+)([KMGT]?)$")
 
 
-def add_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    host = commands.add_parser(
+def add_parser(commands: Commands) -> None:
+    host = add_command(
+        commands,
         "host",
-        parents=[common],
         help="check a host is ready for Bobs; prepare what bob owns there",
         description="Read-only checks of the hosts in the fleet config, and `prepare` for the "
         "part of a host bob owns (its disks' and base's lxcpaths).",
     )
     actions = host.add_subparsers(dest="host_action", required=True, metavar="ACTION")
-    check = actions.add_parser(
+    check = add_command(
+        actions,
         "check",
-        parents=[common],
         help="one line per check per host; exit 0 only if every check passes",
         description="Checks every host (or those named) at once, over SSH with each host's\n"
         "connect timeout. Changes nothing on a host but a throw-away directory that\n"
         "proves each storage directory writable.",
         epilog=CHECKS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawHelpFormatter,
+        bare_handler=_check,
     )
     check.add_argument("hosts", nargs="*", metavar="HOST", help="only these hosts (default all)")
-    check.add_argument("--json", action="store_true", help="one JSON document instead of lines")
+    add_json_option(check)
     _add_limits(check)
-    check.set_defaults(bare_handler=_check)
-    prepare = actions.add_parser(
+    prepare = add_command(
+        actions,
         "prepare",
-        parents=[common],
         help="make the disks' and base's lxcpaths; refuse (and name) what is not bob's",
         description="Makes the directories bob owns on HOST ({storage.root}/DISK for each "
         "disk, {storage.root}/base), then checks the host. Everything else a check finds "
         "missing (the bridge, a btrfs mount, a volume group, LXC) is the operator's: prepare "
         "says so and exits non-zero. A missing base is built by `bob rebuild-base HOST`.",
+        bare_handler=_prepare,
     )
-    prepare.add_argument("host", metavar="HOST")
+    prepare.add_argument("host", metavar="HOST", help="a host from the fleet config")
     _add_limits(prepare)
-    prepare.set_defaults(bare_handler=_prepare)
 
 
 def _add_limits(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--min-free", default="1G", metavar="SIZE", help="free space per disk (default 1G)"
+        "--min-free", default="1G", metavar="SIZE", help="free space each disk must have"
     )
     parser.add_argument(
         "--max-skew",
         type=float,
         default=5.0,
         metavar="S",
-        help="clock difference in seconds (default 5)",
+        help="how far in seconds the host's clock may be from this machine's",
     )
 
 
@@ -99,7 +97,9 @@ async def _check(args: argparse.Namespace) -> int:
     finally:
         await pool.close_all()
     if args.json:
-        print(json.dumps(_document(reports), indent=2))
+        from handlers.documents import host_check_document, to_json
+
+        print(to_json(host_check_document(reports)))
     else:
         for report in reports:
             print("\n".join(r.line() for r in report.results))
@@ -155,16 +155,3 @@ def _limits(args: argparse.Namespace) -> Limits:
     if args.max_skew <= 0:
         raise UsageError("--max-skew must be above 0")
     return Limits(min_free_bytes=int(match.group(1)) * unit, max_skew_s=args.max_skew)
-
-
-def _document(reports: Sequence[HostReport]) -> dict[str, object]:
-    return {
-        "ok": all(r.ok for r in reports),
-        "hosts": {
-            report.host: [
-                {"check": r.check, "outcome": r.outcome.value, "detail": r.detail, "fix": r.fix}
-                for r in report.results
-            ]
-            for report in reports
-        },
-    }

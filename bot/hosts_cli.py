@@ -6,31 +6,30 @@ import argparse
 from typing import TYPE_CHECKING
 
 from bot.common import EXIT_OK, cli_caller
+from bot.parsing import Commands, add_command
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
     from bot.settings import Settings
     from provisioning.store import SqlStore
 
 
-def add_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    drain = commands.add_parser(
+def add_parser(commands: Commands) -> None:
+    drain = add_command(
+        commands,
         "drain",
-        parents=[common],
         help="take a host out of placement (its Bobs keep running)",
         description="New Bobs skip the host until `bob undrain HOST`; dry runs say why.",
+        handler=_drain,
     )
-    drain.add_argument("host", metavar="HOST")
+    drain.add_argument("host", metavar="HOST", help="a host from the fleet config")
     drain.add_argument("--reason", metavar="TEXT", help="shown in `bob list` and dry runs")
-    drain.set_defaults(handler=_drain)
-    undrain = commands.add_parser(
+    undrain = add_command(
+        commands,
         "undrain",
-        parents=[common],
         help="put a host back into placement (also ends a cool-down after failures)",
+        handler=_undrain,
     )
-    undrain.add_argument("host", metavar="HOST")
-    undrain.set_defaults(handler=_undrain)
+    undrain.add_argument("host", metavar="HOST", help="a host from the fleet config")
 
 
 async def _drain(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
@@ -50,6 +49,6 @@ async def _undrain(args: argparse.Namespace, settings: Settings, store: SqlStore
     from handlers.requests import UndrainHost, build
 
     host = build(UndrainHost, host=args.host).host
-    await undrain_host(settings.fleet, store, host, cli_caller(f"undrain {host}"))
-    print(f"{host} is back in placement")
+    undrain = await undrain_host(settings.fleet, store, host, cli_caller(f"undrain {host}"))
+    print(undrain.text())
     return EXIT_OK

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from bot.common import EXIT_OK, cli_caller, follow
+from bot.common import EXIT_OK, cli_caller, follow, live_runtime, require_fleet
+from bot.parsing import Commands, add_command
 from provisioning.errors import UsageError
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
@@ -13,12 +14,10 @@ if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs no
     from provisioning.store import SqlStore
 
 
-def add_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    attach = commands.add_parser(
+def add_parser(commands: Commands) -> None:
+    attach = add_command(
+        commands,
         "attach",
-        parents=[common],
         help="attach N ready Bobs to a controller with a label: attach 3 to ci-main heavy",
         description=(
             "Chooses N ready Bobs that no configured controller knows yet, in placement order, "
@@ -26,6 +25,7 @@ def add_parser(
             "A heavy label goes to at most one Bob per physical disk. Executors per label, the "
             "launcher and the agent's remote FS come from the controller's config."
         ),
+        handler=_attach,
     )
     attach.add_argument("count", type=int, metavar="N", help="how many Bobs")
     attach.add_argument("to", choices=["to"], metavar="to", help="the word 'to'")
@@ -34,12 +34,12 @@ def add_parser(
     attach.add_argument(
         "--dry-run", action="store_true", help="show which Bobs would be chosen and why not others"
     )
-    attach.set_defaults(handler=_attach)
 
-    detach = commands.add_parser(
+    detach = add_command(
+        commands,
         "detach",
-        parents=[common],
         help="take Bobs off their controller: drain, wait until idle, remove the agent",
+        handler=_detach,
     )
     detach.add_argument("names", nargs="+", metavar="NAME", help="Bob names, e.g. bob007")
     detach.add_argument(
@@ -47,14 +47,13 @@ def add_parser(
         type=float,
         default=300.0,
         metavar="S",
-        help="how long to let running builds finish (default 300); past it the agent is "
-        "brought back online and the command fails",
+        help="how long to let running builds finish; past it the agent is brought back "
+        "online and the command fails",
     )
-    detach.set_defaults(handler=_detach)
 
 
 async def _attach(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.runtime import jenkins_controllers, runtime
+    from bot.runtime import jenkins_controllers
     from handlers.jenkins import plan_attach, submit_attach
     from handlers.requests import AttachBobs, build
 
@@ -65,14 +64,15 @@ async def _attach(args: argparse.Namespace, settings: Settings, store: SqlStore)
         print(choice.describe())
         return EXIT_OK
     caller = cli_caller(f"attach {request.count} to {request.controller} {request.label}")
+    require_fleet(settings)
     job, choice = await submit_attach(settings.fleet, store, controllers, request, caller)
     print(f"job {job.id}: {choice.describe()}", flush=True)
-    async with runtime(settings, store) as rt:
+    async with live_runtime(settings, store) as rt:
         return await follow(rt, caller, job.id)
 
 
 async def _detach(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.runtime import jenkins_controllers, runtime
+    from bot.runtime import jenkins_controllers
     from handlers.jenkins import submit_detach
     from handlers.requests import DetachBobs, build
 
@@ -81,10 +81,11 @@ async def _detach(args: argparse.Namespace, settings: Settings, store: SqlStore)
     if not controllers:
         raise UsageError("no Jenkins controllers are configured")
     caller = cli_caller("detach " + " ".join(request.names))
+    require_fleet(settings)
     job, absent = await submit_detach(store, controllers, request, caller)
     if absent:
         print(f"not attached to any controller: {', '.join(absent)}")
     if job is None:
         return EXIT_OK
-    async with runtime(settings, store) as rt:
+    async with live_runtime(settings, store) as rt:
         return await follow(rt, caller, job.id)

@@ -8,7 +8,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from bot.common import EXIT_FAILED, EXIT_OK, cli_caller
+from bot.common import EXIT_FAILED, EXIT_OK, cli_caller, live_runtime
+from bot.parsing import Commands, add_command
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
     from bot.runtime import Runtime
@@ -19,12 +20,10 @@ if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs no
     from provisioning.store import SqlStore
 
 
-def add_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
-    parser = commands.add_parser(
+def add_parser(commands: Commands) -> None:
+    parser = add_command(
+        commands,
         "reconcile",
-        parents=[common],
         help="compare bob's records with the hosts, DNS and Jenkins; --fix repairs",
         description=(
             "Reads every host's containers (one SSH round trip each), every zone (AXFR) and "
@@ -36,6 +35,7 @@ def add_parser(
             "something does (after --fix: when anything is left, including destructive repairs "
             "not confirmed with --yes); 2 on bad usage."
         ),
+        handler=_reconcile,
     )
     parser.add_argument("--fix", action="store_true", help="repair what can be repaired")
     parser.add_argument(
@@ -48,15 +48,13 @@ def add_parser(
         "--host", action="append", metavar="HOST", help="only this host (repeatable)"
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.set_defaults(handler=_reconcile)
 
 
 async def _reconcile(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.runtime import runtime
     from handlers.reconcile import render, repair
     from provisioning.reconcile.repair import Repairer
 
-    async with runtime(settings, store) as rt:
+    async with live_runtime(settings, store) as rt:
         report = await _pass(rt, args.host)
         if args.fix and report.findings:
             caller = cli_caller("reconcile --fix" + (" --yes" if args.yes else ""))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.common import EXIT_OK, cli_caller, follow
+from bot.common import EXIT_OK, cli_caller, follow, live_runtime, require_fleet
+from bot.parsing import Commands, add_command
 from provisioning.errors import UsageError
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
@@ -16,8 +16,9 @@ if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs no
     from provisioning.store import SqlStore
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    refresh = commands.add_parser(
+def add_parser(commands: Commands) -> None:
+    refresh = add_command(
+        commands,
         "refresh",
         help="replace Bobs with clones of their host's current base: same name, address, "
         "slot and agent",
@@ -29,9 +30,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "and removed only once the new one is ready: a failure puts the old Bob back, "
             "running and attached. Bobs go one at a time unless --parallel."
         ),
-    )
-    refresh.add_argument(
-        "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        handler=_refresh,
     )
     refresh.add_argument("names", nargs="*", metavar="NAME", help="Bob names, e.g. bob007")
     refresh.add_argument(
@@ -41,23 +40,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     refresh.add_argument("--host", metavar="HOST", help="only Bobs on this host")
     refresh.add_argument(
-        "--parallel", type=int, default=1, metavar="K", help="Bobs refreshed at once (default 1)"
+        "--parallel", type=int, default=1, metavar="K", help="Bobs refreshed at once"
     )
     refresh.add_argument(
         "--wait",
         type=float,
         default=300.0,
         metavar="S",
-        help="how long to let an agent's running builds finish (default 300 s); past it that "
-        "Bob is left as it was, its agent back online",
+        help="seconds to let an agent's running builds finish; past it that Bob is left as "
+        "it was, its agent back online",
     )
     refresh.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
     refresh.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    refresh.set_defaults(handler=_refresh)
 
 
 async def _refresh(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.runtime import runtime
     from handlers.refresh import RefreshBobs, plan_refresh, render_refresh_plan, submit_refresh
     from handlers.requests import build
 
@@ -83,10 +80,11 @@ async def _refresh(args: argparse.Namespace, settings: Settings, store: SqlStore
             print("nothing changed")
             return EXIT_OK
     caller = cli_caller("refresh " + " ".join(b.name for b in plan.bobs))
+    require_fleet(settings)
     job = await submit_refresh(settings.fleet, store, request, caller)
     if job is None:
         print(render_refresh_plan(plan))
         return EXIT_OK
     print(f"job {job.id}: refreshing {', '.join(b['name'] for b in job.params['bobs'])}")
-    async with runtime(settings, store) as rt:
+    async with live_runtime(settings, store) as rt:
         return await follow(rt, caller, job.id)

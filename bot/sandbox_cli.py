@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.parsing import Commands, add_command
 from provisioning.config import load_fleet
 from provisioning.errors import UsageError
 from sandbox import (
@@ -20,8 +21,9 @@ from sandbox import (
 )
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sandbox = commands.add_parser(
+def add_parser(commands: Commands) -> None:
+    sandbox = add_command(
+        commands,
         "sandbox",
         help="a local fleet of physical hosts simulated with network namespaces (needs root)",
         description=(
@@ -41,50 +43,67 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     # --state-dir after the action too (`bob sandbox down --state-dir DIR`); SUPPRESS keeps
     # an action's missing flag from overwriting one given before it.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument(
         "--state-dir", type=Path, metavar="DIR", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
-    common.add_argument(
-        "--config", type=Path, metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
     actions = sandbox.add_subparsers(dest="sandbox_action", required=True, metavar="ACTION")
-    up = actions.add_parser(
-        "up", parents=[common], help="build the sandbox (a quick health check if it is up)"
+    up = add_command(
+        actions,
+        "up",
+        help="build the sandbox (a quick health check if it is up)",
+        parents=[after],
+        bare_handler=_up,
     )
     up.add_argument("--hosts", type=int, default=2, metavar="N", help="how many hosts (1-8)")
-    up.add_argument("--backend", choices=["overlay", "btrfs", "dir"], default="overlay")
     up.add_argument(
-        "--base", choices=["busybox", "debian"], default="busybox", help="busybox: fast, tiny"
+        "--backend",
+        choices=["overlay", "btrfs", "dir"],
+        default="overlay",
+        help="the hosts' storage backend (btrfs: a loop-mounted btrfs file per host)",
+    )
+    up.add_argument(
+        "--base",
+        choices=["busybox", "debian"],
+        default="busybox",
+        help="what Bobs are cloned from: busybox (tiny, built in seconds, offline) or debian "
+        "(debootstrap: systemd and sshd like a real base; needs a mirror, ~3 min)",
     )
     up.add_argument(
         "--dns-port",
         type=int,
         default=DEFAULT_DNS_PORT,
         metavar="PORT",
-        help=f"the sandbox BIND's port on 127.0.0.1 (default {DEFAULT_DNS_PORT})",
+        help="the sandbox BIND's port on 127.0.0.1",
     )
     # Another sandbox beside the default one (the tests' run in their own slots).
     up.add_argument(
         "--prefix",
         default=SandboxOptions().prefix,
         metavar="NAME",
-        help="namespace name prefix, for a second sandbox on this machine (default bobhost)",
+        help="namespace name prefix, for a second sandbox on this machine",
     )
     up.add_argument(
         "--net-index",
         type=int,
         default=SandboxOptions().net_index,
         metavar="X",
-        help="first third octet of its addresses in 10.250.0.0/16 (default 0)",
+        help="first third octet of its addresses in 10.250.0.0/16",
     )
-    up.set_defaults(bare_handler=_up)
-    down = actions.add_parser(
-        "down", parents=[common], help="remove everything up made, bob's records of it too"
+    add_command(
+        actions,
+        "down",
+        help="remove everything up made, bob's records of it too",
+        parents=[after],
+        bare_handler=_down,
     )
-    down.set_defaults(bare_handler=_down)
-    status = actions.add_parser("status", parents=[common], help="hosts, their sshd and containers")
-    status.set_defaults(bare_handler=_status)
+    add_command(
+        actions,
+        "status",
+        help="the sandbox's hosts, their sshd and containers, and its DNS",
+        parents=[after],
+        bare_handler=_status,
+    )
 
 
 async def _up(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from handlers.provision import Caller
+from handlers.queries import find_job
 from handlers.requests import CancelJob
 from provisioning.jobs.liveness import interrupted
 from provisioning.ports import AuditLog, JobStore
@@ -40,7 +41,7 @@ class Cancel:
         """What happens next, in the words every front end uses."""
         job = self.job
         if self.next is Next.NOTHING:
-            return f"job {job.id} is already {job.state.value}: nothing to cancel"
+            return already(job)
         if self.next is Next.CALLER:
             return (
                 f"job {job.id}: cancel requested; no runner holds it (interrupted while "
@@ -58,7 +59,7 @@ async def cancel_job(
     next lease renewal. An interrupted job has no runner to see it: ``Next.CALLER`` tells
     the caller to run the job itself, which then undoes it (see ``JobRunner.run``).
     """
-    job = await store.get_job(request.job_id)
+    job = await find_job(store, request.job_id)
     accepted = await store.request_cancel(job.id)
     if not accepted:
         job = await store.get_job(job.id)  # it may have finished since it was read
@@ -68,6 +69,11 @@ async def cancel_job(
     detail = f"job {job.id}" + ("" if accepted else f" already {job.state.value}")
     await store.audit(caller.entry("cancel-requested" if accepted else "no-op", detail))
     return outcome
+
+
+def already(job: JobRecord) -> str:
+    """What asking a finished job to do more (cancel it, resume it) is told."""
+    return f"job {job.id} already {job.state.value}"
 
 
 def undo_failures(journal: list[JournalEntry]) -> list[str]:

@@ -25,6 +25,8 @@ class SlotView:
     flag: str = ""  # where the controllers and bob's records disagree
     base_version: int | None = None
     stale: bool = False  # cloned from an older base than its host's current one
+    host: str = ""
+    disk: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,13 @@ def build_overview(
             flag=flag,
             base_version=b.base_version,
             stale=stale,
+            host=b.host,
+            disk=b.disk,
         )
         by_disk.setdefault((b.host, b.disk), []).append(view)
     for r in reservations:
-        view = SlotView(r.name, r.slot, _state("reserved", r.job_id, interrupted), r.ip, r.job_id)
+        state = _state("reserved", r.job_id, interrupted)
+        view = SlotView(r.name, r.slot, state, r.ip, r.job_id, host=r.host, disk=r.disk)
         by_disk.setdefault((r.host, r.disk), []).append(view)
 
     hosts: list[HostView] = []

@@ -78,8 +78,24 @@ async def recent_jobs(store: JobStore, request: ListJobs) -> list[JobRecord]:
 
 
 async def job_detail(store: JobStore, request: ShowJob) -> tuple[JobRecord, list[JournalEntry]]:
-    job = await store.get_job(request.job_id)
+    job = await find_job(store, request.job_id)
     return job, await store.journal(job.id)
+
+
+# How many of the jobs an ambiguous prefix matches are named.
+AMBIGUOUS_SHOWN = 5
+
+
+async def find_job(store: JobStore, typed: str) -> JobRecord:
+    """The job a user named: by its id, or by any start of it no other job's id shares."""
+    ids = await store.job_ids_starting(typed, limit=AMBIGUOUS_SHOWN + 1)
+    if typed in ids or len(ids) == 1:
+        return await store.get_job(typed if typed in ids else ids[0])
+    if not ids:
+        raise UsageError(f"no job with id {typed!r}")
+    shown = ", ".join(ids[:AMBIGUOUS_SHOWN]) + (", …" if len(ids) > AMBIGUOUS_SHOWN else "")
+    many = f"more than {AMBIGUOUS_SHOWN}" if len(ids) > AMBIGUOUS_SHOWN else str(len(ids))
+    raise UsageError(f"job id {typed!r} is ambiguous: {many} jobs start with it ({shown})")
 
 
 async def count_bobs(store: FleetStore, *, host: str | None = None) -> int:

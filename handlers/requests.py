@@ -12,7 +12,8 @@ from provisioning.errors import UsageError
 
 HostName = Annotated[str, StringConstraints(pattern=LABEL_RE)]
 JenkinsLabel = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-JobId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
+# A job's id, or any start of it (handlers.queries.find_job says which job, or why none).
+JobId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{1,32}$")]
 
 # How long a detach (alone or inside a refresh) waits for a Bob's running builds by default.
 DETACH_WAIT_S = 300.0
@@ -69,7 +70,7 @@ def _explain(field: str, message: str) -> str:
     if field == "parallel":
         return "must be a whole number from 1 to 16 (hosts rebuilt at once)"
     if field == "job_id":
-        return "must be a job id as shown by `bob jobs` (hex digits)"
+        return "must be a job id as shown by `bob jobs`, or the start of one (hex digits)"
     return message
 
 

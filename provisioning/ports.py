@@ -60,6 +60,10 @@ class JobStore(Protocol):
 
     async def list_jobs(self, limit: int = 20) -> list[JobRecord]: ...
 
+    async def job_ids_starting(self, prefix: str, limit: int = 10) -> list[str]:
+        """Ids of the jobs whose id starts with ``prefix`` (at most ``limit``), in id order."""
+        ...
+
     async def unfinished_jobs(self) -> list[JobRecord]: ...
 
     async def claim_job(self, job_id: str, owner: str, lease: timedelta) -> JobRecord | None:

@@ -45,6 +45,9 @@ class MemoryJobStore:
             raise UsageError(f"no job with id {job_id!r}")
         return self.jobs[job_id]
 
+    async def job_ids_starting(self, prefix: str, limit: int = 10) -> list[str]:
+        return sorted(i for i in self.jobs if i.startswith(prefix))[:limit]
+
     async def list_jobs(self, limit: int = 20) -> list[JobRecord]:
         return sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True)[:limit]
 

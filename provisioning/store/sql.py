@@ -332,6 +332,17 @@ class SqlStore:
             raise UsageError(f"no job with id {job_id!r}")
         return _job(row)
 
+    async def job_ids_starting(self, prefix: str, limit: int = 10) -> list[str]:
+        jobs = schema.jobs.c
+        query = (
+            select(jobs.id)
+            .where(jobs.id.startswith(prefix, autoescape=True))
+            .order_by(jobs.id)
+            .limit(limit)
+        )
+        async with self._tx() as conn:
+            return [row.id for row in (await conn.execute(query)).all()]
+
     async def list_jobs(self, limit: int = 20) -> list[JobRecord]:
         query = select(schema.jobs).order_by(schema.jobs.c.created_at.desc()).limit(limit)
         async with self._tx() as conn:

@@ -50,7 +50,7 @@ def test_cancel_of_a_finished_job_changes_nothing(capsys, state_dir):
 
     code = main(["cancel", job.id])
 
-    assert (0, f"job {job.id} is already succeeded: nothing to cancel\n") == (
+    assert (0, f"job {job.id} already succeeded\n") == (
         code,
         capsys.readouterr().out,
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from provisioning.store import SqlStore
 
 EXAMPLE = str(Path(__file__).resolve().parents[2] / "config" / "example.yaml")
 
@@ -78,3 +81,42 @@ def test_bad_drain_input_is_refused(capsys, argv, message):
     code, _, err = bob(capsys, *argv)
 
     assert (2, message) == (code, err.strip()[: len(message)])
+
+
+def test_undrain_of_a_host_that_is_not_drained_says_so(capsys):
+    assert (0, "host-b is not drained: nothing to undo\n", "") == bob(capsys, "undrain", "host-b")
+
+
+def test_undrain_of_a_host_cooling_down_after_failures_says_that_is_what_ended(capsys, tmp_path):
+    async def cooling() -> None:
+        store = await SqlStore.open(f"sqlite+aiosqlite:///{tmp_path / 'state' / 'bob.db'}")
+        try:
+            until = datetime.now(UTC) + timedelta(minutes=5)
+            await store.update_host_state(
+                "host-a", lambda s: s.model_copy(update={"failures": 3, "cooling_until": until})
+            )
+        finally:
+            await store.close()
+
+    asyncio.run(cooling())
+
+    assert (0, "host-a was not drained; its cool-down after failures is over\n", "") == bob(
+        capsys, "undrain", "host-a"
+    )
+    _, out, _ = bob(capsys, "plan", "create", "1")
+    assert "  bob001  host-a/disk1" in out
+
+
+def test_undrain_cannot_undo_a_drain_the_config_makes_and_says_so(capsys, tmp_path):
+    config = tmp_path / "fleet.yaml"
+    config.write_text(
+        Path(EXAMPLE).read_text().replace("drained: false", "drained: true", 1), encoding="utf-8"
+    )
+
+    code = main(["undrain", "host-c", "--config", str(config)])
+
+    assert (
+        0,
+        "host-c is drained in the config (drained: true); only the config puts it back "
+        "into placement\n",
+    ) == (code, capsys.readouterr().out)

@@ -82,6 +82,18 @@ async def test_an_unknown_job_is_a_usage_error(store: JobStore) -> None:
         await store.get_job("nope")
 
 
+async def test_jobs_are_found_by_the_start_of_their_id_and_nothing_else(
+    store: JobStore,
+) -> None:
+    ids = sorted([(await store.create_job(NewJob(kind="create"))).id for _ in range(3)])
+
+    assert [ids[0]] == await store.job_ids_starting(ids[0])
+    assert ids[:2] == await store.job_ids_starting("", limit=2)
+    # a LIKE wildcard in the typed text is a character, not a pattern
+    assert [] == await store.job_ids_starting("%")
+    assert [] == await store.job_ids_starting(ids[0][1:])
+
+
 async def test_jobs_list_newest_first_and_unfinished_oldest_first(store: JobStore) -> None:
     first, second, third = [await store.create_job(NewJob(kind="create")) for _ in range(3)]
     await store.set_job_state(second.id, JobState.SUCCEEDED)

@@ -58,7 +58,7 @@ async def test_a_finished_job_is_not_cancelled(store):
 
     cancel = await cancel_job(store, CancelJob(job_id=job.id), CALLER, datetime.now(UTC))
 
-    assert (Next.NOTHING, f"job {job.id} is already failed: nothing to cancel") == (
+    assert (Next.NOTHING, f"job {job.id} already failed") == (
         cancel.next,
         cancel.text(),
     )
