@@ -68,6 +68,15 @@ config's state_dir (the sandbox's directory for a sandbox fleet), else ~/.local/
 """
 
 
+def _duration(text: str) -> float:
+    from provisioning.core.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = BobParser(prog="bob", description=DESCRIPTION, formatter_class=RawHelpFormatter)
     add_global_options(parser)
@@ -112,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("count", type=int, metavar="N", help="how many Bobs")
     create.add_argument("--host", metavar="HOST", help="place them only on this host")
     create.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    create.add_argument(
+        "--ttl",
+        type=_duration,
+        metavar="DURATION",
+        help="time to live (90s, 30m, 8h, 2d): `bob serve` destroys them this long after now"
+        " (default: kept until destroyed)",
+    )
     create.add_argument(
         "--ensure",
         action="store_true",
@@ -260,14 +276,14 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
     from handlers.requests import CreateBobs, PlanCreate, build
     from provisioning.hostcheck import CreatePreflight
 
-    request = build(CreateBobs, count=args.count, host=args.host)
+    request = build(CreateBobs, count=args.count, host=args.host, ttl_s=args.ttl)
     if args.ensure:
         have = await queries.count_bobs(store, host=request.host)
         if have >= request.count:
             where = f" on {request.host}" if request.host else ""
             print(f"{have} Bobs exist{where} already: nothing to create")
             return EXIT_OK
-        request = build(CreateBobs, count=request.count - have, host=request.host)
+        request = request.model_copy(update={"count": request.count - have})
     if args.dry_run:
         await _print_plan(
             settings, store, build(PlanCreate, count=request.count, host=request.host)

@@ -43,6 +43,9 @@ class Slot(_Document):
     flag: str = Field(description="what disagrees about it (controllers, records); empty if none")
     base_version: int | None = Field(description="the base version it was cloned from")
     stale: bool = Field(description="cloned from an older base than its host's current one")
+    expires_at: datetime | None = Field(
+        description="made with a time to live (`create --ttl`): when `bob serve` destroys it"
+    )
 
 
 class Disk(_Document):
@@ -207,6 +210,7 @@ def _slots(views: Sequence[SlotView]) -> list[Slot]:
             flag=v.flag,
             base_version=v.base_version,
             stale=v.stale,
+            expires_at=v.expires_at,
         )
         for v in views
     ]

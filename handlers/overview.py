@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from handlers.attachments import Attachment, JenkinsTruth
 from provisioning.config.models import Fleet
@@ -27,6 +28,7 @@ class SlotView:
     stale: bool = False  # cloned from an older base than its host's current one
     host: str = ""
     disk: str = ""
+    expires_at: datetime | None = None  # made with a time to live: destroyed after this
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class Overview:
     # One line per Jenkins controller, and agents bob made that its store does not know.
     controllers: list[str] = field(default_factory=list)
     strays: list[str] = field(default_factory=list)
+    # Controllers whose idle agents `bob serve` detaches and destroys, after how long (s).
+    idle_after_s: dict[str, float] = field(default_factory=dict)
 
 
 def build_overview(
@@ -111,11 +115,14 @@ def build_overview(
             stale=stale,
             host=b.host,
             disk=b.disk,
+            expires_at=b.expires_at,
         )
         by_disk.setdefault((b.host, b.disk), []).append(view)
     for r in reservations:
         state = _state("reserved", r.job_id, interrupted)
-        view = SlotView(r.name, r.slot, state, r.ip, r.job_id, host=r.host, disk=r.disk)
+        view = SlotView(
+            r.name, r.slot, state, r.ip, r.job_id, host=r.host, disk=r.disk, expires_at=r.expires_at
+        )
         by_disk.setdefault((r.host, r.disk), []).append(view)
 
     hosts: list[HostView] = []
@@ -144,6 +151,7 @@ def build_overview(
         unplaced=unplaced if host is None else [],
         controllers=jenkins.controllers if jenkins is not None else [],
         strays=jenkins.strays if jenkins is not None else [],
+        idle_after_s={c.name: c.idle_after_s for c in fleet.jenkins if c.idle_after_s},
     )
 
 

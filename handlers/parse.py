@@ -1,6 +1,6 @@
 """One text grammar for chat commands and mentions, producing the requests the CLI builds.
 
-    create [N] [on HOST] [--dry-run]        attach N to CONTROLLER LABEL [--dry-run]
+    create [N] [on HOST] [for 8h] [--dry-run]   attach N to CONTROLLER LABEL [--dry-run]
     detach NAME…                            destroy NAME…
     rebuild-base [HOST…|all] [--dry-run]    list [HOST]    jobs    job ID    cancel ID
     refresh NAME…|--stale [on HOST] [--parallel K] [--dry-run]
@@ -40,6 +40,7 @@ from handlers.requests import (
     _Request,
     build,
 )
+from provisioning.core.durations import parse_duration
 from provisioning.errors import UsageError
 
 # -- requests only chat has ------------------------------------------------------------------
@@ -56,7 +57,10 @@ class Greeting(_Request):
 # -- the grammar --------------------------------------------------------------------------------
 
 USAGE = {
-    "create": ("create [N] [on HOST] [--dry-run]", "make N Bobs (default 1)"),
+    "create": (
+        "create [N] [on HOST] [for 8h] [--dry-run]",
+        "make N Bobs (default 1); `for 8h`: destroyed 8 hours later",
+    ),
     "attach": ("attach N to CONTROLLER LABEL [--dry-run]", "register N free Bobs as agents"),
     "detach": ("detach NAME…", "remove Bobs from their Jenkins controller"),
     "destroy": ("destroy NAME…", "stop and remove Bobs (asks for confirmation)"),
@@ -224,6 +228,9 @@ def _create(args: list[str]) -> Parsed:
     args, dry_run = _flag(args)
     count: int | str = 1
     host: str | None = None
+    ttl_s: float | None = None
+    if len(args) >= 2 and args[-2].lower() == "for":  # `create 3 for 8h`: a time to live
+        ttl_s, args = parse_duration(args[-1]), args[:-2]
     if args and args[0].lower() != "on":
         count, args = _count(args[0]), args[1:]
     if args:
@@ -232,7 +239,7 @@ def _create(args: list[str]) -> Parsed:
         host = args[1]
     if dry_run:
         return Parsed("plan", build(PlanCreate, count=count, host=host))
-    return Parsed("create", build(CreateBobs, count=count, host=host))
+    return Parsed("create", build(CreateBobs, count=count, host=host, ttl_s=ttl_s))
 
 
 def _attach(args: list[str]) -> Parsed:

@@ -80,7 +80,12 @@ async def submit_create(
             await preflight(plan_now(await store.occupants()))
         new_job = NewJob(
             kind=CREATE,
-            params={"count": request.count, "host": request.host, "skipped": skipped},
+            params={
+                "count": request.count,
+                "host": request.host,
+                "skipped": skipped,
+                **({"ttl_s": request.ttl_s} if request.ttl_s else {}),
+            },
             requested_by=caller.actor,
             source=caller.source,
         )

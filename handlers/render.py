@@ -7,6 +7,7 @@ from datetime import datetime
 
 from handlers.overview import Overview, SlotView
 from handlers.rebuild import RebuildPlan
+from provisioning.core.durations import describe_duration
 from provisioning.core.models import CreatePlan
 from provisioning.jobs.liveness import JobStatus, job_status
 from provisioning.records import JobRecord, JournalEntry, StepEvent
@@ -51,6 +52,8 @@ def _slot_line(v: SlotView) -> str:
         parts.append(f"base v{v.base_version}" + (" STALE" if v.stale else ""))
     if v.detail:
         parts.append(v.detail)
+    if v.expires_at is not None:
+        parts.append(f"expires {v.expires_at:%Y-%m-%d %H:%M} UTC")
     if v.job_id and v.state in ("reserved", "creating", "destroying", "interrupted"):
         parts.append(f"job {v.job_id}")
     if v.flag:
@@ -76,10 +79,14 @@ def render_overview(overview: Overview) -> str:
     if overview.unplaced:
         lines.append("not in the config (host or disk removed):")
         lines += [_slot_line(v) for v in overview.unplaced]
-    if overview.controllers:
+    if overview.controllers or overview.idle_after_s:
         lines.append("jenkins:")
         lines += [f"  {line}" for line in overview.controllers]
         lines += [f"  ! {line}" for line in overview.strays]
+        lines += [
+            f"  {name}: agents idle {describe_duration(s)} are detached and their Bobs destroyed"
+            for name, s in sorted(overview.idle_after_s.items())
+        ]
     return "\n".join(lines) if lines else "no hosts"
 
 

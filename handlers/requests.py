@@ -19,6 +19,9 @@ JobId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{1,32}$")]
 DETACH_WAIT_S = 300.0
 
 
+MAX_TTL_S = 30 * 86400
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -74,6 +77,8 @@ def _explain(field: str, message: str) -> str:
 class CreateBobs(_Request):
     count: int = Field(ge=1, le=MAX_BATCH)
     host: HostName | None = None
+    # Time to live: `bob serve` destroys the Bobs this long after the request.
+    ttl_s: float | None = Field(default=None, gt=0, le=MAX_TTL_S)
 
 
 class DestroyBobs(_Request):

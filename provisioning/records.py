@@ -60,6 +60,7 @@ class BobRecord(_Record):
     label: str | None = None
     heavy: bool = False
     created_at: datetime
+    expires_at: datetime | None = None  # made with a time to live: destroyed after this
 
     def as_occupant(self) -> Occupant:
         return Occupant(
@@ -82,6 +83,7 @@ class ReservationRecord(_Record):
     ip: ipaddress.IPv4Address | None
     job_id: str
     created_at: datetime
+    expires_at: datetime | None = None
 
     def as_occupant(self) -> Occupant:
         return Occupant(name=self.name, host=self.host, disk=self.disk, slot=self.slot, ip=self.ip)

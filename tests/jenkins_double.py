@@ -34,6 +34,7 @@ import re
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class DoubleNode:
     temporarily_offline: bool = False
     offline_reason: str = ""
     busy: int = 0
+    # As Jenkins keeps it: since when the computer has run nothing (epoch ms).
+    idle_since_ms: int = field(default_factory=lambda: int(time.time() * 1000))
 
     @property
     def offline(self) -> bool:
@@ -327,6 +330,7 @@ def _node_view(n: DoubleNode) -> dict[str, Any]:
         "temporarily_offline": n.temporarily_offline,
         "offline_reason": n.offline_reason,
         "idle": n.busy == 0,
+        "idle_since_ms": n.idle_since_ms,
         "busy_executors": n.busy,
         "managed": meta is not None,
         "meta": meta,

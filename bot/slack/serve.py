@@ -18,9 +18,10 @@ from aiohttp import web
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.expiry_loop import EXPIRY_SWEEP_S, ExpirySweep
 from bot.metrics import LastReconcile
 from bot.reconcile_loop import PeriodicReconcile
-from bot.runtime import runtime
+from bot.runtime import Runtime, runtime
 from bot.settings import Settings
 from bot.slack import blocks
 from bot.slack.access import Gate, SlackGroups
@@ -31,6 +32,7 @@ from bot.slack.progress import UPDATE_INTERVAL_S
 from bot.slack.server import FrontDoor, HttpDoor, SlackEndpoint, SocketModeDoor
 from bot.slack.service import SHUTDOWN_GRACE_S, BobService
 from bot.web import Access, BackgroundJobs, add_board, board_context
+from handlers.expiry import submit_expiry
 from handlers.provision import Caller
 from handlers.reconcile import Report, reconcile
 from provisioning.errors import ConfigError
@@ -86,6 +88,8 @@ class ServeOptions:
     retry_backoff_s: float = FIRST_BACKOFF_S
     # How often to look for jobs a dead replica left (0: only at start-up).
     sweep_s: float = SWEEP_S
+    # How often to destroy Bobs whose time to live ended or whose agent idled too long (0: never).
+    expiry_s: float = EXPIRY_SWEEP_S
     # The web board on the same HTTP server (its own server in Socket Mode).
     board: bool = True
 
@@ -180,6 +184,8 @@ async def running_bot(
             )
             if periodic is not None:
                 duties.append(asyncio.create_task(periodic.run_forever()))
+            if options.expiry_s > 0:
+                duties.append(asyncio.create_task(expiry_sweep(rt, options.expiry_s).run_forever()))
             yield RunningBot(service, doors, http)
         finally:
             # Stop taking commands first, then let the jobs finish or journal their stop.
@@ -213,3 +219,11 @@ def _periodic_reconcile(
         await service.poster.post(channel, text, blocks.reply(text))
 
     return PeriodicReconcile(run, notify, config.interval_s)
+
+
+def expiry_sweep(rt: Runtime, interval_s: float) -> ExpirySweep:
+    """Bobs whose time to live ended, or whose agent idled too long, destroyed by this runner."""
+    fleet = rt.settings.fleet
+    return ExpirySweep(
+        partial(submit_expiry, fleet, rt.store, rt.jenkins), rt.runner.run, interval_s
+    )

@@ -406,6 +406,8 @@ class JenkinsController(_Model):
     launcher: AgentLauncher = Field(default_factory=AgentLauncher)
     # Reconcile reports a bob-managed agent offline for longer than this (seconds).
     offline_after_s: float = Field(default=3600.0, ge=0, le=30 * 86400)
+    # `bob serve` detaches a bob-managed agent idle this long and destroys its Bob (None: never).
+    idle_after_s: float | None = Field(default=None, gt=0, le=30 * 86400)
     remote_fs: RemoteFsPath = "/home/jenkins"
 
     @model_validator(mode="after")

@@ -123,6 +123,8 @@ class JenkinsNode(_Result):
     temporarily_offline: bool = False
     offline_reason: str = ""
     idle: bool
+    # Epoch milliseconds since which the agent has run nothing (Computer.idleStartMilliseconds).
+    idle_since_ms: int | None = None
     busy_executors: int = 0
     managed: bool
     meta: dict[str, Any] | None = None

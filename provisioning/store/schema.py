@@ -79,6 +79,7 @@ bobs = Table(
     Column("label", String(64)),
     Column("heavy", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),  # `create --ttl`: destroyed by `bob serve` after this
     UniqueConstraint("host", "disk", "slot", name="uq_bobs_slot"),
 )
 
@@ -114,6 +115,7 @@ reservations = Table(
     Column("ip", String(15), unique=True),
     Column("job_id", String(32), ForeignKey("jobs.id"), nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
     UniqueConstraint("host", "disk", "slot", name="uq_reservations_slot"),
 )
 

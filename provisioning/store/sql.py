@@ -102,6 +102,8 @@ class SqlStore:
                     update={"params": {**job.params, "plan": plan.model_dump(mode="json")}}
                 ),
             )
+            ttl_s = job.params.get("ttl_s")
+            expires_at = record.created_at + timedelta(seconds=ttl_s) if ttl_s else None
             if plan.bobs:
                 await conn.execute(
                     insert(schema.reservations),
@@ -114,6 +116,7 @@ class SqlStore:
                             "ip": str(b.ip),
                             "job_id": record.id,
                             "created_at": record.created_at,
+                            "expires_at": expires_at,
                         }
                         for b in plan.bobs
                     ],
@@ -202,6 +205,7 @@ class SqlStore:
                 "base_version": base_version,
                 "heavy": False,
                 "created_at": _now(),
+                "expires_at": res.expires_at,
             }
             await conn.execute(
                 delete(schema.reservations).where(schema.reservations.c.name == name)

@@ -3,6 +3,7 @@
 import ipaddress
 from datetime import UTC, datetime
 
+from handlers.attachments import NodeLists, compare
 from handlers.overview import build_overview
 from handlers.render import render_job, render_overview
 from provisioning.records import (
@@ -158,3 +159,21 @@ def test_a_bob_a_failed_destroy_left_says_so_and_how_to_finish_it():
 
     assert "! destroy failed (job dead): `bob destroy bob1` again finishes it" in text
     assert 1 == text.count("destroy failed")  # not bob2: its destroy is under way
+
+
+def test_the_listing_shows_when_a_bob_made_with_a_time_to_live_expires():
+    expires = datetime(2026, 12, 3, 20, 30, tzinfo=UTC)
+    text = render_overview(build_overview(FLEET, [bob("bob1", expires_at=expires)], []))
+    assert "    bob1        ready       10.250.1.11      expires 2026-12-03 20:30 UTC" in text
+
+
+def test_the_listing_says_which_controllers_remove_idle_agents_and_after_how_long():
+    from provisioning.config.models import JenkinsController
+
+    config = JenkinsController(
+        name="ci-main", url="http://ci.example", user="bob", token_env="CI_TOKEN",
+        idle_after_s=1800,
+    )  # fmt: skip
+    fleet = FLEET.model_copy(update={"jenkins": (config,)})
+    text = render_overview(build_overview(fleet, [], [], jenkins=compare([], NodeLists({}, {}))))
+    assert "  ci-main: agents idle 30m are detached and their Bobs destroyed" in text.splitlines()

@@ -41,6 +41,11 @@ from tests.fleets import make_fleet
         ("create", Parsed("create", CreateBobs(count=1))),
         ("create 3", Parsed("create", CreateBobs(count=3))),
         ("create 2 on host-b", Parsed("create", CreateBobs(count=2, host="host-b"))),
+        ("create 3 for 8h", Parsed("create", CreateBobs(count=3, ttl_s=28800))),
+        (
+            "create 2 on host-b for 1h30m",
+            Parsed("create", CreateBobs(count=2, host="host-b", ttl_s=5400)),
+        ),
         ("create on host-b", Parsed("create", CreateBobs(count=1, host="host-b"))),
         ("create 2 on host-b --dry-run", Parsed("plan", PlanCreate(count=2, host="host-b"))),
         ("create 2 —dry-run", Parsed("plan", PlanCreate(count=2))),
@@ -162,9 +167,10 @@ def test_plural(count, expected):
     [
         ("create 0", "count: must be a whole number from 1 to 10000 (got 0)", "create [N]"),
         ("create many", "count: must be a whole number from 1 to 10000 (got 'many')", "create"),
-        ("create 2 at host-b", "unexpected 'at host-b'", "create [N] [on HOST] [--dry-run]"),
+        ("create 2 at host-b", "unexpected 'at host-b'", "create [N] [on HOST] [for 8h]"),
         ("create 2 --force", "unknown option --force", "create"),
         ("create 2 on Host_B", "host: must be a host name: lower-case letters", "create"),
+        ("create 2 for ages", "'ages' is not a duration: write e.g. 90s, 30m, 8h", "create"),
         ("make 0 bobs", "count: must be a whole number from 1 to 10000 (got 0)", "create"),
         ("destroy", "name at least one Bob", "destroy NAME…"),
         ("destroy bob001 --yes", "unknown option --yes", "destroy NAME…"),

@@ -48,6 +48,8 @@ def bobRun = { Map p ->
             temporarily_offline: computer == null ? false : computer.temporarilyOffline,
             offline_reason: computer == null ? '' : (computer.offlineCauseReason ?: ''),
             idle: computer == null ? true : computer.idle,
+            // Epoch ms since which the agent has run nothing (in the future while it is busy).
+            idle_since_ms: computer == null ? null : computer.idleStartMilliseconds,
             busy_executors: computer == null ? 0 : computer.countBusy(),
             managed: meta != null,
             meta: meta,

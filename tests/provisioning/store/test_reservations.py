@@ -235,3 +235,28 @@ async def test_a_promoted_bob_keeps_the_base_version_it_was_cloned_from(store, e
     bob = await store.promote_reservation(plan.bobs[0].name, BobState.READY, base_version=3)
 
     assert (3, 3) == (bob.base_version, (await store.get_bob(bob.name)).base_version)
+
+
+async def test_a_time_to_live_runs_from_the_reservation_and_stays_with_the_bob(
+    store: SqlStore, example_fleet: Fleet
+) -> None:
+    request = create_job(1)
+    request = request.model_copy(update={"params": {**request.params, "ttl_s": 3600}})
+    job, plan = await store.reserve(request, planner(example_fleet, 1))
+    (held,) = await store.list_reservations(job.id)
+    assert held.expires_at is not None
+    assert 3600 == (held.expires_at - job.created_at).total_seconds()
+
+    bob = await store.promote_reservation(plan.bobs[0].name, BobState.READY)
+
+    assert held.expires_at == bob.expires_at == (await store.get_bob(bob.name)).expires_at
+
+
+async def test_a_bob_made_without_a_time_to_live_never_expires(
+    store: SqlStore, example_fleet: Fleet
+) -> None:
+    _, plan = await store.reserve(create_job(1), planner(example_fleet, 1))
+
+    bob = await store.promote_reservation(plan.bobs[0].name, BobState.READY)
+
+    assert bob.expires_at is None
