@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="log records as text lines (default) or one JSON object a line, with their job, "
         "step, host and Bob",
     )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="show a job's progress as one line an event even on a terminal (the default when "
+        "output is not a terminal); without it a terminal gets a live table",
+    )
     # Accept --config after the command too (`bob plan create 5 --config x.yaml`); SUPPRESS
     # keeps a subcommand's missing flag from overwriting one given before the command.
     common = argparse.ArgumentParser(add_help=False)
@@ -79,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--log-format", choices=logs.FORMATS, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    common.add_argument(
+        "--plain", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -348,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     output.quiet_when_closed()
     args = build_parser().parse_args(argv)
     logs.configure(args.verbose, args.log_format)
+    output.prefer_plain(args.plain)
     try:
         return asyncio.run(interruptible(_run(args)))
     except (UsageError, ConfigError) as exc:

@@ -48,7 +48,8 @@ async def follow(
     from handlers.cancel import undo_failures
     from handlers.provision import record_outcome
 
-    rt.bus.subscribe(TerminalProgress())
+    controllers = [c.name for c in rt.settings.fleet.jenkins]
+    rt.bus.subscribe(TerminalProgress(bobs=rt.store.get_bob, controllers=controllers))
     say_when_leaving(interrupted_note(job_id))
     try:
         final = await rt.runner.run(job_id)
