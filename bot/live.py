@@ -100,17 +100,23 @@ class LiveProgress:
 def job_frame(job: JobProgress) -> list[RenderableType]:
     header = Text(f"job {job.job_id}", style="bold")
     header.append(f"  {job.kind}" + (" (resumed)" if job.resumed else ""))
-    header.append(f"  {len(job.lanes)} lane" + ("" if len(job.lanes) == 1 else "s"), style="dim")
-    parts: list[RenderableType] = [header, lane_table(job)]
+    header.append(f"  {counted(job)}", style="dim")
+    parts: list[RenderableType] = [Text(""), header, lane_table(job)]
     if job.undoing is not None:
         parts.append(Text(f"undoing: {job.undoing}", style="yellow"))
     parts.append(overall_bar(job))
     return parts
 
 
+def counted(job: JobProgress) -> str:
+    """``2 Bobs``, ``1 lane``: what the rows are, and how many."""
+    what = "Bob" if job.lanes_are_bobs else "lane"
+    return f"{len(job.lanes)} {what}" + ("" if len(job.lanes) == 1 else "s")
+
+
 def lane_table(job: JobProgress) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
-    table.add_column("Bob")
+    table.add_column("Bob" if job.lanes_are_bobs else "lane")
     table.add_column("host")
     table.add_column("step")
     table.add_column("elapsed", justify="right")

@@ -22,6 +22,8 @@ from provisioning.jobs.events import (
     UndoStarted,
 )
 
+# The job kinds that have a lane per Bob, named after it.
+BOB_KINDS = frozenset({"create", "destroy", "attach", "detach"})
 LaneState = Literal["waiting", "running", "done", "failed", "undoing", "rolled back"]
 
 
@@ -70,6 +72,11 @@ class JobProgress:
             resumed=event.resumed,
             lanes={name: Lane(name) for name in event.lanes},
         )
+
+    @property
+    def lanes_are_bobs(self) -> bool:
+        """Whether each lane is one Bob (a base rebuild's lanes are groups of hosts)."""
+        return self.kind in BOB_KINDS
 
     def lane(self, name: str) -> Lane:
         return self.lanes.setdefault(name, Lane(name))

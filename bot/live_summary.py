@@ -55,7 +55,7 @@ def summary(
     program: str = "bob",
 ) -> RenderableType:
     """The job's outcome line, a row per lane, its failures, and what to do next."""
-    parts: list[RenderableType] = [_outcome(job)]
+    parts: list[RenderableType] = [Text(""), _outcome(job)]
     if job.lanes:
         parts.append(_lanes(job, records))
     if job.failures:
@@ -80,7 +80,8 @@ def _outcome(job: JobProgress) -> Text:
 
 def _lanes(job: JobProgress, records: Mapping[str, BobRecord | None]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("Bob", "host/disk", "address", "base", "time", "state"):
+    first = "Bob" if job.lanes_are_bobs else "lane"
+    for column in (first, "host/disk", "address", "base", "time", "state"):
         table.add_column(column, justify="right" if column == "time" else "left")
     end = job.finished.at if job.finished is not None else now()
     for lane in job.lanes.values():

@@ -123,12 +123,12 @@ async def test_each_bob_has_a_row_with_its_host_step_and_elapsed_time_under_a_ba
     finally:
         view.close()
 
-    assert shown[0] == "job c76acd98  create  2 lanes"
-    assert shown[1].split() == ["Bob", "host", "step", "elapsed", "output"]
-    assert shown[2].split()[:4] == ["bob001", "host-a", "clone", "…"]
-    assert shown[2].split()[-2:] == ["copied", "40%"]
-    assert shown[3].split() == ["bob002", "host-b", "reserve", "✓", "0.5s"]
-    assert shown[4].endswith(" 2/8 steps")
+    assert shown[1] == "job c76acd98  create  2 Bobs"
+    assert shown[2].split() == ["Bob", "host", "step", "elapsed", "output"]
+    assert shown[3].split()[:4] == ["bob001", "host-a", "clone", "…"]
+    assert shown[3].split()[-2:] == ["copied", "40%"]
+    assert shown[4].split() == ["bob002", "host-b", "reserve", "✓", "0.5s"]
+    assert shown[5].endswith(" 2/8 steps")
 
 
 async def test_the_job_ends_with_where_each_bob_is_and_the_command_to_run_next() -> None:

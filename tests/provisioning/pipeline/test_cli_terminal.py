@@ -1,0 +1,83 @@
+"""``bob create`` as a person at a terminal sees it, on a real sandbox.
+
+In a pseudo-terminal, the job is a table redrawn in place, a row per Bob with its host, step
+and elapsed time over a bar for the whole job, and it ends with a summary: each Bob's
+host/disk, address, base version and time, and the command to run next. Piped (or with
+``--plain``), the same command prints lines, without a single escape code, each lane's host
+said once in its header.
+
+The terminal's pane is saved as pictures (SVG, and the text beside them) in
+``$BOB_TEST_ARTIFACTS`` (default: the test's tmp directory): one mid-job, one at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox import SandboxInfo
+from tests.provisioning.pipeline.cli_world import BobCli, bob_cli, cleaned_up
+from tests.terminal import Screen, run_in_pty
+
+pytestmark = pytest.mark.slow
+
+RUNNING_ROW = re.compile(r"^bob00\d +host-\w +\w+ … +\d+\.\ds")
+SUMMARY_ROW = re.compile(r"^bob00\d +host-\w/\w+ +10\.250\.\d+\.\d+ +v\d+ +\d+\.\ds +ready$")
+
+
+@pytest.fixture
+def cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
+    yield from cleaned_up(bob_cli(overlay, tmp_path))
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path) -> Path:
+    return Path(os.environ.get("BOB_TEST_ARTIFACTS") or tmp_path / "artifacts")
+
+
+def test_a_create_at_a_terminal_is_a_live_table_of_its_bobs_then_a_summary(
+    cli: BobCli, artifacts: Path
+) -> None:
+    run = run_in_pty(cli.argv("create", "2"), cli.env)
+
+    screen, busiest = Screen(), (0, Screen())
+    for chunk in run.chunks:  # the pane as it was after each write: the busiest is mid-job
+        screen.feed(chunk.decode(errors="replace"))
+        running = sum(bool(RUNNING_ROW.match(line)) for line in screen.lines())
+        if running >= max(busiest[0], 1):  # the last of the busiest frames: the most done
+            busiest = (running, Screen(rows=[list(r) for r in screen.rows]))
+    busiest[1].save(artifacts / "cli-create-live", "bob create 2 (while it runs)")
+    screen.save(artifacts / "cli-create-done", "bob create 2")
+    end = screen.lines()
+
+    assert 0 == run.returncode, run.text
+    assert busiest[0] >= 1, "no frame showed a Bob at a running step:\n" + run.text
+    frame = busiest[1].lines()
+    assert any(line.split()[:4] == ["Bob", "host", "step", "elapsed"] for line in frame)
+    assert any(re.search(r"━+.* \d+/\d+ steps$", line) for line in frame), frame
+    assert "\x1b[1A" in run.text  # redrawn in place: the cursor goes back up over the table
+    # At the end the table has given way to the summary
+    assert not any(line.endswith(" steps") for line in end), end
+    assert any(re.fullmatch(r"job \w+ \(create\) succeeded in [\d.]+s", line) for line in end)
+    assert 2 == sum(bool(SUMMARY_ROW.match(line)) for line in end), end
+    assert end[-1].startswith("next: "), end
+    assert end[-1].endswith((" list", " LABEL")), end
+
+
+def test_piped_or_plain_the_same_create_prints_lines_without_escape_codes(cli: BobCli) -> None:
+    piped = cli("create", "1")
+    plain = run_in_pty(cli.argv("create", "1", "--plain"), cli.env)
+
+    assert (0, "") == (piped.returncode, piped.stderr)
+    assert 0 == plain.returncode, plain.text
+    for lines in (piped.stdout.splitlines(), plain.text.splitlines()):
+        assert not any("\x1b" in line for line in lines), lines
+        assert lines[0].startswith("job ")
+        assert 1 == sum(bool(re.fullmatch(r"  bob00\d on host-\w", line)) for line in lines)
+        reserve = next(line for line in lines if re.match(r"  bob00\d +reserve ", line))
+        assert "@" not in reserve
+        assert re.fullmatch(r"job \w+ succeeded in [\d.]+s", lines[-1]), lines[-1]
