@@ -80,20 +80,20 @@ class LiveProgress:
             transient=True,
         )
         self._live.start(refresh=True)
-        # Interrupted (Ctrl-C), the job never finishes: leave the last frame and the cursor
-        # as a terminal should be when bob exits.
-        atexit.register(self._leave)
+        # However bob leaves with a job unfinished (an error, an interrupted `bob resume`), the
+        # terminal gets its cursor back.
+        atexit.register(self.close, keep=True)
 
-    def _leave(self) -> None:
-        if self._live is not None:
-            self._live.transient = False
-        self.close()
-
-    def close(self) -> None:
-        """Stop redrawing and give the terminal back (the table is cleared)."""
+    def close(self, *, keep: bool = False) -> None:
+        """Stop redrawing and give the terminal back: the table is cleared, or with ``keep``
+        left as last drawn (a job stopped midway)."""
         live, self._live = self._live, None
         if live is not None:
-            atexit.unregister(self._leave)
+            atexit.unregister(self.close)
+            if keep:
+                for job in self._jobs.values():
+                    job.stop(now())
+            live.transient = not keep
             live.stop()
 
 
@@ -138,6 +138,7 @@ def step_text(lane: Lane) -> Text:
         "failed": (f"{step} ✗ failed", "bold red"),
         "undoing": (f"undone {step}", "yellow"),
         "rolled back": ("rolled back", "yellow"),
+        "stopped": (f"{step} stopped", "yellow"),
     }
     text, style = shown[lane.state]
     return Text(text, style=style)

@@ -24,7 +24,7 @@ from provisioning.jobs.events import (
 
 # The job kinds that have a lane per Bob, named after it.
 BOB_KINDS = frozenset({"create", "destroy", "attach", "detach"})
-LaneState = Literal["waiting", "running", "done", "failed", "undoing", "rolled back"]
+LaneState = Literal["waiting", "running", "done", "failed", "undoing", "rolled back", "stopped"]
 
 
 @dataclass
@@ -104,6 +104,12 @@ class JobProgress:
             for lane in self.lanes.values():
                 if lane.state == "undoing":
                     lane.state = "rolled back"
+
+    def stop(self, at: datetime) -> None:
+        """Bob stops following the job midway: the steps under way stop where they stand."""
+        for lane in self.lanes.values():
+            if lane.state == "running":
+                lane.state, lane.ended = "stopped", at
 
     def _step_finished(self, event: StepFinished) -> None:
         lane = self.lane(event.lane)

@@ -27,7 +27,7 @@ from provisioning.jobs.events import (
 )
 
 if TYPE_CHECKING:  # the live view loads rich, which a piped bob never needs
-    from bot.live import BobLookup
+    from bot.live import BobLookup, LiveProgress
 
 
 class TerminalProgress:
@@ -46,21 +46,26 @@ class TerminalProgress:
         controllers: Sequence[str] = (),
     ) -> None:
         stream = out or sys.stdout
-        self._sink: Subscriber
+        self._live: LiveProgress | None = None
         if live_wanted(stream):
             from rich.console import Console
 
             from bot.common import invoked_as
             from bot.live import LiveProgress
 
-            self._sink = LiveProgress(
+            self._live = LiveProgress(
                 Console(file=stream), bobs=bobs, controllers=controllers, program=invoked_as()
             )
-        else:
-            self._sink = PlainProgress(stream)
+        self._sink: Subscriber = self._live or PlainProgress(stream)
 
     async def __call__(self, event: Event) -> None:
         await self._sink(event)
+
+    def close(self) -> None:
+        """The job stopped without finishing (Ctrl-C): a live table stays as it was last drawn
+        and gives the terminal back; lines need nothing."""
+        if self._live is not None:
+            self._live.close(keep=True)
 
 
 class PlainProgress:

@@ -14,11 +14,12 @@ import io
 import os
 import re
 import select
+import signal
 import struct
 import subprocess
 import termios
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,8 +40,14 @@ class PtyRun:
         return b"".join(self.chunks).decode(errors="replace")
 
 
-def run_in_pty(argv: Sequence[str], env: Mapping[str, str], timeout: float = 180) -> PtyRun:
-    """Run ``argv`` with a terminal of COLUMNS x LINES as its stdin, stdout and stderr."""
+def run_in_pty(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    timeout: float = 180,
+    interrupt_when: Callable[[], bool] | None = None,
+) -> PtyRun:
+    """Run ``argv`` with a terminal of COLUMNS x LINES as its stdin, stdout and stderr; Ctrl-C
+    it (SIGINT) once ``interrupt_when`` says so, if given (asked about once a second or so)."""
     leader, follower = os.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
     size = {"COLUMNS": str(COLUMNS), "LINES": str(LINES), "TERM": "xterm-256color"}
@@ -52,7 +59,10 @@ def run_in_pty(argv: Sequence[str], env: Mapping[str, str], timeout: float = 180
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 1.0)
+            if interrupt_when is not None and interrupt_when():
+                process.send_signal(signal.SIGINT)
+                interrupt_when = None
+            ready, _, _ = select.select([leader], [], [], 0.5)
             if not ready:
                 continue
             try:

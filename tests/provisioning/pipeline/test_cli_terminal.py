@@ -81,3 +81,34 @@ def test_piped_or_plain_the_same_create_prints_lines_without_escape_codes(cli: B
         reserve = next(line for line in lines if re.match(r"  bob00\d +reserve ", line))
         assert "@" not in reserve
         assert re.fullmatch(r"job \w+ succeeded in [\d.]+s", lines[-1]), lines[-1]
+
+
+@pytest.fixture
+def slow_cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
+    yield from cleaned_up(bob_cli(overlay, tmp_path, bootstrap=["sleep", "3"]))
+
+
+def test_ctrl_c_at_a_terminal_leaves_the_table_as_it_stopped_then_says_how_to_go_on(
+    slow_cli: BobCli,
+) -> None:
+    bootstrapping = "SELECT 1 FROM journal WHERE step = 'bootstrap' AND event = 'started'"
+    run = run_in_pty(
+        slow_cli.argv("create", "1"),
+        slow_cli.env,
+        interrupt_when=lambda: bool(slow_cli._rows_if_ready(bootstrapping, ())),
+    )
+    screen = Screen()
+    screen.feed(run.text)
+    shown = screen.lines()
+
+    assert 130 == run.returncode, run.text
+    assert any(re.match(r"^bob001 +host-\w +bootstrap stopped ", line) for line in shown), shown
+    assert any(
+        re.fullmatch(r"job \w+ interrupted; nothing works on it until you choose:", line)
+        for line in shown
+    ), shown
+    # the frame stays, then the way on; the terminal has its cursor back (shown after hidden)
+    assert shown[-5].endswith(" steps"), shown
+    assert shown[-1] == "bob: interrupted", shown
+    assert "\x1b[?25h" in run.text, repr(run.text[-600:])
+    assert run.text.rindex("\x1b[?25h") > run.text.rindex("\x1b[?25l"), repr(run.text[-600:])
