@@ -149,7 +149,10 @@ def overall_bar(job: JobProgress) -> Table:
     done = min(job.steps_done, total)
     row = Table.grid(padding=(0, 1))
     row.add_row(
-        ProgressBar(total=total, completed=done, width=40),
+        # rich's default pink reads as an error: a job under way is neither good nor bad yet
+        ProgressBar(
+            total=total, completed=done, width=40, complete_style="cyan", finished_style="green"
+        ),
         Text(f"{done}/{job.total_steps} steps", style="bold"),
     )
     return row
