@@ -138,6 +138,7 @@ def step_text(lane: Lane) -> Text:
         "failed": (f"{step} ✗ failed", "bold red"),
         "undoing": (f"undone {step}", "yellow"),
         "rolled back": ("rolled back", "yellow"),
+        "undo failed": (f"undo of {step} ✗ failed", "bold red"),
         "stopped": (f"{step} stopped", "yellow"),
     }
     text, style = shown[lane.state]

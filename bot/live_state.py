@@ -24,7 +24,9 @@ from provisioning.jobs.events import (
 
 # The job kinds that have a lane per Bob, named after it.
 BOB_KINDS = frozenset({"create", "destroy", "attach", "detach"})
-LaneState = Literal["waiting", "running", "done", "failed", "undoing", "rolled back", "stopped"]
+LaneState = Literal[
+    "waiting", "running", "done", "failed", "undoing", "rolled back", "undo failed", "stopped"
+]
 
 
 @dataclass
@@ -97,8 +99,7 @@ class JobProgress:
         elif isinstance(event, UndoStarted):
             self.undoing = event.reason
         elif isinstance(event, StepUndone):
-            lane = self.lane(event.lane)
-            lane.step, lane.state, lane.ended = event.step, "undoing", event.at
+            self._undone(event)
         elif isinstance(event, JobFinished):
             self.finished = event
             for lane in self.lanes.values():
@@ -110,6 +111,16 @@ class JobProgress:
         for lane in self.lanes.values():
             if lane.state == "running":
                 lane.state, lane.ended = "stopped", at
+
+    def _undone(self, event: StepUndone) -> None:
+        lane = self.lane(event.lane)
+        lane.ended = event.at
+        if lane.state == "undo failed":  # the lane stays at the undo that failed
+            return
+        lane.step, lane.state = event.step, "undoing" if event.ok else "undo failed"
+        if not event.ok:  # what it kept stays behind: told with the failures
+            failure = Failure(event.lane, lane.host, f"undo {event.step}", event.error or "")
+            self.failures.append(failure)
 
     def _step_finished(self, event: StepFinished) -> None:
         lane = self.lane(event.lane)

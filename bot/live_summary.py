@@ -106,6 +106,8 @@ def _where(lane: Lane, record: BobRecord | None) -> str:
 def _state(job: JobProgress, lane: Lane, record: BobRecord | None) -> Text:
     if lane.state == "failed":
         return Text(f"failed at {lane.step}", style="red")
+    if lane.state == "undo failed":
+        return Text(f"undo failed at {lane.step}: some of it is left", style="bold red")
     if lane.state == "rolled back":
         return Text("rolled back, nothing left", style="yellow")
     if lane.state == "waiting":

@@ -227,3 +227,33 @@ def test_a_failure_that_ran_no_program_is_told_in_its_own_words() -> None:
     error = "StepFailed: reserve of bob001 on host-a failed: ConflictError: the reservation is gone"
 
     assert "ConflictError: the reservation is gone" == last_said(error)
+
+
+async def test_a_bob_whose_undo_failed_is_not_said_to_be_rolled_back() -> None:
+    console = terminal()
+    view = LiveProgress(console, bobs=Bobs(), program="bob")
+    kept = (
+        "StepFailed: undo of clone of bob001 on host-a failed: host-a: `lxc-destroy -n bob001` "
+        "exited 1: lxc-destroy: bob001: Device or resource busy"
+    )
+
+    shown = await summary_of(
+        view,
+        console,
+        [
+            START,
+            step("bob001", "clone", "host-a", 1, start=0),
+            done("bob001", "clone", "host-a", 1, end=1, error=bootstrap_failure()),
+            UndoStarted(job_id="c76acd98", reason="clone of bob001 failed"),
+            StepUndone(job_id="c76acd98", step="clone", lane="bob001", ok=False, error=kept),
+            StepUndone(job_id="c76acd98", step="reserve", lane="bob001", ok=True),
+            JobFinished(job_id="c76acd98", state=JobState.FAILED, duration_s=1.6, at=at(1.6)),
+        ],
+    )
+
+    row = next(line for line in shown if line.startswith("bob001"))
+    assert row.endswith("undo failed at clone: some of it is left"), shown
+    assert not any("nothing left" in line for line in shown), shown
+    failures = shown[next(i for i, line in enumerate(shown) if "what it said" in line) :]
+    assert failures[2].split()[:4] == ["bob001", "host-a", "undo", "clone"], failures
+    assert failures[2].endswith("lxc-destroy: bob001: Device or resource busy"), failures

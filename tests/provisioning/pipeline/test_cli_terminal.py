@@ -112,3 +112,32 @@ def test_ctrl_c_at_a_terminal_leaves_the_table_as_it_stopped_then_says_how_to_go
     assert shown[-1] == "bob: interrupted", shown
     assert "\x1b[?25h" in run.text, repr(run.text[-600:])
     assert run.text.rindex("\x1b[?25h") > run.text.rindex("\x1b[?25l"), repr(run.text[-600:])
+
+
+@pytest.fixture
+def failing_cli(overlay: SandboxInfo, tmp_path: Path) -> Iterator[BobCli]:
+    bootstrap = [
+        "sh",
+        "-c",
+        "echo Reading package lists... >&2; echo E: Unable to locate package openjdk >&2; exit 100",
+    ]
+    yield from cleaned_up(bob_cli(overlay, tmp_path, bootstrap=bootstrap))
+
+
+def test_a_failed_create_at_a_terminal_ends_with_the_bob_host_step_and_what_went_wrong(
+    failing_cli: BobCli, artifacts: Path
+) -> None:
+    run = run_in_pty(failing_cli.argv("create", "1"), failing_cli.env)
+    screen = Screen()
+    screen.feed(run.text)
+    screen.save(artifacts / "cli-create-failed", "bob create 1 (its bootstrap fails)")
+    end = screen.lines()
+
+    assert 1 == run.returncode, run.text
+    assert any(re.fullmatch(r"job \w+ \(create\) failed in [\d.]+s", line) for line in end), end
+    failures = end[next(i for i, line in enumerate(end) if line.startswith("failed ")) :]
+    assert re.fullmatch(
+        r"bob001 +host-\w +bootstrap +E: Unable to locate package openjdk", failures[1]
+    ), failures
+    assert re.fullmatch(r"next: \S+ job \w+ +shows every step and its full output", end[-1]), end
+    assert not any("lxc-attach" in line for line in end), end
