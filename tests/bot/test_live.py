@@ -245,8 +245,10 @@ async def test_a_bob_whose_undo_failed_is_not_said_to_be_rolled_back() -> None:
             step("bob001", "clone", "host-a", 1, start=0),
             done("bob001", "clone", "host-a", 1, end=1, error=bootstrap_failure()),
             UndoStarted(job_id="c76acd98", reason="clone of bob001 failed"),
-            StepUndone(job_id="c76acd98", step="clone", lane="bob001", ok=False, error=kept),
-            StepUndone(job_id="c76acd98", step="reserve", lane="bob001", ok=True),
+            StepUndone(
+                job_id="c76acd98", step="clone", lane="bob001", ok=False, error=kept, at=at(1.2)
+            ),
+            StepUndone(job_id="c76acd98", step="reserve", lane="bob001", ok=True, at=at(1.3)),
             JobFinished(job_id="c76acd98", state=JobState.FAILED, duration_s=1.6, at=at(1.6)),
         ],
     )
