@@ -344,6 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     output.quiet_when_closed()
     args = build_parser().parse_args(argv)
     logs.configure(args.verbose, args.log_format)
+    output.prefer_plain(args.plain)
     try:
         return asyncio.run(interruptible(_run(args)))
     except (UsageError, ConfigError) as exc:

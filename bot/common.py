@@ -88,11 +88,14 @@ async def follow(
     from handlers.cancel import undo_failures
     from handlers.provision import record_outcome
 
-    rt.bus.subscribe(TerminalProgress())
+    controllers = [c.name for c in rt.settings.fleet.jenkins]
+    progress = TerminalProgress(bobs=rt.store.get_bob, controllers=controllers)
+    rt.bus.subscribe(progress)
     say_when_leaving(interrupted_note(job_id))
     try:
         final = await rt.runner.run(job_id)
     except asyncio.CancelledError:
+        progress.close()  # a live table stops where the job did, above how to go on
         print(interrupted_note(job_id), file=sys.stderr, flush=True)
         raise
     await record_outcome(rt.store, caller, final)

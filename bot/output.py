@@ -1,4 +1,5 @@
-"""The terminal streams of the ``bob`` command: a reader that goes away ends output quietly.
+"""The terminal streams of the ``bob`` command: a reader that goes away ends output quietly,
+and job progress is drawn live only where someone watches a terminal.
 
 ``bob list | head -1`` closes the pipe while bob writes. What bob was doing does not change: a
 reader that stops reading is not asking to cancel, so a job keeps running to its end (journaled
@@ -62,3 +63,24 @@ def quiet_when_closed() -> None:
         sys.stdout = DiscardOnClosedPipe(sys.stdout)
     if sys.stderr is sys.__stderr__ and sys.stderr is not None:
         sys.stderr = DiscardOnClosedPipe(sys.stderr)
+
+
+# Whether the user asked for line output (``--plain``): set once per command by ``bot.cli.main``.
+_plain = [False]
+
+
+def prefer_plain(plain: bool) -> None:
+    """Record whether this command's progress must be one line an event even on a terminal."""
+    _plain[0] = plain
+
+
+def live_wanted(stream: TextIO) -> bool:
+    """Redraw progress in place on ``stream``: only a terminal that can move its cursor, and
+    only unless the user asked for lines (a pipe, a file or a log reader gets lines, which
+    stay whole for grep and ``head``)."""
+    if _plain[0] or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream
+        return False

@@ -36,7 +36,11 @@ LOG_FORMAT_HELP = (
     "log records as text lines (default) or one JSON object a line, with their job, step, "
     "host and Bob"
 )
-GLOBAL_OPTIONS = frozenset({"--config", "-v", "--verbose", "--log-format"})
+GLOBAL_OPTIONS = frozenset({"--config", "-v", "--verbose", "--log-format", "--plain"})
+PLAIN_HELP = (
+    "show a job's progress as one line an event even on a terminal (the default when output is "
+    "not a terminal); without it a terminal gets a live table"
+)
 
 Handler = Callable[..., Awaitable[int]]
 if TYPE_CHECKING:  # generic only to the type checker
@@ -133,6 +137,7 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="PATH", help=CONFIG_HELP)
     parser.add_argument("-v", "--verbose", action="count", default=0, help=VERBOSE_HELP)
     parser.add_argument("--log-format", choices=FORMATS, default="text", help=LOG_FORMAT_HELP)
+    parser.add_argument("--plain", action="store_true", help=PLAIN_HELP)
 
 
 def _after_the_command() -> argparse.ArgumentParser:
@@ -141,6 +146,7 @@ def _after_the_command() -> argparse.ArgumentParser:
     after.add_argument("--config", type=Path, metavar="PATH", default=SUPPRESS, help=SUPPRESS)
     after.add_argument("-v", "--verbose", action="count", default=SUPPRESS, help=SUPPRESS)
     after.add_argument("--log-format", choices=FORMATS, default=SUPPRESS, help=SUPPRESS)
+    after.add_argument("--plain", action="store_true", default=SUPPRESS, help=SUPPRESS)
     return after
 
 

@@ -1,31 +1,95 @@
-"""Job progress in the terminal: one line per finished step, command output, undo, outcome."""
+"""Job progress in the terminal: live on a terminal someone watches, else a line an event.
+
+The line form (a pipe, a file, ``--plain``): one line per finished step, command output, undo,
+outcome. A lane's host is said once, on a line of its own, when the lane first works there (and
+again if it moves on to another host, as a base rebuild's lanes do): every step of a lane works
+for that lane's Bob or host, so repeating the host on each step only made steps that run here,
+such as ``reserve``, look as if they ran there.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
+from bot.output import live_wanted
 from provisioning.jobs.events import (
     Event,
     JobFinished,
     JobStarted,
     StepFinished,
     StepLog,
+    StepStarted,
     StepUndone,
+    Subscriber,
     UndoStarted,
 )
 
+if TYPE_CHECKING:  # the live view loads rich, which a piped bob never needs
+    from bot.live import BobLookup, LiveProgress
+
 
 class TerminalProgress:
-    """A ProgressBus subscriber that prints as events arrive (so a long job shows its life)."""
+    """A ProgressBus subscriber for the terminal: the live table when ``out`` is a terminal
+    (and the user did not ask for ``--plain``), else :class:`PlainProgress`.
+
+    ``bobs`` looks a Bob up at the end of a job, for the summary's addresses and disks;
+    ``controllers`` name the Jenkins controllers a summary may suggest attaching to.
+    """
+
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        *,
+        bobs: BobLookup | None = None,
+        controllers: Sequence[str] = (),
+    ) -> None:
+        stream = out or sys.stdout
+        self._live: LiveProgress | None = None
+        if live_wanted(stream):
+            from rich.console import Console
+
+            from bot.common import invoked_as
+            from bot.live import LiveProgress
+
+            self._live = LiveProgress(
+                Console(file=stream), bobs=bobs, controllers=controllers, program=invoked_as()
+            )
+        self._sink: Subscriber = self._live or PlainProgress(stream)
+
+    async def __call__(self, event: Event) -> None:
+        await self._sink(event)
+
+    def close(self) -> None:
+        """The job stopped without finishing (Ctrl-C): a live table stays as it was last drawn
+        and gives the terminal back; lines need nothing."""
+        if self._live is not None:
+            self._live.close(keep=True)
+
+
+class PlainProgress:
+    """Prints a line (or a few) as events arrive, so a long job shows its life in a log."""
 
     def __init__(self, out: TextIO | None = None) -> None:
         self._out = out or sys.stdout
+        self._hosts: dict[tuple[str, str], str | None] = {}  # (job, lane) → where it works now
 
     async def __call__(self, event: Event) -> None:
-        line = format_event(event)
-        if line is not None:
-            print(line, file=self._out, flush=True)
+        lines = [self._moved(event), format_event(event)]
+        text = "\n".join(line for line in lines if line is not None)
+        if text:
+            print(text, file=self._out, flush=True)
+
+    def _moved(self, event: Event) -> str | None:
+        """The lane's header, when ``event`` is its first on a host."""
+        if not isinstance(event, StepStarted | StepFinished) or event.host is None:
+            return None
+        key = (event.job_id, event.lane)
+        if self._hosts.get(key) == event.host:
+            return None
+        self._hosts[key] = event.host
+        return f"  {event.lane} on {event.host}"
 
 
 def format_event(event: Event) -> str | None:
@@ -34,11 +98,10 @@ def format_event(event: Event) -> str | None:
         return f"job {event.job_id}: {event.kind}{again}, {', '.join(event.lanes)}"
     if isinstance(event, StepFinished):
         outcome = {"succeeded": "ok", "failed": "FAILED", "skipped": "done already"}
-        where = f"  @{event.host}" if event.host else ""
         error = "\n      " + event.error.replace("\n", "\n      ") if event.error else ""
         return (
             f"  {event.lane:<10} {event.step:<16} {outcome[event.outcome]:<12}"
-            f"{event.duration_s:6.2f}s{where}{error}"
+            f"{event.duration_s:6.2f}s{error}"
         )
     if isinstance(event, StepLog):
         # A batch of a command's output is several lines: each gets the lane and step.

@@ -1,9 +1,12 @@
-"""The terminal's job progress: command output and failures keep their lane and indentation."""
+"""The terminal's job progress as lines: command output and failures keep their lane and
+indentation; a lane's host is said once, in its header."""
 
 from __future__ import annotations
 
-from bot.progress import format_event
-from provisioning.jobs.events import StepFinished, StepLog
+import io
+
+from bot.progress import PlainProgress, TerminalProgress, format_event
+from provisioning.jobs.events import Event, StepFinished, StepLog, StepStarted
 
 
 def test_each_line_of_a_batch_of_output_is_prefixed_with_lane_and_step() -> None:
@@ -39,3 +42,74 @@ def test_every_line_of_a_failure_stays_indented_under_its_step() -> None:
         "      CommandFailed: `debootstrap …` exited 1: (no stderr)",
         "      stdout: E: Failed getting release file",
     ] == (format_event(event) or "").splitlines()[1:]
+
+
+def started(lane: str, step: str, host: str | None, index: int) -> StepStarted:
+    return StepStarted(job_id="job1", step=step, lane=lane, host=host, index=index)
+
+
+def finished(lane: str, step: str, host: str | None, index: int) -> StepFinished:
+    return StepFinished(
+        job_id="job1",
+        step=step,
+        lane=lane,
+        host=host,
+        index=index,
+        outcome="succeeded",
+        duration_s=0.01,
+    )
+
+
+async def plain_lines(events: list[Event]) -> list[str]:
+    out = io.StringIO()
+    progress = PlainProgress(out)
+    for event in events:
+        await progress(event)
+    return out.getvalue().splitlines()
+
+
+async def test_a_lanes_host_is_said_once_in_its_header_not_on_each_step() -> None:
+    lines = await plain_lines(
+        [
+            started("bob001", "reserve", "host-a", 0),
+            finished("bob001", "reserve", "host-a", 0),
+            started("bob002", "reserve", "host-b", 3),
+            finished("bob002", "reserve", "host-b", 3),
+            started("bob001", "clone", "host-a", 1),
+            finished("bob001", "clone", "host-a", 1),
+        ]
+    )
+
+    assert [
+        "  bob001 on host-a",
+        "  bob001     reserve          ok            0.01s",
+        "  bob002 on host-b",
+        "  bob002     reserve          ok            0.01s",
+        "  bob001     clone            ok            0.01s",
+    ] == lines
+
+
+async def test_a_lane_that_moves_to_another_host_says_so() -> None:
+    lines = await plain_lines(
+        [
+            started("rebuild", "build", "host-a", 0),
+            finished("rebuild", "build", "host-a", 0),
+            started("rebuild", "build", "host-b", 1),
+            finished("rebuild", "build", "host-b", 1),
+        ]
+    )
+
+    assert ["  rebuild on host-a", "  rebuild on host-b"] == [
+        line for line in lines if " on " in line
+    ]
+
+
+async def test_a_pipe_gets_lines_and_no_escape_codes_even_when_plain_was_not_asked() -> None:
+    out = io.StringIO()  # not a terminal
+    progress = TerminalProgress(out)
+
+    await progress(started("bob001", "reserve", "host-a", 0))
+    await progress(finished("bob001", "reserve", "host-a", 0))
+
+    assert "\x1b" not in out.getvalue()
+    assert "  bob001     reserve          ok            0.01s" in out.getvalue().splitlines()
