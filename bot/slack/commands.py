@@ -111,10 +111,10 @@ def _usage(message: str) -> str:
 
 
 async def _create(inv: Invocation, request: CreateBobs) -> Reply:
-    rt, dns = inv.service.rt, inv.service.submit_dns
+    rt = inv.service.rt
     preflight = CreatePreflight(rt.settings.fleet, rt.shells)
     job, plan = await submit_create(
-        rt.settings.fleet, rt.store, request, inv.caller, dns, preflight
+        rt.settings.fleet, rt.store, request, inv.caller, rt.dns, preflight
     )
     names = ", ".join(plan.names)
     skipped = "".join(f"\n{line}" for line in render.render_skipped(skipped_hosts(job)))

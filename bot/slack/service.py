@@ -20,7 +20,6 @@ from bot.slack.confirm import Confirmations
 from bot.slack.deliver import FIRST_BACKOFF_S, Poster
 from bot.slack.outbox import Courier
 from bot.slack.progress import UPDATE_INTERVAL_S, JobThread
-from bot.slack.transfers import SharedTransfers
 from handlers.provision import Caller, record_outcome
 from provisioning.errors import BobError
 from provisioning.jobs.liveness import interrupted
@@ -62,8 +61,6 @@ class BobService:
         self._background: set[asyncio.Task[Any]] = set()
         self._timers: set[asyncio.Task[None]] = set()
         self.accepting = True
-        # What submitting a create reads the zones through (see transfers.py).
-        self.submit_dns = SharedTransfers(rt.dns) if rt.dns is not None else None
 
     def deliver_outbox(self) -> None:
         """Start delivering the outbox: what this process writes, and what an earlier run or
