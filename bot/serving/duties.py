@@ -1,0 +1,35 @@
+"""What ``bob serve`` does in the background: sweeping up dead replicas' jobs, reconciling."""
+
+from __future__ import annotations
+
+from bot.reconcile_loop import PeriodicReconcile
+from bot.serving.parts import Duty, Serving
+from bot.slack import blocks
+from handlers.reconcile import Report, reconcile
+
+
+def orphan_sweep(serving: Serving) -> Duty | None:
+    """Resume, every ``sweep_s``, the jobs a replica that died left behind."""
+    every_s = serving.options.sweep_s
+    if every_s <= 0:
+        return None
+    service, channel = serving.service, serving.report_channel
+    return lambda: service.sweep(channel, every_s)
+
+
+def periodic_reconcile(serving: Serving) -> Duty | None:
+    """The configured periodic reconcile, reporting to its channel; None when it is off or
+    there is no Slack to report to."""
+    settings = serving.settings.fleet
+    channel = settings.reconcile.channel or settings.slack.channel
+    if serving.slack is None or settings.reconcile.interval_s <= 0 or channel is None:
+        return None
+    rt, poster = serving.runtime, serving.service.poster
+
+    async def run() -> Report:
+        return await reconcile(settings, rt.store, rt.shells, rt.dns, rt.jenkins)
+
+    async def notify(text: str) -> None:
+        await poster.post(channel, text, blocks.reply(text))
+
+    return PeriodicReconcile(run, notify, settings.reconcile.interval_s).run_forever
