@@ -1,9 +1,9 @@
 """``bob serve`` composed: the runtime and the job service built once, each front end plugged in.
 
-Start: the runtime, the job service, every front end's routes on one HTTP server, its
-components (Slack's websocket), the outbox, unfinished jobs resumed, then the duties. Stop, in
-reverse: stop taking commands first, cancel the duties, close the doors, then let the jobs
-finish or journal their stop.
+Start: the runtime, the job service, the components (Slack: its groups, its websocket, the
+outbox), every front end's routes on one HTTP server, unfinished jobs resumed, then the
+duties. Stop, in reverse: stop taking commands first, cancel the duties, close the doors,
+then let the jobs finish or journal their stop.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from bot.runtime import Runtime, runtime
 from bot.serving import plugins
 from bot.serving.http import HttpServer
 from bot.serving.options import ServeOptions
-from bot.serving.parts import Component, Duty, Serving
+from bot.serving.parts import Duty, Serving
 from bot.settings import Settings
-from bot.slack.access import Gate, SlackGroups
-from bot.slack.app import build_app
+from bot.slack.access import Gate, SlackGroups, named_groups
 from bot.slack.confirm import Confirmations
 from bot.slack.deliver import Poster
 from bot.slack.serve import SlackFront, SlackSecrets, web_client
@@ -38,6 +37,7 @@ log = logging.getLogger("bob.serve")
 class RunningBot:
     service: BobService
     http: HttpServer | None = None
+    slack: SlackFront | None = None
 
     @property
     def port(self) -> int | None:
@@ -56,34 +56,33 @@ async def running_bot(
     async with AsyncExitStack() as stack:
         rt = await stack.enter_async_context(runtime(settings, store, owner="bob-serve"))
         client = web_client(secrets) if secrets is not None else AsyncWebClient(token="")
-        service = _service(rt, client, options)
+        groups = SlackGroups(client, named_groups(settings.fleet.access))
+        service = _service(rt, client, groups, options)
         stack.push_async_callback(service.shutdown, options.grace_s)
-        slack = None
-        if secrets is not None:
-            slack = SlackFront(build_app(service, client, secrets.signing_secret), secrets, store)
+        slack = SlackFront(service, client, secrets, groups) if secrets is not None else None
         serving = Serving(settings, options, rt, service, slack, stack)
         routes = [add for make in plugins.ROUTES if (add := make(serving)) is not None]
         http = HttpServer(options.host, options.port, routes) if routes else None
-        doors = [c for make in plugins.COMPONENTS if (c := make(serving)) is not None]
-        for door in ([http] if http is not None else []) + doors:
-            await door.start()
-            stack.push_async_callback(door.stop)
-        if slack is not None:
-            service.deliver_outbox()
+        parts = [c for make in plugins.COMPONENTS if (c := make(serving)) is not None]
+        for part in parts + ([http] if http is not None else []):
+            await part.start()
+            stack.push_async_callback(part.stop)
         resumed = await service.resume(serving.report_channel)
         if resumed:
             log.info("serve.resumed jobs=%s", ",".join(resumed))
         _run_duties(stack, [d for make in plugins.DUTIES if (d := make(serving)) is not None])
         # Runs first at exit: stop taking commands before anything else stops.
         stack.callback(_stop_accepting, service)
-        yield RunningBot(service, http)
+        yield RunningBot(service, http, slack)
 
 
-def _service(rt: Runtime, client: AsyncWebClient, options: ServeOptions) -> BobService:
+def _service(
+    rt: Runtime, client: AsyncWebClient, groups: SlackGroups, options: ServeOptions
+) -> BobService:
     return BobService(
         rt,
         Poster(client, first_backoff_s=options.retry_backoff_s),
-        Gate(rt.settings.fleet.access, SlackGroups(client)),
+        Gate(rt.settings.fleet.access, groups),
         Confirmations(options.confirm_ttl_s),
         update_interval_s=options.update_interval_s,
         retry_backoff_s=options.retry_backoff_s,
@@ -103,6 +102,3 @@ def _run_duties(stack: AsyncExitStack, duties: Sequence[Duty]) -> None:
 
 def _stop_accepting(service: BobService) -> None:
     service.accepting = False
-
-
-__all__ = ["Component", "RunningBot", "running_bot"]

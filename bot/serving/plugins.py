@@ -9,7 +9,7 @@ runtime, the job service, the settings) and returns None when it has nothing to 
 from bot.serving.board import board_routes
 from bot.serving.duties import orphan_sweep, periodic_reconcile
 from bot.serving.parts import ComponentFactory, DutyFactory, RouteFactory
-from bot.serving.slack import slack_events, slack_socket
+from bot.serving.slack import slack_events, slack_front, slack_groups
 
 ROUTES: list[RouteFactory] = [
     slack_events,
@@ -19,8 +19,9 @@ ROUTES: list[RouteFactory] = [
 DUTIES: list[DutyFactory] = [
     orphan_sweep,
     periodic_reconcile,
+    slack_groups,
 ]
 
 COMPONENTS: list[ComponentFactory] = [
-    slack_socket,
+    slack_front,
 ]

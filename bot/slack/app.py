@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks, buttons
 from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION
 from bot.slack.commands import RESTARTING, SLASH, Invocation, Reply, handle
+from bot.slack.guard import AccessGuard, access_middleware
 from bot.slack.identity import SlackIdentity
 from bot.slack.service import BobService
 
@@ -44,6 +45,8 @@ def build_app(service: BobService, client: AsyncWebClient, signing_secret: str) 
         name=BOLT_APP_NAME,
         authorize=identity.authorizer(),
     )
+    guard = AccessGuard(service.gate, service.confirmations, service.rt.store, service.poster)
+    app.use(access_middleware(guard, service.spawn))
 
     @app.command(SLASH)
     async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:

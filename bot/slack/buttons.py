@@ -1,7 +1,8 @@
 """Confirm and Cancel: posting a destructive plan, answering its buttons, expiring it.
 
-Only the requester or an admin may answer; any other click is refused and audited. An
-answer settles the confirmation exactly once, so two quick clicks cannot start two jobs.
+Only the requester or an admin may answer: any other click is refused and audited before it
+gets here (guard.py, Bolt middleware). An answer settles the confirmation exactly once, so
+two quick clicks cannot start two jobs.
 """
 
 from __future__ import annotations
@@ -52,9 +53,6 @@ async def answer(
     if pending is None:
         return NO_LONGER_VALID
     caller = Caller(user, "slack", channel, f"{action} {pending.text}")
-    if user != pending.requester and not await service.gate.is_admin(user):
-        await service.rt.store.audit(caller.entry("refused", f"requested by {pending.requester}"))
-        return f"Only <@{pending.requester}> or an admin may answer this. Nothing was done."
     if service.confirmations.expired(pending):
         if service.confirmations.settle(token) is not None:
             await _close(service, pending, "expired: nothing was done")

@@ -1,8 +1,9 @@
-"""From command text to a reply: parse, check access, then one handler per request type.
+"""From command text to a reply: parse, then one handler per request type.
 
-Every refusal and every invalid command leaves an audit row with the user, the channel and
-the text. All of it runs after Slack's ack (see app.py); handlers return the answer, and work
-that must not wait for the answer to reach Slack goes in ``Reply.then``.
+Access was checked before this runs (guard.py, Bolt middleware). Every invalid command leaves
+an audit row with the user, the channel and the text. All of it runs after Slack's ack (see
+app.py); handlers return the answer, and work that must not wait for the answer to reach Slack
+goes in ``Reply.then``.
 """
 
 from __future__ import annotations
@@ -83,10 +84,6 @@ async def handle(inv: Invocation) -> Reply:
     except CommandError as exc:
         await inv.audit("invalid", str(exc).splitlines()[0])
         return Reply(_usage(str(exc)), ok=False)
-    decision = await inv.service.gate.check(parsed.command, inv.user)
-    if not decision.allowed:
-        await inv.audit("refused", decision.reason)
-        return Reply(f":no_entry: {decision.reason}. Nothing was done.", ok=False)
     try:
         return await DISPATCH[type(parsed.request)](inv, parsed.request)
     except UsageError as exc:

@@ -12,15 +12,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.settings import Settings
+from bot.slack.access import SlackGroups
+from bot.slack.app import build_app
 from bot.slack.server import SlackEndpoint, SocketModeDoor
+from bot.slack.service import BobService
 from handlers.provision import Caller
 from provisioning.errors import ConfigError
-from provisioning.ports import AuditLog
 
 RouteAdder = Callable[[web.Application], None]
 
@@ -73,26 +74,45 @@ def web_client(secrets: SlackSecrets) -> AsyncWebClient:
     return client
 
 
-@dataclass(frozen=True)
 class SlackFront:
-    """The Bolt app and how Slack reaches it."""
+    """Slack as a front end: the Bolt app, the group members its access rules read, and how
+    Slack reaches it — its websocket (a component with start/stop) or a route on bob's HTTP
+    server."""
 
-    app: AsyncApp
-    secrets: SlackSecrets
-    store: AuditLog
+    def __init__(
+        self,
+        service: BobService,
+        client: AsyncWebClient,
+        secrets: SlackSecrets,
+        groups: SlackGroups,
+    ) -> None:
+        self.app = build_app(service, client, secrets.signing_secret)
+        self._service, self._secrets, self._groups = service, secrets, groups
+        self._door = (
+            SocketModeDoor(self.app, secrets.app_token) if secrets.app_token is not None else None
+        )
 
-    def socket_door(self) -> SocketModeDoor | None:
-        """Socket Mode's websocket, when the app-level token is set."""
-        if self.secrets.app_token is None:
-            return None
-        return SocketModeDoor(self.app, self.secrets.app_token)
+    async def start(self) -> None:
+        # Before the first request: access is decided from what this learns.
+        await self._groups.refresh()
+        if self._door is not None:
+            await self._door.start()
+        self._service.deliver_outbox()
+
+    async def stop(self) -> None:
+        if self._door is not None:
+            await self._door.stop()
 
     def events_route(self) -> RouteAdder | None:
         """Slack's events, commands and clicks on bob's HTTP server, unless in Socket Mode."""
-        if self.secrets.socket_mode:
+        if self._door is not None:
             return None
-        return SlackEndpoint(self.app, self.secrets.signing_secret, self._audit_rejection).add_to
+        endpoint = SlackEndpoint(self.app, self._secrets.signing_secret, self._audit_rejection)
+        return endpoint.add_to
+
+    async def keep_groups_fresh(self) -> None:
+        await self._groups.keep_fresh()
 
     async def _audit_rejection(self, user: str, channel: str, text: str, why: str) -> None:
         caller = Caller(f"unverified:{user}", "slack", channel, text)
-        await self.store.audit(caller.entry("rejected", why))
+        await self._service.rt.store.audit(caller.entry("rejected", why))
