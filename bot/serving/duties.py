@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.reconcile_loop import PeriodicReconcile
 from bot.serving.parts import Duty, Serving
 from bot.slack import blocks
-from handlers.reconcile import Report, reconcile
 
 
 def orphan_sweep(serving: Serving) -> Duty | None:
@@ -24,12 +23,9 @@ def periodic_reconcile(serving: Serving) -> Duty | None:
     channel = settings.reconcile.channel or settings.slack.channel
     if serving.slack is None or settings.reconcile.interval_s <= 0 or channel is None:
         return None
-    rt, poster = serving.runtime, serving.service.poster
-
-    async def run() -> Report:
-        return await reconcile(settings, rt.store, rt.shells, rt.dns, rt.jenkins)
+    service = serving.service
 
     async def notify(text: str) -> None:
-        await poster.post(channel, text, blocks.reply(text))
+        await service.poster.post(channel, text, blocks.reply(text))
 
-    return PeriodicReconcile(run, notify, settings.reconcile.interval_s).run_forever
+    return PeriodicReconcile(service.reconcile, notify, settings.reconcile.interval_s).run_forever

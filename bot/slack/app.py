@@ -45,7 +45,7 @@ def build_app(service: BobService, client: AsyncWebClient, signing_secret: str) 
         name=BOLT_APP_NAME,
         authorize=identity.authorizer(),
     )
-    guard = AccessGuard(service.gate, service.confirmations, service.rt.store, service.poster)
+    guard = AccessGuard(service.gate, service.confirmations, service.store, service.poster)
     app.use(access_middleware(guard, service.spawn))
 
     @app.command(SLASH)
@@ -98,7 +98,7 @@ async def _answer_command(service: BobService, inv: Invocation, response_url: st
 async def _answer_mention(
     service: BobService, inv: Invocation, thread_ts: str, event_id: str | None
 ) -> None:
-    if event_id and not await service.rt.store.first_delivery(f"event:{event_id}", SEEN_FOR):
+    if event_id and not await service.store.first_delivery(f"event:{event_id}", SEEN_FOR):
         log.info("slack.retry_ignored event=%s", event_id)
         return
     reply = await handle(inv)

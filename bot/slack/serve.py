@@ -115,4 +115,4 @@ class SlackFront:
 
     async def _audit_rejection(self, user: str, channel: str, text: str, why: str) -> None:
         caller = Caller(f"unverified:{user}", "slack", channel, text)
-        await self._service.rt.store.audit(caller.entry("rejected", why))
+        await self._service.store.audit(caller.entry("rejected", why))
