@@ -7,6 +7,7 @@ on the one server: Slack's events, the board), ``DUTIES`` (background work: the 
 replicas' jobs, the periodic reconcile) and ``COMPONENTS`` (Slack's Socket Mode websocket).
 """
 
+from bot.serving import plugins
 from bot.serving.compose import RunningBot, running_bot
 from bot.serving.options import SWEEP_S, ServeOptions
 from bot.serving.parts import Component, Duty, RouteAdder, Serving
@@ -19,5 +20,6 @@ __all__ = [
     "RunningBot",
     "ServeOptions",
     "Serving",
+    "plugins",
     "running_bot",
 ]

@@ -19,13 +19,13 @@ def orphan_sweep(serving: Serving) -> Duty | None:
 def periodic_reconcile(serving: Serving) -> Duty | None:
     """The configured periodic reconcile, reporting to its channel; None when it is off or
     there is no Slack to report to."""
-    settings = serving.settings.fleet
-    channel = settings.reconcile.channel or settings.slack.channel
-    if serving.slack is None or settings.reconcile.interval_s <= 0 or channel is None:
+    fleet = serving.settings.fleet
+    channel = fleet.reconcile.channel or fleet.slack.channel
+    if serving.slack is None or fleet.reconcile.interval_s <= 0 or channel is None:
         return None
     service = serving.service
 
     async def notify(text: str) -> None:
         await service.poster.post(channel, text, blocks.reply(text))
 
-    return PeriodicReconcile(service.reconcile, notify, settings.reconcile.interval_s).run_forever
+    return PeriodicReconcile(service.reconcile, notify, fleet.reconcile.interval_s).run_forever
