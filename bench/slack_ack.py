@@ -38,8 +38,9 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from bot.serving import ServeOptions, running_bot
 from bot.settings import Settings
-from bot.slack.serve import ServeOptions, SlackSecrets, running_bot
+from bot.slack.serve import SlackSecrets
 from provisioning.config import Fleet, load_fleet
 from provisioning.config.models import AccessControl
 from provisioning.records import JobState

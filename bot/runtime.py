@@ -1,4 +1,7 @@
-"""The composition root for doing work: store, host shells, pipelines, runner and progress bus."""
+"""The composition root for doing work: store, host shells, pipelines, runner and progress bus.
+
+Typed against the seams in :mod:`provisioning.ports`, so a front end can be handed fakes.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,8 @@ from provisioning.jenkins.port import JenkinsController
 # only reads (`bob list`) needs the controllers alone.
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from provisioning.dns import DnsZoneClient
-    from provisioning.hosts.ssh import HostPool
     from provisioning.jobs import JobRunner, ProgressBus
-    from provisioning.store import SqlStore
+    from provisioning.ports import DnsZoneClient, Shells, Store
 
 # sshd's MaxStartups and the host's disks both suffer past a handful of concurrent clones.
 PER_HOST_LIMIT = 6
@@ -26,12 +27,25 @@ PER_HOST_LIMIT = 6
 @dataclass
 class Runtime:
     settings: Settings
-    store: SqlStore
+    store: Store
     dns: DnsZoneClient | None
     bus: ProgressBus
     runner: JobRunner
     jenkins: dict[str, JenkinsController]
-    shells: HostPool
+    shells: Shells
+
+    def __post_init__(self) -> None:
+        self.dns = shared_transfers(self.dns)
+
+
+def shared_transfers(dns: DnsZoneClient | None) -> DnsZoneClient | None:
+    """``dns`` with its zone transfers shared by concurrent readers: every create in this
+    process (Slack, the board, the CLI) reads the zones through one transfer at a time."""
+    from provisioning.dns import SharedTransfers
+
+    if dns is None or isinstance(dns, SharedTransfers):
+        return dns
+    return SharedTransfers(dns)
 
 
 def jenkins_controllers(settings: Settings) -> dict[str, JenkinsController]:
@@ -50,7 +64,7 @@ def dns_client(settings: Settings) -> DnsZoneClient | None:
 
 @asynccontextmanager
 async def runtime(
-    settings: Settings, store: SqlStore, owner: str = "bob-cli"
+    settings: Settings, store: Store, owner: str = "bob-cli"
 ) -> AsyncIterator[Runtime]:
     from provisioning.hosts.ssh import HostPool
     from provisioning.jobs import JobKinds, JobRunner, ProgressBus, unique_owner
@@ -59,7 +73,7 @@ async def runtime(
     from provisioning.pipeline.health import HostHealthMonitor
 
     pool = HostPool(settings.fleet.hosts)
-    dns = dns_client(settings)
+    dns = shared_transfers(dns_client(settings))
     jenkins = jenkins_controllers(settings)
     registry = JobKinds()
     pipeline = Pipeline(fleet=settings.fleet, shells=pool, store=store, dns=dns, jenkins=jenkins)

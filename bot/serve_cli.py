@@ -12,9 +12,10 @@ from bot import logs
 from bot.logs import FORMATS
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
-    from bot.slack.serve import ServeOptions, SlackSecrets
+    from bot.serving import ServeOptions
+    from bot.slack.serve import SlackSecrets
 
-SWEEP_S = 10.0  # = bot.slack.serve.SWEEP_S (a test holds them equal), not imported for --help
+SWEEP_S = 10.0  # = bot.serving.SWEEP_S (a test holds them equal), not imported for --help
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,8 +62,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def _serve(args: argparse.Namespace) -> int:
     # a daemon: its log is its output, at info level at least, in the format asked for
     logs.configure(max(1, args.verbose), args.log_format, text=logs.SERVE_FORMAT)
+    from bot.serving import ServeOptions, running_bot
     from bot.settings import load_settings
-    from bot.slack.serve import ServeOptions, running_bot, secrets_from_env
+    from bot.slack.serve import secrets_from_env
     from provisioning.store import SqlStore
 
     settings = load_settings(getattr(args, "config", None))

@@ -26,6 +26,8 @@ from provisioning.records import (
     JobState,
     JournalEntry,
     NewJob,
+    OutboxMessage,
+    OutboxRow,
     ReservationRecord,
 )
 
@@ -40,9 +42,11 @@ __all__ = [
     "JenkinsController",
     "JobStore",
     "LineCallback",
+    "Outbox",
     "Planner",
     "Shells",
     "StateStore",
+    "Store",
     "ZoneRecord",
 ]
 
@@ -172,6 +176,32 @@ class AuditLog(Protocol):
 
 class StateStore(JobStore, FleetStore, HostStates, AgentSightings, AuditLog, Protocol):
     async def close(self) -> None: ...
+
+
+class Outbox(Protocol):
+    """Chat messages waiting for delivery, and deliveries already acted on (at most once)."""
+
+    async def outbox_put(
+        self, messages: Sequence[OutboxMessage], owner: str, lease: timedelta
+    ) -> None: ...
+
+    async def outbox_claim(self, owner: str, lease: timedelta) -> list[OutboxRow]: ...
+
+    async def outbox_sent(self, key: str, version: int, ts: str | None) -> None: ...
+
+    async def outbox_release(self, owner: str) -> None: ...
+
+    async def outbox_backlog(self) -> int:
+        """How many messages have a state Slack does not have yet (for /metrics)."""
+        ...
+
+    async def first_delivery(self, delivery_id: str, keep: timedelta) -> bool:
+        """True the first time ``delivery_id`` is seen within ``keep``; False for a repeat."""
+        ...
+
+
+class Store(StateStore, Outbox, Protocol):
+    """Everything the long-running service keeps: what the composition root is typed against."""
 
 
 class Shells(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -144,3 +145,23 @@ class HostState(_Record):
     failures: int = 0  # consecutive jobs that failed on the host since its last success
     cooling_until: datetime | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message's latest state; ``thread_key`` names the message it replies to."""
+
+    key: str
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_key: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    message: OutboxMessage
+    version: int
+    ts: str | None
+    # The Slack ts of the message replied to, once posted; "" when it never will be.
+    thread_ts: str | None

@@ -8,8 +8,9 @@ letting everyone destroy Bobs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,29 +30,47 @@ class GroupDirectory(Protocol):
 
 
 class SlackGroups:
-    """User group members from ``usergroups.users.list``, cached for a minute.
+    """Members of the groups the access rules name, from ``usergroups.users.list``.
 
-    A lookup that fails counts as "no members": access is refused, never granted, when Slack
-    cannot say.
+    A request is decided from what the last refresh learned, never by asking Slack while it
+    waits for its ack; :meth:`keep_fresh` refreshes every minute in the background. A group
+    Slack could not list counts as having no members: access is refused, never granted, when
+    Slack cannot say.
     """
 
-    def __init__(self, client: AsyncWebClient, ttl_s: float = GROUP_CACHE_S) -> None:
+    def __init__(
+        self, client: AsyncWebClient, groups: Iterable[str], ttl_s: float = GROUP_CACHE_S
+    ) -> None:
         self._client = client
+        self._groups = frozenset(groups)
         self._ttl = ttl_s
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._members: dict[str, frozenset[str]] = {}
 
     async def members(self, group: str) -> frozenset[str]:
-        cached = self._cache.get(group)
-        if cached is not None and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
+        return self._members.get(group, frozenset())
+
+    async def refresh(self) -> None:
+        for group in self._groups:
+            self._members[group] = await self._lookup(group)
+
+    async def keep_fresh(self) -> None:
+        while True:
+            await asyncio.sleep(self._ttl)
+            await self.refresh()
+
+    async def _lookup(self, group: str) -> frozenset[str]:
         try:
             response = await self._client.usergroups_users_list(usergroup=group)
         except SlackApiError as exc:
             log.warning("slack.group_lookup_failed group=%s error=%s", group, api_error(exc))
             return frozenset()
-        users = frozenset(str(u) for u in response.get("users") or ())
-        self._cache[group] = (time.monotonic(), users)
-        return users
+        return frozenset(str(u) for u in response.get("users") or ())
+
+
+def named_groups(access: AccessControl) -> set[str]:
+    """Every group an access rule names (the admins' too)."""
+    rules = [access.admins, *access.rules.values()]
+    return {group for rule in rules for group in rule.groups}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack import blocks, buttons
 from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION
 from bot.slack.commands import RESTARTING, SLASH, Invocation, Reply, handle
+from bot.slack.guard import AccessGuard, access_middleware
 from bot.slack.identity import SlackIdentity
 from bot.slack.mentions import answer_mention
 from bot.slack.service import BobService
@@ -45,6 +46,8 @@ def build_app(service: BobService, client: AsyncWebClient, signing_secret: str) 
         name=BOLT_APP_NAME,
         authorize=identity.authorizer(),
     )
+    guard = AccessGuard(service.gate, service.confirmations, service.store, service.poster)
+    app.use(access_middleware(guard, service.spawn))
 
     @app.command(SLASH)
     async def on_command(ack: AsyncAck, command: dict[str, Any]) -> None:
@@ -96,7 +99,7 @@ async def _answer_command(service: BobService, inv: Invocation, response_url: st
 async def _answer_mention(
     service: BobService, inv: Invocation, thread_ts: str, event_id: str | None
 ) -> None:
-    if event_id and not await service.rt.store.first_delivery(f"event:{event_id}", SEEN_FOR):
+    if event_id and not await service.store.first_delivery(f"event:{event_id}", SEEN_FOR):
         log.info("slack.retry_ignored event=%s", event_id)
         return
     reply = await handle(inv)

@@ -1,7 +1,8 @@
 """Confirm and Cancel: posting a destructive plan, answering its buttons, expiring it.
 
-Only the requester or an admin may answer; any other click is refused and audited. An
-answer settles the confirmation exactly once, so two quick clicks cannot start two jobs.
+Only the requester or an admin may answer: any other click is refused and audited before it
+gets here (guard.py, Bolt middleware). An answer settles the confirmation exactly once, so
+two quick clicks cannot start two jobs.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from bot.slack.service import BobService
 from handlers.jenkins import agents_of
 from handlers.provision import Caller, submit_destroy
 from handlers.rebuild import submit_rebuild
-from handlers.reconcile import reconcile, repair
+from handlers.reconcile import repair
 from handlers.refresh import RefreshBobs, submit_refresh
 from handlers.requests import DestroyBobs, RebuildBase, Reconcile
-from provisioning.reconcile.repair import DestroyBob, Repairer
+from provisioning.reconcile.repair import DestroyBob
 
 NO_LONGER_VALID = "This confirmation is no longer valid (answered, expired or bob restarted)."
 
@@ -41,7 +42,7 @@ async def _expire(service: BobService, pending: Pending) -> None:
     if service.confirmations.settle(pending.token) is not None:
         await _close(service, pending, "expired: nothing was done")
         caller = Caller(pending.requester, "slack", pending.channel, pending.text)
-        await service.rt.store.audit(caller.entry("expired", "no confirmation in time"))
+        await service.store.audit(caller.entry("expired", "no confirmation in time"))
 
 
 async def answer(
@@ -52,21 +53,18 @@ async def answer(
     if pending is None:
         return NO_LONGER_VALID
     caller = Caller(user, "slack", channel, f"{action} {pending.text}")
-    if user != pending.requester and not await service.gate.is_admin(user):
-        await service.rt.store.audit(caller.entry("refused", f"requested by {pending.requester}"))
-        return f"Only <@{pending.requester}> or an admin may answer this. Nothing was done."
     if service.confirmations.expired(pending):
         if service.confirmations.settle(token) is not None:
             await _close(service, pending, "expired: nothing was done")
-            await service.rt.store.audit(caller.entry("expired", "clicked after expiry"))
+            await service.store.audit(caller.entry("expired", "clicked after expiry"))
         return "This confirmation has expired. Nothing was done."
     if service.confirmations.settle(token) is None:
         return NO_LONGER_VALID
     if action != CONFIRM_ACTION:
-        await service.rt.store.audit(caller.entry("cancelled"))
+        await service.store.audit(caller.entry("cancelled"))
         await _close(service, pending, f"cancelled by <@{user}>: nothing was done")
         return None
-    await service.rt.store.audit(caller.entry("confirmed"))
+    await service.store.audit(caller.entry("confirmed"))
     outcome = await CONFIRMED[type(pending.request)](service, pending, caller)
     await _close(service, pending, f"confirmed by <@{user}>: {outcome}")
     return None
@@ -84,10 +82,9 @@ async def _close(service: BobService, pending: Pending, outcome: str) -> None:
 
 async def _destroy(service: BobService, pending: Pending, caller: Caller) -> str:
     assert isinstance(pending.request, DestroyBobs)
-    rt = service.rt
-    agents = await agents_of(rt.store, rt.jenkins, pending.request.names)
+    agents = await agents_of(service.store, service.jenkins, pending.request.names)
     job, gone = await submit_destroy(
-        rt.settings.fleet, rt.store, pending.request, caller, agents=agents
+        service.fleet, service.store, pending.request, caller, agents=agents
     )
     already = f" (already gone: {', '.join(gone)})" if gone else ""
     if job is None:
@@ -98,16 +95,14 @@ async def _destroy(service: BobService, pending: Pending, caller: Caller) -> str
 
 async def _rebuild(service: BobService, pending: Pending, caller: Caller) -> str:
     assert isinstance(pending.request, RebuildBase)
-    rt = service.rt
-    job = await submit_rebuild(rt.settings.fleet, rt.store, pending.request, caller)
+    job = await submit_rebuild(service.fleet, service.store, pending.request, caller)
     service.start_job(job.id, caller, pending.channel)
     return f"job {job.id}"
 
 
 async def _refresh(service: BobService, pending: Pending, caller: Caller) -> str:
     assert isinstance(pending.request, RefreshBobs)
-    rt = service.rt
-    job = await submit_refresh(rt.settings.fleet, rt.store, pending.request, caller)
+    job = await submit_refresh(service.fleet, service.store, pending.request, caller)
     if job is None:
         return "nothing to do: every Bob is on its host's current base"
     service.start_job(job.id, caller, pending.channel)
@@ -115,11 +110,9 @@ async def _refresh(service: BobService, pending: Pending, caller: Caller) -> str
 
 
 async def _reconcile(service: BobService, pending: Pending, caller: Caller) -> str:
-    rt = service.rt
-    report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
-    destroy = _destroyer(service, caller, pending.channel)
-    repairer = Repairer(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins, destroy)
-    done = await repair(report, repairer, rt.store, caller, destructive=True)
+    report = await service.reconcile()
+    repairer = service.repairer(_destroyer(service, caller, pending.channel))
+    done = await repair(report, repairer, service.store, caller, destructive=True)
     failed = f", {len(done.failed)} failed" if done.failed else ""
     return f"{len(done.repaired)} repaired{failed}"
 
@@ -128,10 +121,9 @@ def _destroyer(service: BobService, caller: Caller, channel: str) -> DestroyBob:
     """Reconcile's record repairs go through a normal destroy job, with its own thread."""
 
     async def destroy(name: str) -> str:
-        rt = service.rt
         request = DestroyBobs(names=(name,))
-        agents = await agents_of(rt.store, rt.jenkins, request.names)
-        job, _ = await submit_destroy(rt.settings.fleet, rt.store, request, caller, agents=agents)
+        agents = await agents_of(service.store, service.jenkins, request.names)
+        job, _ = await submit_destroy(service.fleet, service.store, request, caller, agents=agents)
         if job is None:
             return "already gone"
         service.start_job(job.id, caller, channel)

@@ -1,8 +1,9 @@
-"""From command text to a reply: parse, check access, then one handler per request type.
+"""From command text to a reply: parse, then one handler per request type.
 
-Every refusal and every invalid command leaves an audit row with the user, the channel and
-the text. All of it runs after Slack's ack (see app.py); handlers return the answer, and work
-that must not wait for the answer to reach Slack goes in ``Reply.then``.
+Access was checked before this runs (guard.py, Bolt middleware). Every invalid command leaves
+an audit row with the user, the channel and the text. All of it runs after Slack's ack (see
+app.py); handlers return the answer, and work that must not wait for the answer to reach Slack
+goes in ``Reply.then``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from handlers.parse import CommandError, Greeting, Help, greeting_text, help_tex
 from handlers.plans import dry_run_destroy, render_destroy_plan
 from handlers.provision import Caller, skipped_hosts, submit_create
 from handlers.rebuild import plan_rebuild
-from handlers.reconcile import reconcile
 from handlers.reconcile import render as render_reconcile
 from handlers.refresh import PlanRefresh, RefreshBobs, plan_refresh, render_refresh_plan
 from handlers.requests import (
@@ -62,7 +62,7 @@ class Invocation:
         return Caller(actor=self.user, source="slack", origin=self.channel, command=self.text)
 
     async def audit(self, outcome: str, detail: str | None = None) -> None:
-        await self.service.rt.store.audit(self.caller.entry(outcome, detail))
+        await self.service.store.audit(self.caller.entry(outcome, detail))
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,6 @@ async def handle(inv: Invocation) -> Reply:
     except CommandError as exc:
         await inv.audit("invalid", str(exc).splitlines()[0])
         return Reply(_usage(str(exc)), ok=False)
-    decision = await inv.service.gate.check(parsed.command, inv.user)
-    if not decision.allowed:
-        await inv.audit("refused", decision.reason)
-        return Reply(f":no_entry: {decision.reason}. Nothing was done.", ok=False)
     try:
         return await DISPATCH[type(parsed.request)](inv, parsed.request)
     except UsageError as exc:
@@ -114,11 +110,9 @@ def _usage(message: str) -> str:
 
 
 async def _create(inv: Invocation, request: CreateBobs) -> Reply:
-    rt, dns = inv.service.rt, inv.service.submit_dns
-    preflight = CreatePreflight(rt.settings.fleet, rt.shells)
-    job, plan = await submit_create(
-        rt.settings.fleet, rt.store, request, inv.caller, dns, preflight
-    )
+    svc = inv.service
+    preflight = CreatePreflight(svc.fleet, svc.shells)
+    job, plan = await submit_create(svc.fleet, svc.store, request, inv.caller, svc.dns, preflight)
     names = ", ".join(plan.names)
     skipped = "".join(f"\n{line}" for line in render.render_skipped(skipped_hosts(job)))
     return Reply(
@@ -134,15 +128,15 @@ async def _start(inv: Invocation, job_id: str) -> None:
 
 
 async def _plan(inv: Invocation, request: PlanCreate) -> Reply:
-    rt = inv.service.rt
-    dry = await queries.dry_run_create(rt.settings.fleet, rt.store, request, rt.dns)
-    skipped = await queries.unavailable_hosts(rt.store, rt.settings.fleet)
+    svc = inv.service
+    dry = await queries.dry_run_create(svc.fleet, svc.store, request, svc.dns)
+    skipped = await queries.unavailable_hosts(svc.store, svc.fleet)
     return Reply(code(render.render_plan(dry.plan, skipped, dry.notes)))
 
 
 async def _attach(inv: Invocation, request: AttachBobs) -> Reply:
-    rt = inv.service.rt
-    job, choice = await submit_attach(rt.settings.fleet, rt.store, rt.jenkins, request, inv.caller)
+    svc = inv.service
+    job, choice = await submit_attach(svc.fleet, svc.store, svc.jenkins, request, inv.caller)
     names = ", ".join(b.name for b in choice.chosen)
     return Reply(
         f"job {job.id}: attaching {names} to {request.controller} as {request.label}",
@@ -152,14 +146,14 @@ async def _attach(inv: Invocation, request: AttachBobs) -> Reply:
 
 
 async def _plan_attach(inv: Invocation, request: PlanAttach) -> Reply:
-    rt = inv.service.rt
-    choice = await plan_attach(rt.settings.fleet, rt.store, rt.jenkins, request)
+    svc = inv.service
+    choice = await plan_attach(svc.fleet, svc.store, svc.jenkins, request)
     return Reply(code(choice.describe()))
 
 
 async def _detach(inv: Invocation, request: DetachBobs) -> Reply:
-    rt = inv.service.rt
-    job, absent = await submit_detach(rt.store, rt.jenkins, request, inv.caller)
+    svc = inv.service
+    job, absent = await submit_detach(svc.store, svc.jenkins, request, inv.caller)
     none = f" (not attached: {', '.join(absent)})" if absent else ""
     if job is None:
         return Reply(f"nothing to detach{none}")
@@ -169,8 +163,8 @@ async def _detach(inv: Invocation, request: DetachBobs) -> Reply:
 
 
 async def _rebuild(inv: Invocation, request: RebuildBase) -> Reply:
-    rt = inv.service.rt
-    plan = await plan_rebuild(rt.settings.fleet, rt.store, request, rt.shells)
+    svc = inv.service
+    plan = await plan_rebuild(svc.fleet, svc.store, request, svc.shells)
     hosts = ", ".join(h.host for h in plan.hosts)
     what = f"rebuild the base on {hosts}"
     return await _confirm_first(
@@ -179,19 +173,19 @@ async def _rebuild(inv: Invocation, request: RebuildBase) -> Reply:
 
 
 async def _plan_rebuild(inv: Invocation, request: PlanRebuild) -> Reply:
-    rt = inv.service.rt
+    svc = inv.service
     return Reply(
         code(
             render.render_rebuild_plan(
-                await plan_rebuild(rt.settings.fleet, rt.store, request, rt.shells)
+                await plan_rebuild(svc.fleet, svc.store, request, svc.shells)
             )
         )
     )
 
 
 async def _refresh(inv: Invocation, request: RefreshBobs) -> Reply:
-    rt = inv.service.rt
-    plan = await plan_refresh(rt.settings.fleet, rt.store, request)
+    svc = inv.service
+    plan = await plan_refresh(svc.fleet, svc.store, request)
     if not plan.bobs:
         return Reply(render_refresh_plan(plan))
     what = f"refresh {', '.join(b.name for b in plan.bobs)}"
@@ -199,15 +193,12 @@ async def _refresh(inv: Invocation, request: RefreshBobs) -> Reply:
 
 
 async def _plan_refresh(inv: Invocation, request: PlanRefresh) -> Reply:
-    rt = inv.service.rt
-    return Reply(
-        code(render_refresh_plan(await plan_refresh(rt.settings.fleet, rt.store, request)))
-    )
+    svc = inv.service
+    return Reply(code(render_refresh_plan(await plan_refresh(svc.fleet, svc.store, request))))
 
 
 async def _reconcile(inv: Invocation, request: Reconcile) -> Reply:
-    rt = inv.service.rt
-    report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
+    report = await inv.service.reconcile()
     if not request.fix or not report.findings:
         return Reply(code(render_reconcile(report)))
     what = f"repair {len(report.findings)} difference(s)"
@@ -215,7 +206,7 @@ async def _reconcile(inv: Invocation, request: Reconcile) -> Reply:
 
 
 async def _destroy(inv: Invocation, request: DestroyBobs) -> Reply:
-    plan = await dry_run_destroy(inv.service.rt.store, request)
+    plan = await dry_run_destroy(inv.service.store, request)
     if not plan.doomed:
         return Reply(render_destroy_plan(plan))
     what = f"destroy {', '.join(b.name for b in plan.doomed)}"
@@ -242,29 +233,29 @@ async def _confirm_first(
 
 
 async def _list(inv: Invocation, request: ListBobs) -> Reply:
-    rt = inv.service.rt
-    overview = await queries.fleet_overview(rt.settings.fleet, rt.store, request, rt.jenkins)
+    svc = inv.service
+    overview = await queries.fleet_overview(svc.fleet, svc.store, request, svc.jenkins)
     return Reply(code(render.render_overview(overview)))
 
 
 async def _jobs(inv: Invocation, request: ListJobs) -> Reply:
-    jobs = await queries.recent_jobs(inv.service.rt.store, request)
+    jobs = await queries.recent_jobs(inv.service.store, request)
     return Reply(code(render.render_jobs(jobs, datetime.now(UTC))))
 
 
 async def _job(inv: Invocation, request: ShowJob) -> Reply:
-    job, journal = await queries.job_detail(inv.service.rt.store, request)
+    job, journal = await queries.job_detail(inv.service.store, request)
     return Reply(code(render.render_job(job, journal, datetime.now(UTC))))
 
 
 async def _cancel(inv: Invocation, request: CancelJob) -> Reply:
-    cancel = await cancel_job(inv.service.rt.store, request, inv.caller, datetime.now(UTC))
+    cancel = await cancel_job(inv.service.store, request, inv.caller, datetime.now(UTC))
     if cancel.next is Next.CALLER:
         # No runner will see the request: this replica takes the job and undoes it.
         return Reply(cancel.text(), then=_start(inv, cancel.job.id))
     if cancel.accepted:
         # Stops a running step at once when the job runs in this process.
-        await inv.service.rt.runner.cancel(cancel.job.id)
+        await inv.service.runner.cancel(cancel.job.id)
     return Reply(cancel.text())
 
 

@@ -19,7 +19,8 @@ from datetime import timedelta
 from bot.slack.deliver import FIRST_BACKOFF_S, MAX_BACKOFF_S, Poster
 from provisioning.core.backoff import Backoff
 from provisioning.errors import BobError
-from provisioning.store import OutboxMessage, OutboxRow, SqlStore
+from provisioning.ports import Outbox
+from provisioning.records import OutboxMessage, OutboxRow
 
 log = logging.getLogger("bob.slack")
 
@@ -37,7 +38,7 @@ class _Retry(Exception):
 class Courier:
     def __init__(
         self,
-        store: SqlStore,
+        store: Outbox,
         poster: Poster,
         owner: str,
         *,

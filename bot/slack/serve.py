@@ -1,49 +1,33 @@
-"""``bob serve`` wired up: secrets from the environment, the runtime, the app, a front door.
+"""Slack's part of ``bob serve``: its secrets from the environment, its Web API client, and
+its front door — Socket Mode when the app-level token is set (no public URL needed), else a
+route on bob's HTTP server that Slack posts to, checked against the signing secret.
 
-Socket Mode when the app-level token is set (no public URL needed), else HTTP with the
-signing secret. The runner lives in this process; unfinished jobs resume at start-up.
+The composition that runs it beside the board and the sweeps is :mod:`bot.serving`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
-from functools import partial
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from aiohttp import web
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.expiry_loop import EXPIRY_SWEEP_S, ExpirySweep
-from bot.metrics import LastReconcile
-from bot.reconcile_loop import PeriodicReconcile
-from bot.runtime import Runtime, runtime
 from bot.settings import Settings
-from bot.slack import blocks
-from bot.slack.access import Gate, SlackGroups
+from bot.slack.access import SlackGroups
 from bot.slack.app import build_app
-from bot.slack.confirm import CONFIRM_TTL_S, Confirmations
-from bot.slack.deliver import FIRST_BACKOFF_S, Poster
-from bot.slack.progress import UPDATE_INTERVAL_S
-from bot.slack.server import FrontDoor, HttpDoor, SlackEndpoint, SocketModeDoor
-from bot.slack.service import SHUTDOWN_GRACE_S, BobService
-from bot.web import Access, BackgroundJobs, add_board, board_context
-from handlers.expiry import submit_expiry
+from bot.slack.server import SlackEndpoint, SocketModeDoor
+from bot.slack.service import BobService
 from handlers.provision import Caller
-from handlers.reconcile import Report, reconcile
 from provisioning.errors import ConfigError
-from provisioning.store import SqlStore
 
-log = logging.getLogger("bob.slack")
+RouteAdder = Callable[[web.Application], None]
 
 RATE_LIMIT_RETRIES = 5
 # Slack must answer a Web API call within this; a hung call would hold a thread's updates.
 API_TIMEOUT_S = 10
-SWEEP_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -78,33 +62,6 @@ def secrets_from_env(
     return SlackSecrets(bot_token, signing_secret, app_token, settings.slack_api_url)
 
 
-@dataclass(frozen=True)
-class ServeOptions:
-    host: str = "127.0.0.1"
-    port: int = 3000
-    grace_s: float = SHUTDOWN_GRACE_S
-    confirm_ttl_s: float = CONFIRM_TTL_S
-    update_interval_s: float = UPDATE_INTERVAL_S
-    retry_backoff_s: float = FIRST_BACKOFF_S
-    # How often to look for jobs a dead replica left (0: only at start-up).
-    sweep_s: float = SWEEP_S
-    # How often to destroy Bobs whose time to live ended or whose agent idled too long (0: never).
-    expiry_s: float = EXPIRY_SWEEP_S
-    # The web board on the same HTTP server (its own server in Socket Mode).
-    board: bool = True
-
-
-@dataclass
-class RunningBot:
-    service: BobService
-    doors: list[FrontDoor]
-    http: HttpDoor | None = None
-
-    @property
-    def port(self) -> int | None:
-        return self.http.port if self.http is not None else None
-
-
 def web_client(secrets: SlackSecrets) -> AsyncWebClient:
     client = AsyncWebClient(
         token=secrets.bot_token,
@@ -117,113 +74,45 @@ def web_client(secrets: SlackSecrets) -> AsyncWebClient:
     return client
 
 
-@asynccontextmanager
-async def running_bot(
-    settings: Settings, store: SqlStore, secrets: SlackSecrets | None, options: ServeOptions
-) -> AsyncIterator[RunningBot]:
-    """Slack (when ``secrets``) and the board (unless ``options.board`` is off) taking
-    requests, and the runner, until the block exits; then a graceful stop."""
-    if secrets is None and not options.board:
-        raise ConfigError("nothing to serve: no Slack token and the board is off")
-    # Before anything starts: off loopback the board must have a password.
-    access = Access.for_bind(settings.fleet.web, options.host) if options.board else None
-    async with runtime(settings, store, owner="bob-serve") as rt:
-        client = web_client(secrets) if secrets is not None else AsyncWebClient(token="")
-        service = BobService(
-            rt,
-            Poster(client, first_backoff_s=options.retry_backoff_s),
-            Gate(settings.fleet.access, SlackGroups(client)),
-            Confirmations(options.confirm_ttl_s),
-            update_interval_s=options.update_interval_s,
-            retry_backoff_s=options.retry_backoff_s,
+class SlackFront:
+    """Slack as a front end: the Bolt app, the group members its access rules read, and how
+    Slack reaches it — its websocket (a component with start/stop) or a route on bob's HTTP
+    server."""
+
+    def __init__(
+        self,
+        service: BobService,
+        client: AsyncWebClient,
+        secrets: SlackSecrets,
+        groups: SlackGroups,
+    ) -> None:
+        self.app = build_app(service, client, secrets.signing_secret)
+        self._service, self._secrets, self._groups = service, secrets, groups
+        self._door = (
+            SocketModeDoor(self.app, secrets.app_token) if secrets.app_token is not None else None
         )
 
-        async def audit_rejection(user: str, channel: str, text: str, why: str) -> None:
-            caller = Caller(f"unverified:{user}", "slack", channel, text)
-            await store.audit(caller.entry("rejected", why))
+    async def start(self) -> None:
+        # Before the first request: access is decided from what this learns.
+        await self._groups.refresh()
+        if self._door is not None:
+            await self._door.start()
+        self._service.deliver_outbox()
 
-        board_jobs: BackgroundJobs | None = None
-        reconciles = LastReconcile()  # the periodic reconcile's last report, for /metrics
-        mount: Callable[[web.Application], None] | None = None
-        if access is not None:
-            context, board_jobs = board_context(rt, access)
-            mount = partial(add_board, context=replace(context, reconciles=reconciles))
-        doors: list[FrontDoor] = []
-        http: HttpDoor | None = None
-        if secrets is not None and secrets.app_token is not None:
-            doors.append(
-                SocketModeDoor(
-                    build_app(service, client, secrets.signing_secret), secrets.app_token
-                )
-            )
-            if mount is not None:
-                http = HttpDoor(options.host, options.port, mount=mount)
-        else:
-            slack = None
-            if secrets is not None:
-                app = build_app(service, client, secrets.signing_secret)
-                slack = SlackEndpoint(app, secrets.signing_secret, audit_rejection)
-            http = HttpDoor(options.host, options.port, slack=slack, mount=mount)
-        if http is not None:
-            doors.append(http)
-        for door in doors:
-            await door.open()
-        duties: list[asyncio.Task[None]] = []
-        # Without Slack, jobs (resumed ones too) report nowhere but the journal and the board.
-        channel = settings.fleet.slack.channel if secrets is not None else None
-        try:
-            if secrets is not None:
-                service.deliver_outbox()
-            resumed = await service.resume(channel)
-            if resumed:
-                log.info("serve.resumed jobs=%s", ",".join(resumed))
-            if options.sweep_s > 0:
-                duties.append(asyncio.create_task(service.sweep(channel, options.sweep_s)))
-            periodic = (
-                _periodic_reconcile(settings, service, reconciles) if secrets is not None else None
-            )
-            if periodic is not None:
-                duties.append(asyncio.create_task(periodic.run_forever()))
-            if options.expiry_s > 0:
-                duties.append(asyncio.create_task(expiry_sweep(rt, options.expiry_s).run_forever()))
-            yield RunningBot(service, doors, http)
-        finally:
-            # Stop taking commands first, then let the jobs finish or journal their stop.
-            service.accepting = False
-            for duty in duties:
-                duty.cancel()
-            await asyncio.gather(*duties, return_exceptions=True)
-            for door in doors:
-                await door.close()
-            if board_jobs is not None:
-                await board_jobs.aclose()
-            await service.shutdown(options.grace_s)
+    async def stop(self) -> None:
+        if self._door is not None:
+            await self._door.stop()
 
+    def events_route(self) -> RouteAdder | None:
+        """Slack's events, commands and clicks on bob's HTTP server, unless in Socket Mode."""
+        if self._door is not None:
+            return None
+        endpoint = SlackEndpoint(self.app, self._secrets.signing_secret, self._audit_rejection)
+        return endpoint.add_to
 
-def _periodic_reconcile(
-    settings: Settings, service: BobService, reconciles: LastReconcile
-) -> PeriodicReconcile | None:
-    """The configured periodic reconcile, reporting to its channel; None when it is off."""
-    config = settings.fleet.reconcile
-    channel = config.channel or settings.fleet.slack.channel
-    if config.interval_s <= 0 or channel is None:
-        return None
-    rt = service.rt
+    async def keep_groups_fresh(self) -> None:
+        await self._groups.keep_fresh()
 
-    async def run() -> Report:
-        report = await reconcile(rt.settings.fleet, rt.store, rt.shells, rt.dns, rt.jenkins)
-        reconciles.record(report)
-        return report
-
-    async def notify(text: str) -> None:
-        await service.poster.post(channel, text, blocks.reply(text))
-
-    return PeriodicReconcile(run, notify, config.interval_s)
-
-
-def expiry_sweep(rt: Runtime, interval_s: float) -> ExpirySweep:
-    """Bobs whose time to live ended, or whose agent idled too long, destroyed by this runner."""
-    fleet = rt.settings.fleet
-    return ExpirySweep(
-        partial(submit_expiry, fleet, rt.store, rt.jenkins), rt.runner.run, interval_s
-    )
+    async def _audit_rejection(self, user: str, channel: str, text: str, why: str) -> None:
+        caller = Caller(f"unverified:{user}", "slack", channel, text)
+        await self._service.store.audit(caller.entry("rejected", why))

@@ -9,10 +9,8 @@ not just in a log file.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -21,81 +19,43 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
-log = logging.getLogger("bob.slack")
-
 EVENTS_PATH = "/slack/events"
 
 # (claimed user, claimed channel, claimed command text, why it was rejected)
 RejectionAudit = Callable[[str, str, str, str], Awaitable[None]]
 
 
-class FrontDoor(Protocol):
-    async def open(self) -> None: ...
-
-    async def close(self) -> None: ...
-
-
 class SocketModeDoor:
     def __init__(self, app: AsyncApp, app_token: str) -> None:
         self._handler = AsyncSocketModeHandler(app, app_token)
 
-    async def open(self) -> None:
+    async def start(self) -> None:
         # slack_bolt leaves these two untyped; they take and return nothing.
         await self._handler.connect_async()  # type: ignore[no-untyped-call]
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
         await self._handler.close_async()  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)
 class SlackEndpoint:
+    """Slack's events, slash commands and interactivity on one path of an aiohttp server."""
+
     app: AsyncApp
     signing_secret: str
     audit: RejectionAudit
+    path: str = EVENTS_PATH
 
-
-class HttpDoor:
-    """One aiohttp server: Slack's events, slash commands and interactivity on one endpoint
-    (when ``slack`` is given), and whatever ``mount`` adds (the web board)."""
-
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        *,
-        slack: SlackEndpoint | None = None,
-        mount: Callable[[web.Application], None] | None = None,
-        path: str = EVENTS_PATH,
-    ) -> None:
-        self._slack = slack
-        self._host = host
-        self.port = port
-        web_app = web.Application()
-        if slack is not None:
-            web_app.router.add_post(path, self._handle)
-        if mount is not None:
-            mount(web_app)
-        self._runner = web.AppRunner(web_app, access_log=None)
-
-    async def open(self) -> None:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self.port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        log.info("serve.http_listening host=%s port=%s", self._host, self.port)
-
-    async def close(self) -> None:
-        await self._runner.cleanup()
+    def add_to(self, web_app: web.Application) -> None:
+        web_app.router.add_post(self.path, self._handle)
 
     async def _handle(self, request: web.Request) -> web.Response:
-        assert self._slack is not None
-        slack = self._slack
         body = await request.text()
-        if not _verified(slack.signing_secret, body, request.headers):
+        if not _verified(self.signing_secret, body, request.headers):
             user, channel, text = _claims(body, request.content_type)
-            await slack.audit(user, channel, text, "bad signature or stale timestamp")
+            await self.audit(user, channel, text, "bad signature or stale timestamp")
             return web.Response(status=401, text="invalid request")
-        bolt_response = await slack.app.async_dispatch(await to_bolt_request(request))
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 
 

@@ -20,11 +20,12 @@ from bot.slack.confirm import Confirmations
 from bot.slack.deliver import FIRST_BACKOFF_S, Poster
 from bot.slack.outbox import Courier
 from bot.slack.progress import UPDATE_INTERVAL_S, JobThread
-from bot.slack.transfers import SharedTransfers
 from handlers.parse import clean_text
 from handlers.provision import Caller, record_outcome
+from handlers.reconcile import Report, reconcile
 from provisioning.errors import BobError
 from provisioning.jobs.liveness import interrupted
+from provisioning.reconcile.repair import DestroyBob, Repairer
 
 log = logging.getLogger("bob.slack")
 
@@ -44,7 +45,14 @@ class BobService:
         update_interval_s: float = UPDATE_INTERVAL_S,
         retry_backoff_s: float = FIRST_BACKOFF_S,
     ) -> None:
-        self.rt = rt
+        # What the handlers work with, taken from the runtime once: they never reach into it.
+        self.fleet = rt.settings.fleet
+        self.store = rt.store
+        self.shells = rt.shells
+        self.dns = rt.dns
+        self.jenkins = rt.jenkins
+        self.runner = rt.runner
+        self._bus = rt.bus
         self.poster = poster
         self.gate = gate
         self.confirmations = confirmations
@@ -63,8 +71,6 @@ class BobService:
         self._background: set[asyncio.Task[Any]] = set()
         self._timers: set[asyncio.Task[None]] = set()
         self.accepting = True
-        # What submitting a create reads the zones through (see transfers.py).
-        self.submit_dns = SharedTransfers(rt.dns) if rt.dns is not None else None
 
     def deliver_outbox(self) -> None:
         """Start delivering the outbox: what this process writes, and what an earlier run or
@@ -99,20 +105,20 @@ class BobService:
         thread = None
         if channel is not None:
             self.deliver_outbox()
-            board = self.rt.settings.fleet.web.url
+            board = self.fleet.web.url
             thread = JobThread(
                 self.courier,
                 channel,
                 job_id,
                 interval_s=self._interval,
-                facts=self.rt.store,
+                facts=self.store,
                 requested_by=caller.actor,
                 command=clean_text(caller.command),
                 job_url=f"{board.rstrip('/')}/jobs/{job_id}" if board else None,
             )
             self._threads[job_id] = thread
             # Subscribed before the runner starts, so JobStarted is never missed.
-            self.rt.bus.subscribe(thread)
+            self._bus.subscribe(thread)
             delivery = asyncio.create_task(thread.deliver())
             self._deliveries.add(delivery)
             delivery.add_done_callback(self._deliveries.discard)
@@ -121,8 +127,8 @@ class BobService:
     async def _run(self, job_id: str, caller: Caller, thread: JobThread | None) -> None:
         note = "bob is stopping; this job will resume when it is back"
         try:
-            final = await self.rt.runner.run(job_id)
-            await record_outcome(self.rt.store, caller, final)
+            final = await self.runner.run(job_id)
+            await record_outcome(self.store, caller, final)
         except BobError as exc:
             # Another replica holds it, or it cannot be rebuilt here: that replica reports it.
             log.warning("slack.job_not_run job=%s reason=%s", job_id, exc)
@@ -132,7 +138,7 @@ class BobService:
             note = "this job stopped on an internal error; `bob resume` or a restart resumes it"
         finally:
             if thread is not None:
-                self.rt.bus.unsubscribe(thread)
+                self._bus.unsubscribe(thread)
                 thread.abandon(note)
             self._threads.pop(job_id, None)
             self._jobs.pop(job_id, None)
@@ -146,7 +152,7 @@ class BobService:
         """
         resumed = []
         now = datetime.now(UTC)
-        for job in await self.rt.store.unfinished_jobs():
+        for job in await self.store.unfinished_jobs():
             if job.id in self._jobs or not self.accepting:
                 continue
             if orphans_only and not interrupted(job, now):
@@ -166,6 +172,14 @@ class BobService:
                     log.info("slack.orphans_resumed jobs=%s", ",".join(resumed))
             except BobError as exc:
                 log.warning("slack.sweep_failed error=%s", exc)
+
+    async def reconcile(self) -> Report:
+        """The fleet's records compared with its hosts, DNS and Jenkins."""
+        return await reconcile(self.fleet, self.store, self.shells, self.dns, self.jenkins)
+
+    def repairer(self, destroy: DestroyBob) -> Repairer:
+        """What repairs a reconcile's findings; ``destroy`` removes a Bob through a job."""
+        return Repairer(self.fleet, self.store, self.shells, self.dns, self.jenkins, destroy)
 
     def thread(self, job_id: str) -> JobThread | None:
         return self._threads.get(job_id)

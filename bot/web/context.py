@@ -15,8 +15,7 @@ from handlers.requests import AttachBobs, CreateBobs, RebuildBase
 from provisioning.config.models import Fleet
 from provisioning.dns.port import DnsZoneClient
 from provisioning.jobs import ProgressBus
-from provisioning.ports import Shells
-from provisioning.store import SqlStore
+from provisioning.ports import Shells, Store
 
 
 class JobLauncher(Protocol):
@@ -37,7 +36,7 @@ class JobLauncher(Protocol):
 @dataclass(frozen=True)
 class BoardContext:
     fleet: Fleet
-    store: SqlStore
+    store: Store
     controllers: Controllers
     bus: ProgressBus  # the runner's bus: job pages and the board listen to it
     launcher: JobLauncher

@@ -27,33 +27,30 @@ class BackgroundJobs:
     """
 
     def __init__(self, rt: Runtime) -> None:
-        self._rt = rt
+        self._fleet, self._store, self._runner = rt.settings.fleet, rt.store, rt.runner
+        self._shells, self._dns, self._jenkins = rt.shells, rt.dns, rt.jenkins
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def create(self, request: CreateBobs, caller: Caller) -> str:
-        rt = self._rt
-        preflight = CreatePreflight(rt.settings.fleet, rt.shells)
+        preflight = CreatePreflight(self._fleet, self._shells)
         job, _ = await submit_create(
-            rt.settings.fleet, rt.store, request, caller, rt.dns, preflight
+            self._fleet, self._store, request, caller, self._dns, preflight
         )
         self._start(job.id, caller)
         return job.id
 
     async def attach(self, request: AttachBobs, caller: Caller) -> str:
-        rt = self._rt
-        job, _ = await submit_attach(rt.settings.fleet, rt.store, rt.jenkins, request, caller)
+        job, _ = await submit_attach(self._fleet, self._store, self._jenkins, request, caller)
         self._start(job.id, caller)
         return job.id
 
     async def rebuild_base(self, request: RebuildBase, caller: Caller) -> str:
-        rt = self._rt
-        job = await submit_rebuild(rt.settings.fleet, rt.store, request, caller)
+        job = await submit_rebuild(self._fleet, self._store, request, caller)
         self._start(job.id, caller)
         return job.id
 
     async def refresh(self, request: RefreshBobs, caller: Caller) -> str | None:
-        rt = self._rt
-        job = await submit_refresh(rt.settings.fleet, rt.store, request, caller)
+        job = await submit_refresh(self._fleet, self._store, request, caller)
         if job is None:
             return None
         self._start(job.id, caller)
@@ -66,8 +63,8 @@ class BackgroundJobs:
 
     async def _run(self, job_id: str, caller: Caller) -> None:
         try:
-            final = await self._rt.runner.run(job_id)
-            await record_outcome(self._rt.store, caller, final)
+            final = await self._runner.run(job_id)
+            await record_outcome(self._store, caller, final)
         except Exception:
             # Nobody awaits this task: the log is the only place a runner error can go.
             log.exception("web.job_failed_to_run job=%s", job_id)

@@ -13,7 +13,7 @@ from handlers.queries import interrupted_jobs, unavailable_hosts
 from provisioning.config.models import Fleet
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.jobs.events import Event, JobFinished, ProgressBus
-from provisioning.store import SqlStore
+from provisioning.ports import StateStore
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class NodeCache:
             return self._lists
 
 
-async def read_board(fleet: Fleet, store: SqlStore, nodes: NodeCache) -> Board:
+async def read_board(fleet: Fleet, store: StateStore, nodes: NodeCache) -> Board:
     bobs, reservations = await store.list_bobs(), await store.list_reservations()
     lists = await nodes.read()
     known = [r.name for r in reservations]

@@ -21,6 +21,7 @@ from provisioning.dns.allocate import (
 )
 from provisioning.dns.errors import AddressTaken, DnsError, NameTaken, ZoneError
 from provisioning.dns.port import DnsZoneClient, ZoneRecord
+from provisioning.dns.shared import SharedTransfers
 from provisioning.dns.tags import Tag, make_tag, parse_tag, tagged_owners
 from provisioning.dns.zone import reverse_zone
 
@@ -33,6 +34,7 @@ __all__ = [
     "DnsError",
     "DnsZoneClient",
     "NameTaken",
+    "SharedTransfers",
     "Strategy",
     "Tag",
     "ZoneError",

@@ -8,37 +8,17 @@ claims to whoever looks after the lease has run out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from provisioning.records import OutboxMessage, OutboxRow
 from provisioning.store import schema
 
 # Messages Slack has had for this long are forgotten.
 KEEP_SENT = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """A message's latest state; ``thread_key`` names the message it replies to."""
-
-    key: str
-    channel: str
-    text: str
-    blocks: list[dict[str, Any]]
-    thread_key: str | None = None
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    message: OutboxMessage
-    version: int
-    ts: str | None
-    # The Slack ts of the message replied to, once posted; "" when it never will be.
-    thread_ts: str | None
 
 
 async def put(

@@ -26,11 +26,12 @@ from provisioning.records import (
     JobState,
     JournalEntry,
     NewJob,
+    OutboxMessage,
+    OutboxRow,
     ReservationRecord,
 )
 from provisioning.store import outbox, schema
 from provisioning.store.engine import create_engine, migrate
-from provisioning.store.outbox import OutboxMessage, OutboxRow
 
 UNFINISHED = (JobState.PENDING, JobState.RUNNING, JobState.UNDOING)
 

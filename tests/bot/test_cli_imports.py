@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from bot import serve_cli
-from bot.slack import serve
+from bot import serving as serve
 
 HEAVY = ("alembic", "asyncssh", "aiohttp", "slack_bolt", "sqlalchemy", "provisioning.pipeline")
 

@@ -1,4 +1,5 @@
-"""The DnsZoneClient contract: MemoryZones and DnsClient on a real BIND answer alike.
+"""The DnsZoneClient contract: MemoryZones, DnsClient on a real BIND, and the shared-transfer
+wrapper every runtime puts in front of them answer alike.
 
 Both start with the same zones: a hand-made ``printer`` A record and hand-made PTRs for
 10.250.1.10 and .11; 10.250.1.12 is free.
@@ -16,6 +17,7 @@ from provisioning.dns import (
     DnsError,
     DnsZoneClient,
     NameTaken,
+    SharedTransfers,
     Tag,
     tagged_owners,
 )
@@ -34,13 +36,12 @@ SEEDS = [
 ]
 
 
-@pytest.fixture(params=["memory", "bind"])
+@pytest.fixture(params=["memory", "bind", "shared"])
 def zones(request: pytest.FixtureRequest) -> DnsZoneClient:
+    if request.param == "shared":
+        return SharedTransfers(request.getfixturevalue("memory_zones"))
     if request.param == "memory":
-        fake = MemoryZones([FORWARD, REVERSE])
-        for seed in SEEDS:
-            fake.add(*seed)
-        return fake
+        return request.getfixturevalue("memory_zones")  # type: ignore[no-any-return]
     start_bind: StartBind = request.getfixturevalue("start_bind")
     bind = start_bind(
         [
@@ -49,6 +50,14 @@ def zones(request: pytest.FixtureRequest) -> DnsZoneClient:
         ]
     )
     return DnsClient(bind.settings(), bind.secret)
+
+
+@pytest.fixture
+def memory_zones() -> MemoryZones:
+    fake = MemoryZones([FORWARD, REVERSE])
+    for seed in SEEDS:
+        fake.add(*seed)
+    return fake
 
 
 async def bobs(zones: DnsZoneClient, zone: str) -> list[tuple[str, str, str]]:

@@ -15,8 +15,9 @@ from typing import Any
 
 import aiohttp
 
+from bot.serving import RunningBot, ServeOptions, running_bot
 from bot.settings import Settings
-from bot.slack.serve import RunningBot, ServeOptions, SlackSecrets, running_bot
+from bot.slack.serve import SlackSecrets
 from provisioning.config import Fleet
 from provisioning.config.models import AccessControl, ReconcileSettings, SlackSettings
 from provisioning.records import AuditEntry

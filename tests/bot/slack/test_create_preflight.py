@@ -76,5 +76,5 @@ async def test_create_on_a_host_whose_disk_directory_is_missing_reserves_nothing
     assert "host-a is not ready: check disk disk1 failed: /var/lib/bob/disk1 does not exist" in (
         reply.text
     )
-    store = service.rt.store
+    store = service.store
     assert ([], []) == (await store.list_jobs(), await store.list_reservations())

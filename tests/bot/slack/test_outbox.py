@@ -11,14 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.serving import RunningBot, running_bot
 from bot.settings import Settings
 from bot.slack.deliver import Poster
 from bot.slack.outbox import Courier
-from bot.slack.serve import RunningBot, SlackSecrets, running_bot, web_client
+from bot.slack.serve import SlackSecrets, web_client
 from handlers.provision import Caller
-from provisioning.records import JobState, NewJob
+from provisioning.records import JobState, NewJob, OutboxMessage
 from provisioning.store import SqlStore
-from provisioning.store.outbox import OutboxMessage
 from tests.bot.slack.harness import options, with_access
 from tests.fleets import make_fleet
 from tests.slack_fake import BOT_TOKEN, SIGNING_SECRET, FakeSlack

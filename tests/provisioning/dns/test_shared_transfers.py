@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.slack.transfers import SharedTransfers
 from provisioning.dns import DnsClient
 from provisioning.dns.port import ZoneRecord
+from provisioning.dns.shared import SharedTransfers
 from tests.bind import Zone
 
 FORWARD = "bob.test"

@@ -1,4 +1,4 @@
-"""Zone transfers shared by concurrent commands, so a burst of creates is one AXFR per zone.
+"""Zone transfers shared by concurrent readers, so a burst of creates is one AXFR per zone.
 
 Every create reads the zones before it reserves (names and addresses made outside bob count
 as taken). BIND serves at most 10 transfers at once and answers SERVFAIL beyond that: 50
@@ -6,7 +6,8 @@ concurrent /bob create commands got 40 refusals (bench/slack_ack.py --mode sandb
 that arrive while a transfer of the zone is in flight share its result; nothing is cached
 after it ends, so no answer is older than the request that waits for it. The DNS step still
 claims each address with a "does not exist" prerequisite, so sharing cannot hand one address
-out twice.
+out twice. The composition root puts every DNS client it holds behind this, so creates from
+Slack, the board and the CLI in one process share transfers alike.
 """
 
 from __future__ import annotations
