@@ -36,6 +36,7 @@ class Refusal:
     detail: str  # for the audit log
     message: str  # for the user
     response_url: str | None = None  # a command's answer goes there; others are ephemeral
+    thread_ts: str | None = None  # a mention inside a thread is answered in that thread
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,16 @@ class AccessGuard:
                 body.get("channel_id", ""),
                 body.get("text", ""),
                 body.get("response_url") or None,
+                None,
             )
         event = body.get("event") or {}
         if body.get("type") == "event_callback" and event.get("type") == "app_mention":
             return await self._command(
-                event.get("user", ""), event.get("channel", ""), event.get("text", ""), None
+                event.get("user", ""),
+                event.get("channel", ""),
+                event.get("text", ""),
+                None,
+                event.get("thread_ts"),
             )
         if body.get("type") == "block_actions":
             return await self._click(body)
@@ -71,10 +77,10 @@ class AccessGuard:
                 refusal.response_url, caller.origin, caller.actor, text, blocks.reply(text)
             )
         else:
-            await self.poster.ephemeral(caller.origin, caller.actor, text)
+            await self.poster.ephemeral(caller.origin, caller.actor, text, refusal.thread_ts)
 
     async def _command(
-        self, user: str, channel: str, text: str, response_url: str | None
+        self, user: str, channel: str, text: str, response_url: str | None, thread_ts: str | None
     ) -> Refusal | None:
         try:
             command = parse(text).command
@@ -84,7 +90,8 @@ class AccessGuard:
         if decision.allowed:
             return None
         message = f":no_entry: {decision.reason}. Nothing was done."
-        return Refusal(Caller(user, "slack", channel, text), decision.reason, message, response_url)
+        caller = Caller(user, "slack", channel, text)
+        return Refusal(caller, decision.reason, message, response_url, thread_ts)
 
     async def _click(self, body: dict[str, Any]) -> Refusal | None:
         action = body["actions"][0]

@@ -126,7 +126,7 @@ async def test_bad_arguments_get_the_usage_and_an_audit_row(bob):
     assert 200 == status
     assert [
         "count: must be a whole number from 1 to 10000 (got 'lots')",
-        "usage: `/bob create [N] [on HOST] [--dry-run]`",
+        "usage: `/bob create [N] [on HOST] [for 8h] [--dry-run]`",
     ] == ack["text"].splitlines()
     assert await nothing_ran(bob)
     entry = (await bob.audit())[-1]
