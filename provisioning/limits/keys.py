@@ -1,0 +1,106 @@
+"""What a user may ask for: ``KEY=VALUE`` words, checked and turned into limits (pure).
+
+Every problem in a request is told at once, each with what is allowed; a key that is not one
+of :data:`LIMITS` gets the closest one as a suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from provisioning.config.models import CgroupLimits
+from provisioning.errors import UsageError
+
+LIMITS = ("memory", "cpu_shares", "cpuset")
+_EXPLAIN = {
+    "memory": "a size in bytes with an optional K, M or G, e.g. 512M or 2G",
+    "cpu_shares": "a whole number from 2 to 262144 (1024 is the kernel's default weight)",
+    "cpuset": "CPU numbers and ranges, e.g. 0-1 or 0,2-3",
+}
+_SIZE = re.compile(r"^([0-9]+)([kmg]?)b?$", re.IGNORECASE)
+_CPU_LIST = re.compile(r"^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$")
+
+
+def parse_assignments(words: Sequence[str]) -> CgroupLimits:
+    """``memory=2G cpu_shares=512 …`` as limits (unset ones None), or one UsageError naming
+    every bad word."""
+    given: dict[str, str] = {}
+    problems: list[str] = []
+    for word in words:
+        key, eq, value = word.partition("=")
+        key = key.strip().lower().replace("-", "_")
+        if not eq or not key:
+            problems.append(f"{word!r} is not KEY=VALUE (keys: {', '.join(LIMITS)})")
+        elif key not in LIMITS:
+            problems.append(unknown_key(key))
+        elif key in given:
+            problems.append(f"{key} is given twice")
+        elif not value:
+            problems.append(f"{key} needs a value: {_EXPLAIN[key]}")
+        else:
+            given[key] = value.strip()
+    if not given and not problems:
+        problems.append(f"no limit given (keys: {', '.join(LIMITS)})")
+    if problems:
+        raise UsageError("; ".join(problems))
+    return _validated(given)
+
+
+def unknown_key(key: str) -> str:
+    guess = difflib.get_close_matches(key, LIMITS, n=1, cutoff=0.4)
+    hint = f"; did you mean {guess[0]}?" if guess else ""
+    return f"unknown limit {key!r}{hint} (keys: {', '.join(LIMITS)})"
+
+
+def _validated(given: dict[str, str]) -> CgroupLimits:
+    fields: dict[str, object] = {limit: None for limit in LIMITS}
+    problems = []
+    for key, value in given.items():
+        if key == "memory":  # 2g, 2GB and 2G are one size
+            value = _SIZE.sub(lambda m: m[1] + m[2].upper(), value)
+        if key == "cpuset" and not _CPU_LIST.fullmatch(value):
+            problems.append(f"cpuset={value}: must be {_EXPLAIN[key]}")
+            continue
+        fields[key] = value
+    try:
+        limits = CgroupLimits.model_validate(fields)
+    except ValidationError as exc:
+        for error in exc.errors():
+            key = str(error["loc"][0])
+            problems.append(f"{key}={given[key]}: must be {_EXPLAIN[key]}")
+        raise UsageError("; ".join(problems)) from exc
+    if problems:
+        raise UsageError("; ".join(problems))
+    if limits.memory is not None and int(re.sub(r"[KMG]", "", limits.memory)) == 0:
+        raise UsageError(f"memory={given['memory']}: must be more than 0")
+    for part in (limits.cpuset or "").split(","):
+        low, _, high = part.partition("-")
+        if high and int(high) < int(low):
+            raise UsageError(f"cpuset={limits.cpuset}: the range {part} runs backwards")
+    return limits
+
+
+def cpus(cpu_list: str) -> frozenset[int]:
+    """The CPU numbers a cgroup CPU list (``0-3,6``) names; empty for an empty list."""
+    numbers: set[int] = set()
+    for part in cpu_list.strip().split(","):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        numbers.update(range(int(low), int(high or low) + 1))
+    return frozenset(numbers)
+
+
+def cpu_list(numbers: frozenset[int]) -> str:
+    """The shortest CPU list for ``numbers`` (``{0, 1, 2, 5}`` → ``0-2,5``)."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
