@@ -39,15 +39,16 @@ def parse_assignments(words: Sequence[str]) -> CgroupLimits:
             problems.append(unknown_key(key))
         elif key in given:
             problems.append(f"{key} is given twice")
-        elif not value:
+        elif not value.strip():
             problems.append(f"{key} needs a value: {_EXPLAIN[key]}")
         else:
             given[key] = value.strip()
     if not given and not problems:
         problems.append(f"no limit given (keys: {', '.join(LIMITS)})")
+    problems += [f"{key}={given[key]}: {why}" for key, why in _value_problems(given).items()]
     if problems:
         raise UsageError("; ".join(problems))
-    return _validated(given)
+    return CgroupLimits.model_validate({limit: given.get(limit) for limit in LIMITS})
 
 
 def unknown_key(key: str) -> str:
@@ -56,32 +57,32 @@ def unknown_key(key: str) -> str:
     return f"unknown limit {key!r}{hint} (keys: {', '.join(LIMITS)})"
 
 
-def _validated(given: dict[str, str]) -> CgroupLimits:
-    fields: dict[str, object] = {limit: None for limit in LIMITS}
-    problems = []
-    for key, value in given.items():
-        if key == "memory":  # 2g, 2GB and 2G are one size
-            value = _SIZE.sub(lambda m: m[1] + m[2].upper(), value)
-        if key == "cpuset" and not _CPU_LIST.fullmatch(value):
-            problems.append(f"cpuset={value}: must be {_EXPLAIN[key]}")
-            continue
-        fields[key] = value
+def _value_problems(given: dict[str, str]) -> dict[str, str]:
+    """Key → what is wrong with its value; ``given``'s memory is put in bob's spelling."""
+    if "memory" in given:  # 2g, 2GB and 2G are one size
+        given["memory"] = _SIZE.sub(lambda m: m[1] + m[2].upper(), given["memory"])
+    problems: dict[str, str] = {}
     try:
-        limits = CgroupLimits.model_validate(fields)
+        CgroupLimits.model_validate({limit: given.get(limit) for limit in LIMITS})
     except ValidationError as exc:
         for error in exc.errors():
             key = str(error["loc"][0])
-            problems.append(f"{key}={given[key]}: must be {_EXPLAIN[key]}")
-        raise UsageError("; ".join(problems)) from exc
-    if problems:
-        raise UsageError("; ".join(problems))
-    if limits.memory is not None and int(re.sub(r"[KMG]", "", limits.memory)) == 0:
-        raise UsageError(f"memory={given['memory']}: must be more than 0")
-    for part in (limits.cpuset or "").split(","):
-        low, _, high = part.partition("-")
-        if high and int(high) < int(low):
-            raise UsageError(f"cpuset={limits.cpuset}: the range {part} runs backwards")
-    return limits
+            problems[key] = f"must be {_EXPLAIN[key]}"
+    if "cpuset" in given and "cpuset" not in problems:
+        value = given["cpuset"]
+        backwards = [p for p in value.split(",") if "-" in p and _ends(p)[1] < _ends(p)[0]]
+        if not _CPU_LIST.fullmatch(value):
+            problems["cpuset"] = f"must be {_EXPLAIN['cpuset']}"
+        elif backwards:
+            problems["cpuset"] = f"the range {backwards[0]} runs backwards"
+    if "memory" in given and "memory" not in problems and not int(given["memory"].rstrip("KMG")):
+        problems["memory"] = "must be more than 0"
+    return problems
+
+
+def _ends(cpu_range: str) -> tuple[int, int]:
+    low, _, high = cpu_range.partition("-")
+    return (int(low), int(high)) if low.isdigit() and high.isdigit() else (0, 0)
 
 
 def cpus(cpu_list: str) -> frozenset[int]:
