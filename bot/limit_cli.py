@@ -9,6 +9,7 @@ from bot.common import EXIT_OK, cli_caller, follow
 
 if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
     from bot.settings import Settings
+    from handlers.limits import ShowLimits
     from provisioning.store import SqlStore
 
 DESCRIPTION = """\
@@ -46,31 +47,29 @@ def add_parser(
 
 async def _limit(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     from bot.runtime import runtime
-    from handlers.limits import (
-        LimitBobs,
-        ShowLimits,
-        plan_limits,
-        read_limits,
-        render_limits,
-        render_plan,
-        split_words,
-        submit_limits,
-    )
-    from handlers.requests import build
+    from handlers.limits import LimitBobs, PlanLimits, limit_request, render_plan, submit_limits
 
-    names, assignments = split_words(args.words)
-    if not assignments:
-        show = build(ShowLimits, names=names)
-        async with runtime(settings, store) as rt:
-            print(render_limits(await read_limits(settings.fleet, store, rt.shells, show.names)))
+    request = limit_request(args.words, dry_run=args.dry_run)
+    if not isinstance(request, LimitBobs) or isinstance(request, PlanLimits):
+        print(await _report(settings, store, request))
         return EXIT_OK
-    request = build(LimitBobs, names=names, assignments=assignments)
     async with runtime(settings, store) as rt:
-        if args.dry_run:
-            changes = await plan_limits(settings.fleet, store, rt.shells, request)
-            print(render_plan(changes))
-            return EXIT_OK
         caller = cli_caller("limit " + " ".join(args.words))
         job, changes = await submit_limits(settings.fleet, store, rt.shells, request, caller)
         print(f"job {job.id}: " + render_plan(changes, "setting"), flush=True)
         return await follow(rt, caller, job.id)
+
+
+async def _report(settings: Settings, store: SqlStore, request: ShowLimits) -> str:
+    """What the Bobs' limits are, or what a change would do: the hosts alone are asked
+    (no job, so none of what runs jobs is needed, DNS included)."""
+    from handlers.limits import PlanLimits, plan_limits, read_limits, render_limits, render_plan
+    from provisioning.hosts.ssh import HostPool
+
+    shells = HostPool(settings.fleet.hosts)
+    try:
+        if isinstance(request, PlanLimits):
+            return render_plan(await plan_limits(settings.fleet, store, shells, request))
+        return render_limits(await read_limits(settings.fleet, store, shells, request.names))
+    finally:
+        await shells.close_all()

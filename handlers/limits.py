@@ -16,7 +16,7 @@ from pydantic import Field
 
 from handlers.plans import unknown_names
 from handlers.provision import Caller
-from handlers.requests import HostName, _Request
+from handlers.requests import HostName, _Request, build
 from provisioning.config.models import CgroupLimits, Fleet
 from provisioning.core.plan import MAX_BATCH
 from provisioning.errors import BobError, UsageError
@@ -50,10 +50,19 @@ class PlanLimits(LimitBobs):
     """``limit … --dry-run``."""
 
 
-def split_words(words: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Bob names and ``KEY=VALUE`` words, in any order (``bob001,bob002`` is two names)."""
+def limit_request(words: Sequence[str], *, dry_run: bool = False) -> ShowLimits:
+    """The request ``limit WORDS…`` makes, the same from every front end: Bob names and
+    ``KEY=VALUE`` words in any order (``bob001,bob002`` is two names); names alone show."""
+    if options := [w for w in words if w.startswith("--")]:
+        raise UsageError(f"unknown option {options[0]}")
     names = tuple(n for w in words if "=" not in w for n in w.split(",") if n)
-    return names, tuple(w for w in words if "=" in w)
+    assignments = tuple(w for w in words if "=" in w)
+    if not names:
+        raise UsageError("name at least one Bob")
+    if not assignments:
+        return build(ShowLimits, names=names)
+    parse_assignments(assignments)  # refused here, at the edge, before any host is asked
+    return build(PlanLimits if dry_run else LimitBobs, names=names, assignments=assignments)
 
 
 @dataclass(frozen=True)
