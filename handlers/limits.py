@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from pydantic import Field
 
 from handlers.plans import unknown_names
 from handlers.provision import Caller
 from handlers.requests import HostName, _Request, build
-from provisioning.config.models import CgroupLimits, Fleet
+from provisioning.config.models import CgroupLimits, Fleet, Host
 from provisioning.core.plan import MAX_BATCH
 from provisioning.errors import BobError, UsageError
 from provisioning.limits import probe
@@ -27,6 +28,7 @@ from provisioning.limits.keys import LIMITS, parse_assignments
 from provisioning.limits.lxcconf import configured
 from provisioning.limits.steps import LIMIT
 from provisioning.lxc.cgroups import FILES, CgroupLayout, shares_to_weight
+from provisioning.lxc.layout import disk_path
 from provisioning.pipeline.context import detect_cgroup_layout
 from provisioning.ports import FleetStore, Shells, StateStore
 from provisioning.records import BobRecord, JobRecord, NewJob
@@ -155,6 +157,52 @@ async def submit_limits(
     )
     await store.audit(caller.entry("submitted", f"job {job.id}: {', '.join(request.names)}"))
     return job, changes
+
+
+# The limit lines of every container config on the disks given as arguments, "PATH:LINE" each.
+_CONFIG_LINES = r"""for d; do
+  for f in "$d"/*/config; do [ -r "$f" ] && grep -H -E '^lxc\.cgroup2?\.' "$f"; done
+done; true"""
+
+
+async def fleet_limits(fleet: Fleet, shells: Shells) -> dict[str, str]:
+    """Bob name → its limits in short (``256M · shares 512 · cpus 0-1``), as the LXC configs on
+    its host keep them (what it runs with since its last start or ``bob limit``); one command
+    per host, all hosts at once. A host that does not answer leaves its Bobs out."""
+
+    async def one(host: Host) -> dict[str, str]:
+        disks = [str(disk_path(host, d.name)) for d in host.disks]
+        try:
+            out = (
+                await shells.get(host.name).run(["sh", "-c", _CONFIG_LINES, "sh", *disks])
+            ).stdout
+        except BobError:
+            return {}
+        lines: dict[str, list[str]] = {}
+        for row in out.splitlines():
+            path, _, line = row.partition(":")
+            lines.setdefault(PurePosixPath(path).parent.name, []).append(line)
+        return {name: in_short("\n".join(found)) for name, found in lines.items()}
+
+    found: dict[str, str] = {}
+    for part in await asyncio.gather(*(one(h) for h in fleet.hosts)):
+        found.update(part)
+    return found
+
+
+def in_short(config: str) -> str:
+    """A config's limits in a few words, whichever layout its lines are for."""
+    words = []
+    for layout in CgroupLayout:
+        values = configured(config, layout)
+        memory, cpu, cpuset = FILES[layout].values()
+        if memory in values:
+            words.append(shown(memory, values[memory]))
+        if cpu in values:
+            words.append(f"{'shares' if layout is CgroupLayout.V1 else 'weight'} {values[cpu]}")
+        if cpuset in values:
+            words.append(f"cpus {values[cpuset]}")
+    return " · ".join(words)
 
 
 # -- views ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ files found through its init's ``/proc/PID/cgroup``, and its LXC config file.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from handlers.limits import fleet_limits
+from provisioning.config import load_fleet
+from provisioning.hosts.ssh import HostPool
 from provisioning.lxc.cgroups import FILES, CgroupLayout, shares_to_weight
 from sandbox import SandboxInfo
 from sandbox.layout import STORAGE_ROOT
@@ -94,6 +98,16 @@ def seen(info: SandboxInfo, lxcpath: str, name: str) -> Seen:
     )
 
 
+async def board_column(world: BobCli) -> dict[str, str]:
+    """What the board's limits column reads, over bob's real SSH shells."""
+    fleet = load_fleet(world.config)
+    shells = HostPool(fleet.hosts)
+    try:
+        return await fleet_limits(fleet, shells)
+    finally:
+        await shells.close_all()
+
+
 def layout_of(bob: Seen) -> CgroupLayout:
     return CgroupLayout.V2 if "memory.max" in bob.cgroup else CgroupLayout.V1
 
@@ -132,6 +146,8 @@ def test_limit_changes_a_running_bobs_memory_and_cpu_at_once_and_a_restart_keeps
     prefix = layout_of(before).config_prefix
     assert [f"{prefix}.{file} = {value}" for file, value in wanted.items()] == after.config
     assert after == restarted
+    short = "192M · " + ("shares 512" if shares == "cpu.shares" else f"weight {weight}")
+    assert {name: f"{short} · cpus 0"} == asyncio.run(board_column(world))
 
 
 def test_limit_shows_what_the_kernel_holds_and_what_the_bob_uses(
