@@ -26,10 +26,10 @@ from provisioning.limits.files import cpu_seconds, human_bytes, memory_used, sho
 from provisioning.limits.judge import Change, Refused, judge
 from provisioning.limits.keys import LIMITS, parse_assignments
 from provisioning.limits.lxcconf import configured
-from provisioning.limits.steps import LIMIT
 from provisioning.lxc.cgroups import FILES, CgroupLayout, shares_to_weight
 from provisioning.lxc.layout import disk_path
 from provisioning.pipeline.context import detect_cgroup_layout
+from provisioning.pipeline.kinds import LIMIT
 from provisioning.ports import FleetStore, Shells, StateStore
 from provisioning.records import BobRecord, JobRecord, NewJob
 

@@ -22,8 +22,6 @@ from provisioning.pipeline import remote
 from provisioning.pipeline.base import HostStep
 from provisioning.pipeline.context import Pipeline
 
-LIMIT = "limit"
-
 
 class LimitStep(HostStep):
     def __init__(self, pipeline: Pipeline, change: Change) -> None:

@@ -6,7 +6,7 @@ from provisioning.core.models import CreatePlan, PlannedBob
 from provisioning.jobs.registry import JobKinds
 from provisioning.jobs.steps import JobDefinition, Step
 from provisioning.limits.judge import Change
-from provisioning.limits.steps import LIMIT, limit_steps
+from provisioning.limits.steps import limit_steps
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import CREATE_STEPS
 from provisioning.pipeline.destroy import Doomed, destroy_steps
@@ -22,6 +22,7 @@ ATTACH = "attach"
 DETACH = "detach"
 REBUILD_BASE = "rebuild-base"
 REFRESH = "refresh"
+LIMIT = "limit"
 
 
 def rebuild_lanes(hosts: list[str], parallel: int) -> dict[str, str]:
