@@ -208,13 +208,13 @@ def in_short(config: str) -> str:
 # -- views ---------------------------------------------------------------------------------------
 
 
-def _weight_note(layout: CgroupLayout, change: Change) -> str:
-    if layout is CgroupLayout.V1 or "cpu.weight" not in change.target:
+def _weight_note(change: Change) -> str:
+    """How a v2 host's weight came from the shares asked for: said wherever it is shown."""
+    if "cpu.weight" not in change.target:
         return ""
-    weight = int(change.target["cpu.weight"])
     return (
-        f"\n  (cgroup v2 has no cpu.shares: cpu.weight = 1 + (shares - 2) * 9999 / 262142, "
-        f"as runc maps it; weight {weight}, where 1024 shares are {shares_to_weight(1024)})"
+        "\n  (cgroup v2 has no cpu.shares: cpu.weight = 1 + (shares - 2) * 9999 / 262142, "
+        f"as runc maps it; 1024 shares are weight {shares_to_weight(1024)})"
     )
 
 
@@ -228,7 +228,7 @@ def render_plan(changes: Sequence[Change], verb: str = "would set") -> str:
             for file, value in c.target.items()
         ]
         lines.append(f"{verb} {c.name} (cgroup {c.layout}) {how}: {', '.join(parts)}")
-        lines[-1] += _weight_note(c.layout, c)
+        lines[-1] += _weight_note(c)
     return "\n".join(lines)
 
 
