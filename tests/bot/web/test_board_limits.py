@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-from datetime import UTC, datetime
-
 from bot.web.board_page import board_fragment
 from bot.web.filters import Filters
 from bot.web.snapshot import Board
@@ -13,8 +10,8 @@ from handlers.overview import build_overview
 from provisioning.fakes import FakeShell
 from provisioning.hosts.errors import HostUnreachable
 from provisioning.hosts.shell import HostShell
-from provisioning.records import BobRecord, BobState
 from tests.fleets import make_fleet
+from tests.handlers.test_limit_views import BOB  # bob001 ready on host-a/disk1, slot 0
 
 FLEET = make_fleet(((2,), (2,)))
 
@@ -52,16 +49,7 @@ async def test_every_hosts_configs_are_read_in_one_command_and_a_host_away_is_le
 
 
 def test_the_board_shows_each_bobs_limits_beside_it():
-    bob = BobRecord(
-        name="bob001",
-        host="host-a",
-        disk="disk1",
-        slot=0,
-        ip=ipaddress.IPv4Address("10.250.1.2"),
-        state=BobState.READY,
-        created_at=datetime.now(UTC),
-    )
-    board = Board(build_overview(FLEET, [bob], []), [], frozenset(), {"bob001": "192M · cpus 0"})
+    board = Board(build_overview(FLEET, [BOB], []), [], frozenset(), {"bob001": "192M · cpus 0"})
 
     fragment = board_fragment(board, Filters())
 
