@@ -41,17 +41,22 @@ class SetLive(LimitStep):
     async def _apply(self, ctx: StepContext) -> None:
         c = self.change
         if not c.running:
+            if await self.container.state() == "RUNNING":
+                # Its live values were never read, so an undo could not put them back.
+                raise ConflictError(
+                    f"{c.name} was started since the job was planned: ask for its limits again"
+                )
             await ctx.log(f"{c.name} is not running: its config carries the limits to its start")
             return
         live = await self._live()
-        for file, value in c.target.items():
-            if same(file, value, live.get(file)):
-                continue
+        pending = {f: v for f, v in c.target.items() if not same(f, v, live.get(f))}
+        for file in pending:  # all checked before any is written
             if not same(file, c.before_live[file], live.get(file)):
                 raise ConflictError(
                     f"{c.name}: {file} is {live.get(file)} now, not the {c.before_live[file]} "
                     f"this job found: its limits changed since the job was planned"
                 )
+        for file, value in pending.items():
             await self.shell.run(commands.cgroup(self.hostcfg, c.disk, c.name, file, value))
             await ctx.log(f"{file}: {shown(file, live.get(file))} → {shown(file, value)}")
 
