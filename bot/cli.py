@@ -19,6 +19,7 @@ from bot import (
     host_cli,
     hosts_cli,
     jenkins_cli,
+    limit_cli,
     logs,
     output,
     reconcile_cli,
@@ -156,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile_cli.add_parser(commands)
     hosts_cli.add_parser(commands)
     host_cli.add_parser(commands)
+    limit_cli.add_parser(commands)
     board_cli.add_parser(commands)
     sandbox_cli.add_parser(commands)
     base_cli.add_parser(commands)

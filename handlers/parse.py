@@ -4,6 +4,7 @@
     detach NAME…                            destroy NAME…
     rebuild-base [HOST…|all] [--dry-run]    list [HOST]    jobs    job ID    cancel ID
     refresh NAME…|--stale [on HOST] [--parallel K] [--dry-run]
+    limit NAME… [KEY=VALUE…] [--dry-run]
     help [COMMAND]
 
 Mentions may say the same in plain words ("can you make 2 bobs?", "rebuild the base on
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from handlers.limits import LimitBobs, PlanLimits, limit_request
 from handlers.refresh import PlanRefresh, RefreshBobs
 from handlers.requests import (
     AttachBobs,
@@ -68,6 +70,10 @@ USAGE = {
     "refresh": (
         "refresh NAME…|--stale [on HOST] [--parallel K] [--dry-run]",
         "replace Bobs with clones of the current base (asks for confirmation)",
+    ),
+    "limit": (
+        "limit NAME… [memory=2G] [cpu_shares=512] [cpuset=0-1] [--dry-run]",
+        "show Bobs' cgroup limits and usage, or change them live (kept across restarts)",
     ),
     "list": ("list [HOST]", "Bobs by host and disk, with free room"),
     "jobs": ("jobs", "recent jobs"),
@@ -305,6 +311,14 @@ def _refresh(args: list[str]) -> Parsed:
     return Parsed("plan" if dry_run else "refresh", build(kind, names=tuple(names), **fields))
 
 
+def _limit(args: list[str]) -> Parsed:
+    args, dry_run = _flag(args)
+    request = limit_request(args, dry_run=dry_run)
+    # Showing limits and a dry run change nothing: open like any report.
+    changes = isinstance(request, LimitBobs) and not isinstance(request, PlanLimits)
+    return Parsed("limit" if changes else "plan", request)
+
+
 def _reconcile(args: list[str]) -> Parsed:
     unknown = [a for a in args if a != "--fix"]
     if unknown:
@@ -354,6 +368,7 @@ _PARSERS: dict[str, Callable[[list[str]], Parsed]] = {
     "destroy": _destroy,
     "rebuild-base": _rebuild_base,
     "refresh": _refresh,
+    "limit": _limit,
     "list": _list,
     "jobs": _no_args("jobs", ListJobs),
     "job": _one_id("job", ShowJob),

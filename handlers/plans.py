@@ -49,11 +49,12 @@ async def dry_run_destroy(store: FleetStore, request: DestroyBobs) -> DestroyPla
     unknown = [name for name in missing if name not in made]
     if unknown:
         names = [b.name for b in await store.list_bobs()]
-        raise UsageError(_unknown(unknown, names))
+        raise UsageError(unknown_names(unknown, names))
     return DestroyPlan(doomed, missing)
 
 
-def _unknown(unknown: list[str], names: list[str]) -> str:
+def unknown_names(unknown: list[str], names: list[str]) -> str:
+    """Names bob does not know, with the Bobs they may have meant."""
     what = f"no Bob named {', '.join(unknown)}"
     guesses = [g for u in unknown if (g := _meant(u, names)) is not None]
     if guesses:

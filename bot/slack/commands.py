@@ -20,6 +20,16 @@ from bot.slack.service import BobService
 from handlers import queries, render
 from handlers.cancel import Next, cancel_job
 from handlers.jenkins import plan_attach, submit_attach, submit_detach
+from handlers.limits import (
+    LimitBobs,
+    PlanLimits,
+    ShowLimits,
+    plan_limits,
+    read_limits,
+    render_limits,
+    render_plan,
+    submit_limits,
+)
 from handlers.parse import CommandError, Greeting, Help, greeting_text, help_text, parse
 from handlers.plans import dry_run_destroy, render_destroy_plan
 from handlers.provision import Caller, skipped_hosts, submit_create
@@ -197,6 +207,24 @@ async def _plan_refresh(inv: Invocation, request: PlanRefresh) -> Reply:
     return Reply(code(render_refresh_plan(await plan_refresh(svc.fleet, svc.store, request))))
 
 
+async def _limit(inv: Invocation, request: LimitBobs) -> Reply:
+    svc = inv.service
+    job, changes = await submit_limits(svc.fleet, svc.store, svc.shells, request, inv.caller)
+    return Reply(f"job {job.id}: {render_plan(changes, 'setting')}", then=_start(inv, job.id))
+
+
+async def _plan_limits(inv: Invocation, request: PlanLimits) -> Reply:
+    svc = inv.service
+    changes = await plan_limits(svc.fleet, svc.store, svc.shells, request)
+    return Reply(code(render_plan(changes)))
+
+
+async def _show_limits(inv: Invocation, request: ShowLimits) -> Reply:
+    svc = inv.service
+    found = await read_limits(svc.fleet, svc.store, svc.shells, request.names)
+    return Reply(code(render_limits(found)))
+
+
 async def _reconcile(inv: Invocation, request: Reconcile) -> Reply:
     report = await inv.service.reconcile()
     if not request.fix or not report.findings:
@@ -286,5 +314,8 @@ DISPATCH: dict[type[Any], Handler] = {
     PlanRebuild: _plan_rebuild,
     RefreshBobs: _refresh,
     PlanRefresh: _plan_refresh,
+    LimitBobs: _limit,
+    PlanLimits: _plan_limits,
+    ShowLimits: _show_limits,
     Reconcile: _reconcile,
 }

@@ -164,6 +164,13 @@ def _slot(view: SlotView, board: Board, filters: Filters) -> Html:
         parts.append(html('<span class="flag">! {}</span>', view.flag))
     if view.base_version is not None:
         parts.append(html('<span class="base">base v{}</span>', view.base_version))
+    if limits := board.limits.get(view.name):
+        parts.append(
+            html(
+                '<span class="limits" title="cgroup limits (its LXC config)">{}</span>',
+                limits,
+            )
+        )
     if view.stale:
         parts.append(
             html(

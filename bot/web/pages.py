@@ -10,9 +10,9 @@ from bot.web import board_page, forms, job_page
 from bot.web.context import BoardContext
 from bot.web.filters import Filters
 from bot.web.html import Html, html, join
-from bot.web.keys import CONTEXT, NODES, SESSION, USER
+from bot.web.keys import CONTEXT, LIMITS, NODES, SESSION, USER
 from bot.web.layout import page
-from bot.web.snapshot import NodeCache, read_board
+from bot.web.snapshot import LimitsCache, NodeCache, read_board
 from handlers import queries
 from handlers.jenkins import plan_attach
 from handlers.provision import Caller
@@ -92,20 +92,29 @@ async def make_form(
 async def board(request: web.Request) -> web.StreamResponse:
     context = _context(request)
     nodes = request.app[NODES]
-    body = await board_html(context, nodes, _filters(request, context), _csrf(request))
+    filters, limits = _filters(request, context), request.app[LIMITS]
+    body = await board_html(context, nodes, filters, _csrf(request), limits)
     return _page(request, "board", body)
 
 
-async def board_html(context: BoardContext, nodes: NodeCache, filters: Filters, csrf: str) -> Html:
+async def board_html(
+    context: BoardContext,
+    nodes: NodeCache,
+    filters: Filters,
+    csrf: str,
+    limits: LimitsCache | None = None,
+) -> Html:
     """The board page's body, everything read afresh (what ``bench/board.py`` times)."""
-    snapshot = await read_board(context.fleet, context.store, nodes)
+    snapshot = await read_board(context.fleet, context.store, nodes, limits)
     form = await make_form(context, csrf)
     return board_page.board_body(snapshot, context.fleet, filters, form)
 
 
 async def board_fragment(request: web.Request) -> web.StreamResponse:
     context = _context(request)
-    snapshot = await read_board(context.fleet, context.store, request.app[NODES])
+    snapshot = await read_board(
+        context.fleet, context.store, request.app[NODES], request.app[LIMITS]
+    )
     fragment = board_page.board_fragment(snapshot, _filters(request, context))
     return web.Response(text=fragment, content_type="text/html")
 

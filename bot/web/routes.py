@@ -17,9 +17,9 @@ from aiohttp import web
 from bot.metrics import Metrics
 from bot.web import pages, rebuild_pages, refresh_pages, sse
 from bot.web.context import BoardContext
-from bot.web.keys import CLOSING, CONTEXT, NODES, SESSION, USER
+from bot.web.keys import CLOSING, CONTEXT, LIMITS, NODES, SESSION, USER
 from bot.web.security import CSRF_FIELD, SESSION_COOKIE, new_session, valid_session
-from bot.web.snapshot import NodeCache
+from bot.web.snapshot import NodeCache, limits_cache
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -37,6 +37,7 @@ def add_board(app: web.Application, context: BoardContext) -> None:
     app[CONTEXT] = context
     app[CLOSING] = asyncio.Event()
     app[NODES] = NodeCache(context.controllers, context.bus)
+    app[LIMITS] = limits_cache(context.fleet, context.shells, context.bus)
     app.on_shutdown.append(_closing)
 
     def guarded(handler: Handler) -> Handler:

@@ -44,6 +44,7 @@ COMMANDS = (
     "detach",
     "rebuild-base",
     "refresh",
+    "limit",
     "list",
     "jobs",
     "job",

@@ -2,13 +2,15 @@
 
 On a cgroup v1 (or hybrid) host LXC enforces ``lxc.cgroup.*`` keys and silently ignores
 ``lxc.cgroup2.*`` ones (a warning in its log), and the reverse on a pure v2 host — so the layout is
-detected per host and the keys are chosen to match.
+detected per host and the keys are chosen to match. :func:`settings` is the one translation from
+bob's limits to cgroup files: a new Bob's config lines and a live ``bob limit`` both use it.
 """
 
 from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 
 from provisioning.config.models import CgroupLimits
 
@@ -21,6 +23,34 @@ DETECT_ARGV = ("stat", "-fc", "%T", "/sys/fs/cgroup")
 class CgroupLayout(enum.StrEnum):
     V1 = "v1"  # tmpfs at /sys/fs/cgroup with one hierarchy per controller (also "hybrid")
     V2 = "v2"  # cgroup2fs mounted at /sys/fs/cgroup
+
+    @property
+    def config_prefix(self) -> str:
+        """What LXC config keys for this layout start with."""
+        return "lxc.cgroup" if self is CgroupLayout.V1 else "lxc.cgroup2"
+
+
+# bob's limit → the cgroup file that holds it, per layout.
+FILES: dict[CgroupLayout, dict[str, str]] = {
+    CgroupLayout.V1: {
+        "memory": "memory.limit_in_bytes",
+        "cpu_shares": "cpu.shares",
+        "cpuset": "cpuset.cpus",
+    },
+    CgroupLayout.V2: {"memory": "memory.max", "cpu_shares": "cpu.weight", "cpuset": "cpuset.cpus"},
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One value for one cgroup file: ``limit`` is bob's name for it (``memory``)."""
+
+    limit: str
+    file: str
+    value: str
+
+    def line(self, layout: CgroupLayout) -> str:
+        return f"{layout.config_prefix}.{self.file} = {self.value}"
 
 
 def layout_from_fstype(fstype: str) -> CgroupLayout:
@@ -39,20 +69,20 @@ def shares_to_weight(shares: int) -> int:
     return 1 + ((shares - 2) * 9999) // 262142
 
 
+def settings(limits: CgroupLimits, layout: CgroupLayout) -> list[Setting]:
+    """The cgroup file values that carry ``limits`` on ``layout``; unset limits have none."""
+    files = FILES[layout]
+    out: list[Setting] = []
+    if limits.memory:
+        out.append(Setting("memory", files["memory"], str(memory_bytes(limits.memory))))
+    if limits.cpu_shares:
+        shares = limits.cpu_shares
+        weight = shares if layout is CgroupLayout.V1 else shares_to_weight(shares)
+        out.append(Setting("cpu_shares", files["cpu_shares"], str(weight)))
+    if limits.cpuset:
+        out.append(Setting("cpuset", files["cpuset"], limits.cpuset))
+    return out
+
+
 def limit_lines(limits: CgroupLimits, layout: CgroupLayout) -> list[str]:
-    lines: list[str] = []
-    if layout is CgroupLayout.V1:
-        if limits.memory:
-            lines.append(f"lxc.cgroup.memory.limit_in_bytes = {memory_bytes(limits.memory)}")
-        if limits.cpu_shares:
-            lines.append(f"lxc.cgroup.cpu.shares = {limits.cpu_shares}")
-        if limits.cpuset:
-            lines.append(f"lxc.cgroup.cpuset.cpus = {limits.cpuset}")
-    else:
-        if limits.memory:
-            lines.append(f"lxc.cgroup2.memory.max = {memory_bytes(limits.memory)}")
-        if limits.cpu_shares:
-            lines.append(f"lxc.cgroup2.cpu.weight = {shares_to_weight(limits.cpu_shares)}")
-        if limits.cpuset:
-            lines.append(f"lxc.cgroup2.cpuset.cpus = {limits.cpuset}")
-    return lines
+    return [s.line(layout) for s in settings(limits, layout)]

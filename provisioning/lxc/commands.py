@@ -38,6 +38,11 @@ def stop(host: Host, disk: str, name: str) -> Argv:
     return _lxc("lxc-stop", host, disk, name, "-k")
 
 
+def cgroup(host: Host, disk: str, name: str, file: str, value: str | None = None) -> Argv:
+    """Read a running container's cgroup file (e.g. ``memory.max``), or write ``value`` to it."""
+    return _lxc("lxc-cgroup", host, disk, name, file, *(() if value is None else (value,)))
+
+
 def destroy(host: Host, disk: str, name: str) -> Argv:
     return _lxc("lxc-destroy", host, disk, name, "-f")
 

@@ -15,6 +15,11 @@ from provisioning.pipeline.outages import UNDO_PATIENCE, Outages, Patience
 from provisioning.ports import FleetStore, Shells
 
 
+async def detect_cgroup_layout(shell: HostShell) -> CgroupLayout:
+    """Which cgroup keys LXC enforces on the host ``shell`` reaches."""
+    return layout_from_fstype((await shell.run(list(DETECT_ARGV))).stdout)
+
+
 @dataclass
 class Pipeline:
     fleet: Fleet
@@ -49,6 +54,5 @@ class Pipeline:
         """Detected once per host: which cgroup keys LXC will enforce there."""
         async with self._lock:
             if host not in self._layouts:
-                result = await self.shell(host).run(list(DETECT_ARGV))
-                self._layouts[host] = layout_from_fstype(result.stdout)
+                self._layouts[host] = await detect_cgroup_layout(self.shell(host))
             return self._layouts[host]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from provisioning.core.models import CreatePlan, PlannedBob
 from provisioning.jobs.registry import JobKinds
 from provisioning.jobs.steps import JobDefinition, Step
+from provisioning.limits.judge import Change
+from provisioning.limits.steps import limit_steps
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import CREATE_STEPS
 from provisioning.pipeline.destroy import Doomed, destroy_steps
@@ -20,6 +22,7 @@ ATTACH = "attach"
 DETACH = "detach"
 REBUILD_BASE = "rebuild-base"
 REFRESH = "refresh"
+LIMIT = "limit"
 
 
 def rebuild_lanes(hosts: list[str], parallel: int) -> dict[str, str]:
@@ -98,9 +101,16 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
             lanes_fail="alone",
         )
 
+    def limit(job: JobRecord) -> JobDefinition:
+        changes = [Change.model_validate(c) for c in job.params["bobs"]]
+        # All or nothing: limits asked together are undone together.
+        steps = [s for change in changes for s in limit_steps(pipeline, change)]
+        return JobDefinition(steps=steps, on_resume="continue")
+
     kinds.register(CREATE, create)
     kinds.register(DESTROY, destroy)
     kinds.register(ATTACH, attach)
     kinds.register(DETACH, detach)
     kinds.register(REBUILD_BASE, rebuild)
     kinds.register(REFRESH, refresh)
+    kinds.register(LIMIT, limit)
