@@ -19,6 +19,7 @@ from bot import (
     host_cli,
     hosts_cli,
     jenkins_cli,
+    locker_cli,
     logs,
     output,
     reconcile_cli,
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile_cli.add_parser(commands, common)
     hosts_cli.add_parser(commands, common)
     host_cli.add_parser(commands, common)
+    locker_cli.add_parser(commands, common)
     board_cli.add_parser(commands, common)
     sandbox_cli.add_parser(commands)
     base_cli.add_parser(commands)

@@ -1,0 +1,93 @@
+"""``bob locker create|list|mount|unmount|destroy``: data volumes mounted into running Bobs."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from bot.common import EXIT_OK, cli_caller, follow
+from provisioning.errors import UsageError
+
+if TYPE_CHECKING:  # imported by the command when it runs: `bob --help` needs none of it
+    from bot.settings import Settings
+    from provisioning.store import SqlStore
+
+ABOUT = """\
+A locker is a volume on one host (a directory; a btrfs subvolume on btrfs; a logical volume
+on lvm) that outlives every Bob. Mounted, it is /lockers/NAME inside the Bob, at once and
+without a restart. Destroying or refreshing a Bob unmounts its lockers, never deletes them.
+A locker is read-write in one Bob at a time unless every such mount says --shared.
+A locker named like a Bob, and those in bob_defaults.lockers, are mounted at its create.
+"""
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    locker = commands.add_parser(
+        "locker",
+        parents=[common],
+        help="persistent data volumes mounted into running Bobs",
+        description=ABOUT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = locker.add_subparsers(dest="locker_action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", parents=[common], help="make a locker on a host")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--host", required=True, metavar="HOST", help="the host it lives on")
+    create.add_argument(
+        "--size", metavar="SIZE", help="e.g. 10G: the volume's size on lvm (elsewhere recorded)"
+    )
+    actions.add_parser("list", parents=[common], help="every locker and where it is mounted")
+    mount = actions.add_parser(
+        "mount", parents=[common], help="mount a locker into a running Bob at /lockers/NAME"
+    )
+    mount.add_argument("name", metavar="NAME")
+    mount.add_argument("bob", metavar="BOB")
+    mount.add_argument("--read-only", action="store_true", help="the Bob cannot write to it")
+    mount.add_argument(
+        "--shared",
+        action="store_true",
+        help="may be read-write in other Bobs at once (every such mount must say so)",
+    )
+    unmount = actions.add_parser("unmount", parents=[common], help="take a locker out of a Bob")
+    unmount.add_argument("name", metavar="NAME")
+    unmount.add_argument("bob", metavar="BOB")
+    destroy = actions.add_parser(
+        "destroy", parents=[common], help="delete a locker and its data (never while mounted)"
+    )
+    destroy.add_argument("name", metavar="NAME")
+    destroy.add_argument("--yes", action="store_true", help="required: the data is deleted")
+    locker.set_defaults(handler=_locker)
+
+
+async def _locker(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
+    from bot.runtime import runtime
+    from handlers import lockers
+
+    action = args.locker_action
+    if action == "list":
+        rows = await lockers.list_lockers(store)
+        print("\n".join(r.line() for r in rows) if rows else "no lockers")
+        return EXIT_OK
+    command = " ".join(
+        ["locker", action, args.name, *([args.bob] if action in ("mount", "unmount") else [])]
+    )
+    caller = cli_caller(command)
+    if action == "create":
+        job = await lockers.submit_create(
+            settings.fleet, store, caller, args.name, args.host, args.size
+        )
+    elif action == "mount":
+        job = await lockers.submit_mount(
+            store, caller, args.name, args.bob, read_only=args.read_only, shared=args.shared
+        )
+    elif action == "unmount":
+        job = await lockers.submit_unmount(store, caller, args.name, args.bob)
+    else:
+        if not args.yes:
+            raise UsageError(f"destroying locker {args.name} deletes its data: pass --yes")
+        job = await lockers.submit_destroy(store, caller, args.name)
+    print(f"job {job.id}: {command}", flush=True)
+    async with runtime(settings, store) as rt:
+        return await follow(rt, caller, job.id)
