@@ -139,5 +139,18 @@ def close_wormhole(host: Host, bob: str) -> Argv:
     return ["sh", "-c", CLOSE, "bob-wormhole-close", str(wormhole(host, bob))]
 
 
-def hook_mode(host: Host) -> Argv:
-    return ["chmod", "0755", str(hook_path(host))]
+# $1 the hook's path, $2 its size; the content on stdin. A cut-off write is never renamed in.
+INSTALL = r"""set -e
+mkdir -p "${1%/*}"
+tmp="$1.$$"
+cat > "$tmp"
+[ "$(wc -c < "$tmp")" -eq "$2" ] || { rm -f "$tmp"; echo "bob: $1 not written" >&2; exit 1; }
+chmod 0755 "$tmp"
+mv -f "$tmp" "$1"
+"""
+
+
+def install_hook(host: Host) -> Argv:
+    """Writes :data:`HOOK` (given on stdin) to the host's hook path, executable."""
+    size = str(len(HOOK.encode()))
+    return ["sh", "-c", INSTALL, "bob-hook-install", str(hook_path(host)), size]

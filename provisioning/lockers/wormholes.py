@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from provisioning.config.models import Host
 from provisioning.hosts.shell import HostShell
 from provisioning.lockers import commands
-from provisioning.lockers.layout import hook_path, host_path_line, wormhole_lines
-from provisioning.pipeline import remote
+from provisioning.lockers.layout import host_path_line, wormhole_lines
 
 
 def bob_mounts(host: Host, bob: str, host_paths: Sequence[str]) -> list[str]:
@@ -17,7 +16,9 @@ def bob_mounts(host: Host, bob: str, host_paths: Sequence[str]) -> list[str]:
 
 
 async def install_hook(shell: HostShell, host: Host) -> None:
-    """The hook every Bob's config names, written (again: it is tiny) before a Bob is configured."""
-    await shell.run(["mkdir", "-p", str(hook_path(host).parent)])
-    await remote.write_file(shell, str(hook_path(host)), commands.HOOK)
-    await shell.run(commands.hook_mode(host))
+    """The hook every Bob's config names, written (again: it is tiny) before a Bob is configured.
+
+    Every Bob of a job on the host writes it at once, so each writes beside it under a name of
+    its own (the writing shell's PID) and renames: a rename is atomic, a shared temp is not.
+    """
+    await shell.run(commands.install_hook(host), input=commands.HOOK)
