@@ -63,31 +63,29 @@ def add_parser(
 
 async def _locker(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     from bot.runtime import runtime
-    from handlers import lockers
+    from handlers.lockers import LockerCommand, perform
+    from handlers.requests import build
 
     action = args.locker_action
-    if action == "list":
-        rows = await lockers.list_lockers(store)
-        print("\n".join(r.line() for r in rows) if rows else "no lockers")
-        return EXIT_OK
-    command = " ".join(
-        ["locker", action, args.name, *([args.bob] if action in ("mount", "unmount") else [])]
+    if action == "destroy" and not args.yes:
+        raise UsageError(f"destroying locker {args.name} deletes its data: pass --yes")
+    command = build(
+        LockerCommand,
+        action=action,
+        name=getattr(args, "name", None),
+        bob=getattr(args, "bob", None),
+        host=getattr(args, "host", None),
+        size=getattr(args, "size", None),
+        read_only=getattr(args, "read_only", False),
+        shared=getattr(args, "shared", False),
+        yes=getattr(args, "yes", False),
     )
-    caller = cli_caller(command)
-    if action == "create":
-        job = await lockers.submit_create(
-            settings.fleet, store, caller, args.name, args.host, args.size
-        )
-    elif action == "mount":
-        job = await lockers.submit_mount(
-            store, caller, args.name, args.bob, read_only=args.read_only, shared=args.shared
-        )
-    elif action == "unmount":
-        job = await lockers.submit_unmount(store, caller, args.name, args.bob)
-    else:
-        if not args.yes:
-            raise UsageError(f"destroying locker {args.name} deletes its data: pass --yes")
-        job = await lockers.submit_destroy(store, caller, args.name)
-    print(f"job {job.id}: {command}", flush=True)
+    named = [] if action == "list" else [args.name]
+    named += [args.bob] if action in ("mount", "unmount") else []
+    caller = cli_caller(" ".join(["locker", action, *named]))
+    said, job = await perform(settings.fleet, store, caller, command)
+    print(said, flush=True)
+    if job is None:
+        return EXIT_OK
     async with runtime(settings, store) as rt:
         return await follow(rt, caller, job.id)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from handlers.provision import Caller
+from handlers.requests import HostName, _Request, build
 from provisioning.config.models import LABEL_RE, Fleet
 from provisioning.errors import BobError, UsageError
 from provisioning.lockers.kinds import LOCKER_CREATE, LOCKER_DESTROY, LOCKER_MOUNT, LOCKER_UNMOUNT
@@ -168,3 +170,89 @@ async def submit_destroy(store: StateStore, caller: Caller, name: str) -> JobRec
         raise
     gone = NewLocker(name=name, host=locker.host, size=locker.size)
     return await _submit(store, caller, LOCKER_DESTROY, {"locker": gone.model_dump()})
+
+
+# -- one request for every front end ----------------------------------------------------------
+
+Action = Literal["list", "create", "mount", "unmount", "destroy"]
+USAGE = (
+    "locker list | create NAME on HOST [--size 10G] | mount NAME into BOB [--read-only] "
+    "[--shared] | unmount NAME from BOB | destroy NAME --yes"
+)
+
+
+class LockerCommand(_Request):
+    action: Action
+    name: HostName | None = None
+    bob: HostName | None = None
+    host: HostName | None = None
+    size: str | None = None
+    read_only: bool = False
+    shared: bool = False
+    yes: bool = False
+
+    @property
+    def changes(self) -> bool:
+        return self.action != "list"
+
+
+def parse_locker(args: list[str]) -> LockerCommand:
+    """``locker ACTION …`` as chat says it (``on``, ``into`` and ``from`` are optional words)."""
+    flags = {a for a in args if a.startswith("--") and a != "--size"}
+    unknown = flags - {"--read-only", "--shared", "--yes"}
+    if unknown:
+        raise UsageError(f"unknown option {sorted(unknown)[0]}")
+    words = [a for a in args if a not in flags]
+    size = None
+    if "--size" in words:
+        at = words.index("--size")
+        if at + 1 >= len(words):
+            raise UsageError("--size needs a value, e.g. 10G")
+        size, words = words[at + 1], words[:at] + words[at + 2 :]
+    words = [w for w in words if w.lower() not in ("on", "into", "in", "from", "--host")]
+    if not words:
+        raise UsageError("say what to do with lockers")
+    action, rest = words[0].lower(), words[1:]
+    needs = {"list": 0, "create": 2, "mount": 2, "unmount": 2, "destroy": 1}
+    if action not in needs:
+        raise UsageError(f"no locker action {action!r}")
+    if len(rest) != needs[action]:
+        raise UsageError(f"locker {action} takes {needs[action]} name(s), got {len(rest)}")
+    fields: dict[str, object] = {"action": action, "size": size}
+    fields |= {"read_only": "--read-only" in flags, "shared": "--shared" in flags}
+    fields["yes"] = "--yes" in flags
+    if rest:
+        fields["name"] = rest[0]
+    if action == "create":
+        fields["host"] = rest[1]
+    elif action in ("mount", "unmount"):
+        fields["bob"] = rest[1]
+    return build(LockerCommand, **fields)
+
+
+async def perform(
+    fleet: Fleet, store: StateStore, caller: Caller, command: LockerCommand
+) -> tuple[str, JobRecord | None]:
+    """What to say, and the job to run (None for a listing)."""
+    if command.action == "list":
+        rows = await list_lockers(store)
+        return ("\n".join(r.line() for r in rows) if rows else "no lockers"), None
+    name = command.name or ""
+    if command.action == "create":
+        assert command.host is not None
+        job = await submit_create(fleet, store, caller, name, command.host, command.size)
+        return f"job {job.id}: creating locker {name} on {command.host}", job
+    if command.action == "mount":
+        assert command.bob is not None
+        job = await submit_mount(
+            store, caller, name, command.bob, read_only=command.read_only, shared=command.shared
+        )
+        return f"job {job.id}: mounting {name} into {command.bob}", job
+    if command.action == "unmount":
+        assert command.bob is not None
+        job = await submit_unmount(store, caller, name, command.bob)
+        return f"job {job.id}: unmounting {name} from {command.bob}", job
+    if not command.yes:
+        raise UsageError(f"destroying locker {name} deletes its data: say --yes")
+    job = await submit_destroy(store, caller, name)
+    return f"job {job.id}: destroying locker {name} and its data", job

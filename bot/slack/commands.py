@@ -19,6 +19,8 @@ from bot.slack.service import BobService
 from handlers import queries, render
 from handlers.cancel import Next, cancel_job
 from handlers.jenkins import plan_attach, submit_attach, submit_detach
+from handlers.lockers import LockerCommand
+from handlers.lockers import perform as perform_locker
 from handlers.parse import CommandError, Help, help_text, parse
 from handlers.plans import dry_run_destroy, render_destroy_plan
 from handlers.provision import Caller, skipped_hosts, submit_create
@@ -261,6 +263,14 @@ async def _cancel(inv: Invocation, request: CancelJob) -> Reply:
     return Reply(cancel.text())
 
 
+async def _locker(inv: Invocation, request: LockerCommand) -> Reply:
+    rt = inv.service.rt
+    said, job = await perform_locker(rt.settings.fleet, rt.store, inv.caller, request)
+    if job is None:
+        return Reply(code(said))
+    return Reply(said, then=_start(inv, job.id))
+
+
 async def _help(inv: Invocation, request: Help) -> Reply:
     return Reply(code(help_text(request.command)))
 
@@ -282,4 +292,5 @@ DISPATCH: dict[type[Any], Handler] = {
     RefreshBobs: _refresh,
     PlanRefresh: _plan_refresh,
     Reconcile: _reconcile,
+    LockerCommand: _locker,
 }

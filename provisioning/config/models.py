@@ -51,6 +51,7 @@ COMMANDS = (
     "reconcile",
     "drain",
     "plan",
+    "locker",
 )
 READ_ONLY_COMMANDS = frozenset({"list", "jobs", "job", "plan", "help"})
 
