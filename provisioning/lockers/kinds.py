@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from provisioning.jobs.registry import JobKinds
-from provisioning.jobs.steps import JobDefinition
+from collections.abc import Callable
+
+from provisioning.jobs.registry import JobFactory, JobKinds
+from provisioning.jobs.steps import JobDefinition, Step
 from provisioning.lockers.steps import (
     LockerMount,
     NewLocker,
@@ -22,23 +24,21 @@ LOCKER_UNMOUNT = "locker-unmount"
 
 
 def register(kinds: JobKinds, pipeline: Pipeline) -> None:
-    def create(job: JobRecord) -> JobDefinition:
-        locker = NewLocker.model_validate(job.params["locker"])
-        return JobDefinition(steps=create_steps(pipeline, locker), on_resume="continue")
+    def of_locker(steps: Callable[[Pipeline, NewLocker], list[Step]]) -> JobFactory:
+        def define(job: JobRecord) -> JobDefinition:
+            locker = NewLocker.model_validate(job.params["locker"])
+            return JobDefinition(steps=steps(pipeline, locker), on_resume="continue")
 
-    def destroy(job: JobRecord) -> JobDefinition:
-        locker = NewLocker.model_validate(job.params["locker"])
-        return JobDefinition(steps=destroy_steps(pipeline, locker), on_resume="continue")
+        return define
 
-    def mount(job: JobRecord) -> JobDefinition:
-        made = LockerMount.model_validate(job.params["mount"])
-        return JobDefinition(steps=mount_steps(pipeline, made), on_resume="continue")
+    def of_mount(steps: Callable[[Pipeline, LockerMount], list[Step]]) -> JobFactory:
+        def define(job: JobRecord) -> JobDefinition:
+            mount = LockerMount.model_validate(job.params["mount"])
+            return JobDefinition(steps=steps(pipeline, mount), on_resume="continue")
 
-    def unmount(job: JobRecord) -> JobDefinition:
-        made = LockerMount.model_validate(job.params["mount"])
-        return JobDefinition(steps=unmount_steps(pipeline, made), on_resume="continue")
+        return define
 
-    kinds.register(LOCKER_CREATE, create)
-    kinds.register(LOCKER_DESTROY, destroy)
-    kinds.register(LOCKER_MOUNT, mount)
-    kinds.register(LOCKER_UNMOUNT, unmount)
+    kinds.register(LOCKER_CREATE, of_locker(create_steps))
+    kinds.register(LOCKER_DESTROY, of_locker(destroy_steps))
+    kinds.register(LOCKER_MOUNT, of_mount(mount_steps))
+    kinds.register(LOCKER_UNMOUNT, of_mount(unmount_steps))

@@ -7,24 +7,13 @@ import ipaddress
 
 import pytest
 
-from provisioning.config.models import CgroupLimits, Host
+from provisioning.config.models import CgroupLimits
 from provisioning.lockers import commands
 from provisioning.lockers.layout import has_wormhole, wormhole_lines
 from provisioning.lockers.wormholes import bob_mounts
 from provisioning.lxc.cgroups import CgroupLayout
 from provisioning.lxc.config import Autostart, NetworkSpec, render
-
-
-def host(storage: dict[str, str]) -> Host:
-    return Host.model_validate(
-        {
-            "name": "host-a",
-            "ssh": {"address": "10.250.0.2"},
-            "datacenter": "dc1",
-            "storage": storage,
-            "disks": [{"name": "disk1", "max_bobs": 4}, {"name": "disk2", "max_bobs": 5}],
-        }
-    )
+from tests.provisioning.lxc.test_commands import host
 
 
 @pytest.mark.parametrize(

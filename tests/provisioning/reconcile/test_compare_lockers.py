@@ -37,9 +37,9 @@ def found(truth: Truth) -> list[tuple[Kind, str, str | None]]:
     return [(f.kind, f.subject, f.host) for f in compare(FLEET, truth) if "locker" in f.kind]
 
 
-def truth(hosts, lockers=(), mounts=(), bobs=(bob("bob001"),), unfinished=()) -> Truth:
+def truth(hosts, lockers=(), mounts=(), bobs=None, unfinished=()) -> Truth:
     return Truth(
-        bobs=list(bobs),
+        bobs=[bob("bob001")] if bobs is None else list(bobs),
         reservations=[],
         unfinished=list(unfinished),
         finished_jobs=set(),
