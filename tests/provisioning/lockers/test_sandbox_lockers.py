@@ -155,3 +155,33 @@ def test_reconcile_reports_each_kind_of_locker_orphan(fleet: SandboxInfo, bob: B
     assert ("locker-mount-missing", "kept") in found
     assert ("locker-without-record", "stray") in found
     assert ("locker-mount-without-bob", "spare") in found
+
+
+def test_a_new_bob_gets_its_own_locker_the_shared_ones_and_host_paths_and_refresh_keeps_them(
+    fleet: SandboxInfo, tmp_path: Path
+) -> None:
+    bob = bob_cli(fleet, tmp_path, lockers=["cache"], host_paths=["/usr/share/common-licenses"])
+    try:
+        ok(bob("locker", "create", "bob001", "--host", HOST))
+        ok(bob("locker", "create", "cache", "--host", HOST))
+        ok(bob("create", "2"))
+
+        assert in_bob(fleet, bob, "bob001", "ls", "/lockers") == (0, "bob001\ncache\n")
+        assert in_bob(fleet, bob, "bob002", "ls", "/lockers") == (0, "cache\n")
+        for name in ("bob001", "bob002"):  # shared: both write
+            assert in_bob(fleet, bob, name, "touch", f"/lockers/cache/{name}")[0] == 0
+        assert on_host(fleet, "ls", f"{LOCKERS}/cache") == (0, "bob001\nbob002\n")
+        code, said = in_bob(fleet, bob, "bob002", "touch", "/usr/share/common-licenses/x")
+        assert code != 0
+        assert "Read-only file system" in said
+        assert (
+            in_bob(fleet, bob, "bob002", "test", "-f", "/usr/share/common-licenses/GPL-3")[0] == 0
+        )
+
+        in_bob(fleet, bob, "bob001", "sh", "-c", "echo mine > /lockers/bob001/kept")
+        ok(bob("refresh", "bob001", "--yes"))
+        assert in_bob(fleet, bob, "bob001", "cat", "/lockers/bob001/kept") == (0, "mine\n")
+        assert in_bob(fleet, bob, "bob001", "ls", "/lockers") == (0, "bob001\ncache\n")
+    finally:
+        bob.tidy()
+        host_ssh(fleet, HOST, ["rm", "-rf", "--one-file-system", str(LOCKERS)], check=False)
