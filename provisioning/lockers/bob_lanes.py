@@ -63,6 +63,9 @@ class MountOwnLockers(HostStep):
             )
             await MountIntoBob(self.p, mount).take_mount()
             await self.p.store.delete_locker_mount(record.locker, record.bob)
+        # The Bob goes with this undo: so does the wormhole its start made (a new Bob's is
+        # empty but for this job's mounts, just taken out).
+        await self.shell.run(commands.close_wormhole(self.hostcfg, self.bob_name))
 
     async def check(self, ctx: StepContext) -> bool:
         return False  # mounting again skips what is mounted

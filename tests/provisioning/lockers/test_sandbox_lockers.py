@@ -185,3 +185,21 @@ def test_a_new_bob_gets_its_own_locker_the_shared_ones_and_host_paths_and_refres
     finally:
         bob.tidy()
         host_ssh(fleet, HOST, ["rm", "-rf", "--one-file-system", str(LOCKERS)], check=False)
+
+
+def test_a_failed_create_takes_its_mounts_and_wormhole_back_and_keeps_the_locker(
+    fleet: SandboxInfo, tmp_path: Path
+) -> None:
+    bob = bob_cli(fleet, tmp_path, bootstrap=["false"])
+    try:
+        ok(bob("locker", "create", "bob001", "--host", HOST))
+        on_host(fleet, "sh", "-c", f"echo before > {LOCKERS}/bob001/data")
+
+        assert bob("create", "1").returncode != 0
+
+        assert bob.query("SELECT * FROM locker_mounts") == []
+        assert "/wormholes/" not in on_host(fleet, "cat", "/proc/self/mounts")[1]
+        assert on_host(fleet, "cat", f"{LOCKERS}/bob001/data") == (0, "before\n")
+    finally:
+        bob.tidy()
+        host_ssh(fleet, HOST, ["rm", "-rf", "--one-file-system", str(LOCKERS)], check=False)
