@@ -138,23 +138,33 @@ def test_a_bob_made_before_lockers_is_refused_a_mount_naming_refresh(
 
 
 def test_reconcile_reports_each_kind_of_locker_orphan(fleet: SandboxInfo, bob: BobCli) -> None:
-    ok(bob("create", "2"))
+    ok(bob("create", "1"))
     ok(bob("locker", "create", "kept", "--host", HOST))
     ok(bob("locker", "create", "spare", "--host", HOST))
     ok(bob("locker", "mount", "kept", "bob001"))
-    ok(bob("locker", "mount", "spare", "bob002", "--read-only"))
-    # A mount the host lost (as a reboot loses it), a volume nobody recorded, and a Bob whose
-    # record went while its locker stayed mounted.
+    # A mount the host lost (as a reboot loses it), a volume nobody recorded, and a mount, in
+    # the records and on the host, into a Bob bob does not have.
     on_host(fleet, "umount", f"{STORAGE_ROOT}/wormholes/bob001/kept")
     on_host(fleet, "mkdir", f"{LOCKERS}/stray")
+    ghost = f"{STORAGE_ROOT}/wormholes/bob009/spare"
+    on_host(fleet, "mkdir", "-p", ghost)
+    on_host(fleet, "mount", "--bind", f"{LOCKERS}/spare", ghost)
     with sqlite3.connect(bob.database) as db:
-        db.execute("DELETE FROM bobs WHERE name = 'bob002'")
-
-    done = bob("reconcile", "--json")
-    found = {(f["kind"], f["subject"]) for f in json.loads(done.stdout)["findings"]}
-    assert ("locker-mount-missing", "kept") in found
-    assert ("locker-without-record", "stray") in found
-    assert ("locker-mount-without-bob", "spare") in found
+        db.execute(
+            "INSERT INTO locker_mounts (locker, bob, read_only, shared, job_id) "
+            "VALUES ('spare', 'bob009', 0, 0, 'by-hand')"
+        )
+    try:
+        done = bob("reconcile", "--json")
+        found = [(f["kind"], f["subject"]) for f in json.loads(done.stdout)["findings"]]
+        assert ("locker-mount-missing", "kept") in found
+        assert ("locker-without-record", "stray") in found
+        assert found.count(("locker-mount-without-bob", "spare")) == 2  # records, and host
+    finally:
+        on_host(fleet, "umount", ghost)
+        on_host(fleet, "rm", "-r", f"{STORAGE_ROOT}/wormholes/bob009")
+        with sqlite3.connect(bob.database) as db:
+            db.execute("DELETE FROM locker_mounts WHERE bob = 'bob009'")
 
 
 def test_a_new_bob_gets_its_own_locker_the_shared_ones_and_host_paths_and_refresh_keeps_them(
@@ -198,7 +208,7 @@ def test_a_failed_create_takes_its_mounts_and_wormhole_back_and_keeps_the_locker
         assert bob("create", "1").returncode != 0
 
         assert bob.query("SELECT * FROM locker_mounts") == []
-        assert "/wormholes/" not in on_host(fleet, "cat", "/proc/self/mounts")[1]
+        assert "/wormholes/bob001" not in on_host(fleet, "cat", "/proc/self/mounts")[1]
         assert on_host(fleet, "cat", f"{LOCKERS}/bob001/data") == (0, "before\n")
     finally:
         bob.tidy()
