@@ -20,6 +20,7 @@ from bot import (
     hosts_cli,
     jenkins_cli,
     limit_cli,
+    locker_cli,
     logs,
     output,
     reconcile_cli,
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     hosts_cli.add_parser(commands)
     host_cli.add_parser(commands)
     limit_cli.add_parser(commands)
+    locker_cli.add_parser(commands)
     board_cli.add_parser(commands)
     sandbox_cli.add_parser(commands)
     base_cli.add_parser(commands)

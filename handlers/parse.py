@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from handlers.limits import LimitBobs, PlanLimits, limit_request
+from handlers.lockers import USAGE as LOCKER_USAGE
+from handlers.lockers import parse_locker
 from handlers.refresh import PlanRefresh, RefreshBobs
 from handlers.requests import (
     AttachBobs,
@@ -80,6 +82,7 @@ USAGE = {
     "job": ("job ID", "one job's steps and timings"),
     "cancel": ("cancel ID", "stop a job and undo what it did"),
     "reconcile": ("reconcile [--fix]", "what disagrees with bob's records; --fix repairs"),
+    "locker": (LOCKER_USAGE, "data volumes mounted into running Bobs"),
     "help": ("help [COMMAND]", "this help"),
 }
 DRY_RUN = "--dry-run"
@@ -352,6 +355,12 @@ def _one_id(name: str, kind: type[ShowJob] | type[CancelJob]) -> Callable[[list[
     return parse_it
 
 
+def _locker(args: list[str]) -> Parsed:
+    command = parse_locker(args)
+    # Reading lockers is open like `list`; every change is the `locker` access rule's.
+    return Parsed("locker" if command.changes else "list", command)
+
+
 def _help(args: list[str]) -> Parsed:
     if len(args) > 1:
         raise UsageError("help takes at most one command")
@@ -374,5 +383,6 @@ _PARSERS: dict[str, Callable[[list[str]], Parsed]] = {
     "job": _one_id("job", ShowJob),
     "cancel": _one_id("cancel", CancelJob),
     "reconcile": _reconcile,
+    "locker": _locker,
     "help": _help,
 }

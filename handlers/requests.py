@@ -61,6 +61,8 @@ def _explain(field: str, message: str) -> str:
         return f"must be a whole number from 1 to {MAX_BATCH}"
     if field in ("host", "hosts") or field.startswith("names"):
         return "must be a host name: lower-case letters, digits and '-'"
+    if field in ("name", "bob"):
+        return "must be a name: lower-case letters, digits and '-'"
     if field == "controller":
         return "must be a controller name from the config: lower-case letters, digits and '-'"
     if field == "label":

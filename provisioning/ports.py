@@ -17,6 +17,7 @@ from provisioning.core.models import CreatePlan, Occupant
 from provisioning.dns.port import DnsZoneClient, ZoneRecord
 from provisioning.hosts.shell import CommandResult, HostShell, LineCallback
 from provisioning.jenkins.port import JenkinsController
+from provisioning.lockers.records import LockerRecord, MountRecord
 from provisioning.records import (
     AuditEntry,
     BobRecord,
@@ -146,6 +147,29 @@ class FleetStore(Protocol):
     async def readdress(self, job_id: str, name: str, ip: ipaddress.IPv4Address) -> None:
         """Move a job's reservation to another address; ConflictError if that one is held."""
         ...
+
+    async def add_locker(self, locker: LockerRecord) -> None:
+        """ConflictError if a locker of that name is recorded (on any host)."""
+        ...
+
+    async def list_lockers(self) -> list[LockerRecord]: ...
+
+    async def get_locker(self, name: str) -> LockerRecord | None: ...
+
+    async def delete_locker(self, name: str) -> bool:
+        """ConflictError while any mount of it is recorded."""
+        ...
+
+    async def locker_mounts(
+        self, *, locker: str | None = None, bob: str | None = None
+    ) -> list[MountRecord]: ...
+
+    async def add_locker_mount(self, mount: MountRecord) -> None:
+        """ConflictError if already mounted there, or if it would make the locker read-write
+        in two Bobs without both mounts being shared."""
+        ...
+
+    async def delete_locker_mount(self, locker: str, bob: str) -> bool: ...
 
 
 class HostStates(Protocol):

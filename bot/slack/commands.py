@@ -30,6 +30,8 @@ from handlers.limits import (
     render_plan,
     submit_limits,
 )
+from handlers.lockers import LockerCommand
+from handlers.lockers import perform as perform_locker
 from handlers.parse import CommandError, Greeting, Help, greeting_text, help_text, parse
 from handlers.plans import dry_run_destroy, render_destroy_plan
 from handlers.provision import Caller, skipped_hosts, submit_create
@@ -287,6 +289,14 @@ async def _cancel(inv: Invocation, request: CancelJob) -> Reply:
     return Reply(cancel.text())
 
 
+async def _locker(inv: Invocation, request: LockerCommand) -> Reply:
+    svc = inv.service
+    said, job = await perform_locker(svc.fleet, svc.store, inv.caller, request)
+    if job is None:
+        return Reply(code(said))
+    return Reply(said, then=_start(inv, job.id))
+
+
 async def _help(inv: Invocation, request: Help) -> Reply:
     return Reply(code(help_text(request.command)))
 
@@ -318,4 +328,5 @@ DISPATCH: dict[type[Any], Handler] = {
     PlanLimits: _plan_limits,
     ShowLimits: _show_limits,
     Reconcile: _reconcile,
+    LockerCommand: _locker,
 }

@@ -9,6 +9,7 @@ from typing import Protocol
 from bot.metrics import LastReconcile
 from bot.web.security import Access
 from handlers.attachments import Controllers
+from handlers.lockers import LockerCommand
 from handlers.provision import Caller
 from handlers.refresh import RefreshBobs
 from handlers.requests import AttachBobs, CreateBobs, RebuildBase
@@ -31,6 +32,8 @@ class JobLauncher(Protocol):
     async def refresh(self, request: RefreshBobs, caller: Caller) -> str | None:
         """None when there is nothing to refresh (no job)."""
         ...
+
+    async def locker(self, command: LockerCommand, caller: Caller) -> str: ...
 
 
 @dataclass(frozen=True)

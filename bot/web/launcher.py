@@ -9,10 +9,13 @@ from bot.runtime import Runtime
 from bot.web.context import BoardContext
 from bot.web.security import Access
 from handlers.jenkins import submit_attach
+from handlers.lockers import LockerCommand
+from handlers.lockers import perform as perform_locker
 from handlers.provision import Caller, record_outcome, submit_create
 from handlers.rebuild import submit_rebuild
 from handlers.refresh import RefreshBobs, submit_refresh
 from handlers.requests import AttachBobs, CreateBobs, RebuildBase
+from provisioning.errors import UsageError
 from provisioning.hostcheck import CreatePreflight
 
 log = logging.getLogger("bob.web")
@@ -53,6 +56,13 @@ class BackgroundJobs:
         job = await submit_refresh(self._fleet, self._store, request, caller)
         if job is None:
             return None
+        self._start(job.id, caller)
+        return job.id
+
+    async def locker(self, command: LockerCommand, caller: Caller) -> str:
+        said, job = await perform_locker(self._fleet, self._store, caller, command)
+        if job is None:
+            raise UsageError(said)
         self._start(job.id, caller)
         return job.id
 

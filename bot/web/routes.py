@@ -15,7 +15,7 @@ from importlib import resources
 from aiohttp import web
 
 from bot.metrics import Metrics
-from bot.web import pages, rebuild_pages, refresh_pages, sse
+from bot.web import locker_pages, pages, rebuild_pages, refresh_pages, sse
 from bot.web.context import BoardContext
 from bot.web.keys import CLOSING, CONTEXT, LIMITS, NODES, SESSION, USER
 from bot.web.security import CSRF_FIELD, SESSION_COOKIE, new_session, valid_session
@@ -54,6 +54,8 @@ def add_board(app: web.Application, context: BoardContext) -> None:
     app.router.add_post("/rebuild-base", guarded(rebuild_pages.rebuild))
     app.router.add_get("/refresh", guarded(refresh_pages.confirm))
     app.router.add_post("/refresh", guarded(refresh_pages.refresh))
+    app.router.add_get("/lockers", guarded(locker_pages.lockers))
+    app.router.add_post("/lockers", guarded(locker_pages.change))
     app.router.add_get("/jobs", guarded(pages.jobs))
     app.router.add_get("/jobs/{job_id}", guarded(pages.job))
     app.router.add_get("/jobs/{job_id}/events", guarded(job_events))

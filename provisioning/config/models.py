@@ -52,6 +52,7 @@ COMMANDS = (
     "reconcile",
     "drain",
     "plan",
+    "locker",
 )
 READ_ONLY_COMMANDS = frozenset({"list", "jobs", "job", "plan", "help"})
 
@@ -331,23 +332,6 @@ class Readiness(_Model):
         return self
 
 
-class BobDefaults(_Model):
-    cgroup: CgroupLimits = Field(default_factory=CgroupLimits)
-    strip_identity: tuple[str, ...] = ("/etc/chef/client.pem",)
-    bootstrap: tuple[str, ...] = ()
-    readiness: Readiness = Field(default_factory=Readiness)
-    hooks: dict[Literal["pre-start", "start-host", "post-stop", "mount"], str] = Field(
-        default_factory=dict
-    )
-
-    @model_validator(mode="after")
-    def _absolute_paths(self) -> BobDefaults:
-        relative = [p for p in self.strip_identity if not p.startswith("/") or ".." in p]
-        if relative:
-            raise ValueError(f"identity files must be absolute paths without '..': {relative}")
-        return self
-
-
 def plain_absolute_path(value: str) -> str:
     """An absolute path of plain segments (the pattern); no segment may be ``.`` or ``..``."""
     if any(part in (".", "..") for part in value.split("/")):
@@ -361,6 +345,28 @@ RemoteFsPath = Annotated[
     StringConstraints(pattern=r"^(/[A-Za-z0-9_.-]+)+$", max_length=255),
     AfterValidator(plain_absolute_path),
 ]
+
+
+class BobDefaults(_Model):
+    cgroup: CgroupLimits = Field(default_factory=CgroupLimits)
+    strip_identity: tuple[str, ...] = ("/etc/chef/client.pem",)
+    bootstrap: tuple[str, ...] = ()
+    readiness: Readiness = Field(default_factory=Readiness)
+    hooks: dict[Literal["pre-start", "start-host", "post-stop", "mount"], str] = Field(
+        default_factory=dict
+    )
+    # Lockers (by name, where the Bob's host has them) mounted read-write, shared, into every
+    # new Bob, e.g. a build cache (docs/lockers.md).
+    lockers: tuple[HostLabel, ...] = ()
+    # Host paths mounted read-only at the same path into every new Bob (a toolchain, a JRE).
+    host_paths: tuple[RemoteFsPath, ...] = ()
+
+    @model_validator(mode="after")
+    def _absolute_paths(self) -> BobDefaults:
+        relative = [p for p in self.strip_identity if not p.startswith("/") or ".." in p]
+        if relative:
+            raise ValueError(f"identity files must be absolute paths without '..': {relative}")
+        return self
 
 
 COMMAND_PLACEHOLDERS = ("name", "fqdn", "host", "lxcpath")

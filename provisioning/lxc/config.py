@@ -8,7 +8,7 @@ network, cgroup and hook line is dropped and written exactly once.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from provisioning.config.models import CgroupLimits
@@ -73,15 +73,18 @@ def render(
     hooks: Mapping[str, str],
     autostart: Autostart,
     rootfs_path: str | None = None,
+    mounts: Sequence[str] = (),
 ) -> str:
     """The clone's config. ``rootfs_path`` replaces the base's (needed where lxc-copy did not
-    write the clone's config itself, as for LVM volumes)."""
+    write the clone's config itself, as for LVM volumes). ``mounts``: bob's own mount and hook
+    lines (the wormhole, host paths), written once however often the config is rendered."""
     owned = (*_OWNED_PREFIXES, "lxc.rootfs.path") if rootfs_path else _OWNED_PREFIXES
     kept = [
         line
         for line in base_config.splitlines()
         if not line.strip().startswith(owned)
         and (not line.startswith(MARKER) or line.startswith(BASE_MARKER))
+        and line.strip() not in mounts
     ]
     while kept and not kept[-1].strip():
         kept.pop()
@@ -98,6 +101,7 @@ def render(
         f"lxc.net.0.ipv4.gateway = {network.gateway}",
         *limit_lines(limits, layout),
         *(f"lxc.hook.{kind} = {path}" for kind, path in sorted(hooks.items())),
+        *mounts,
         *autostart.lines(),
     ]
     return "\n".join([*kept, "", *ours]) + "\n"

@@ -17,6 +17,7 @@ from provisioning.core.models import PlannedBob
 from provisioning.errors import ConflictError
 from provisioning.hosts.errors import CommandFailed, HostError
 from provisioning.jobs.steps import StepContext
+from provisioning.lockers.wormholes import bob_mounts, install_hook
 from provisioning.lxc import commands
 from provisioning.lxc.config import Autostart, NetworkSpec, owner_of, render
 from provisioning.lxc.layout import base_dir, base_path
@@ -193,7 +194,9 @@ class Configure(BobStep):
             hooks={str(kind): path for kind, path in defaults.hooks.items()},
             autostart=self._autostart(),
             rootfs_path=f"dir:{rootfs}" if self.hostcfg.storage.backend == "lvm" else None,
+            mounts=bob_mounts(self.hostcfg, self.bob.name, defaults.host_paths),
         )
+        await install_hook(self.shell, self.hostcfg)
         await remote.write_file(self.shell, self.container.config_path, text)
 
     def _autostart(self) -> Autostart:

@@ -7,6 +7,8 @@ from provisioning.jobs.registry import JobKinds
 from provisioning.jobs.steps import JobDefinition, Step
 from provisioning.limits.judge import Change
 from provisioning.limits.steps import limit_steps
+from provisioning.lockers import kinds as lockers
+from provisioning.lockers.bob_lanes import CloseWormhole, MountOwnLockers
 from provisioning.pipeline.context import Pipeline
 from provisioning.pipeline.create import CREATE_STEPS
 from provisioning.pipeline.destroy import Doomed, destroy_steps
@@ -40,6 +42,19 @@ def create_steps(pipeline: Pipeline, bob: PlannedBob) -> list[Step]:
     if pipeline.dns is not None:
         # Right after the reservation, so it is undone just before the address is given back.
         steps.insert(1, RegisterDns(pipeline, bob))
+    # Once it runs (its wormhole is shared then); undone before it is stopped.
+    steps.insert(_after(steps, "start"), MountOwnLockers(pipeline, bob))
+    return steps
+
+
+def _after(steps: list[Step], name: str) -> int:
+    return next(i for i, s in enumerate(steps) if s.name == name) + 1
+
+
+def _destroy_steps(pipeline: Pipeline, bob: Doomed, wait: float) -> list[Step]:
+    steps = destroy_steps(pipeline, bob, wait=wait)
+    # Once it stopped: its lockers are unmounted, never deleted.
+    steps.insert(_after(steps, "stop"), CloseWormhole(pipeline, bob))
     return steps
 
 
@@ -54,7 +69,7 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
         doomed = [Doomed.model_validate(b) for b in job.params["bobs"]]
         wait = float(job.params.get("wait", 0.0))
         return JobDefinition(
-            steps=[s for bob in doomed for s in destroy_steps(pipeline, bob, wait=wait)],
+            steps=[s for bob in doomed for s in _destroy_steps(pipeline, bob, wait)],
             on_resume="continue",
             # Each Bob is its own errand: one that cannot be destroyed keeps no other from going.
             lanes_fail="alone",
@@ -114,3 +129,4 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
     kinds.register(REBUILD_BASE, rebuild)
     kinds.register(REFRESH, refresh)
     kinds.register(LIMIT, limit)
+    lockers.register(kinds, pipeline)

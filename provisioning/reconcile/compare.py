@@ -22,6 +22,7 @@ from provisioning.reconcile.compare_hosts import (
     records,
     reservations,
 )
+from provisioning.reconcile.compare_lockers import lockers
 from provisioning.reconcile.compare_peers import dns, jenkins, offline_agents
 from provisioning.reconcile.context import Context
 from provisioning.reconcile.model import Finding, Kind, Truth
@@ -47,6 +48,7 @@ def compare(fleet: Fleet, truth: Truth) -> list[Finding]:
     found += jenkins(fleet, ctx)
     found += offline_agents(fleet, ctx)
     found += bases(fleet, ctx)
+    found += lockers(ctx)
     return findings + [_unless_unread(f, ctx.unread) for f in found]
 
 

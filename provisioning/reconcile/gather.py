@@ -44,6 +44,8 @@ async def gather(
         reservations=reservations,
         unfinished=await store.unfinished_jobs(),
         finished_jobs=finished,
+        lockers=await store.list_lockers(),
+        mounts=await store.locker_mounts(),
     )
     names = [h.name for h in fleet.hosts if hosts is None or h.name in hosts]
     zones = _zones(fleet) if dns is not None else []

@@ -11,6 +11,7 @@ from typing import Any
 from provisioning.bases.versions import BaseState
 from provisioning.dns.port import ZoneRecord
 from provisioning.jenkins.models import JenkinsNode
+from provisioning.lockers.records import LockerRecord, MountRecord
 from provisioning.records import BobRecord, JobRecord, ReservationRecord
 
 
@@ -31,6 +32,9 @@ class HostScan:
     # (disk, name) → its config's lxc.start.auto, .order, .delay ("-": none). A container not
     # in here was not read for them: nothing is known about its autostart.
     autostart: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    lockers: set[str] = field(default_factory=set)  # the locker volumes in {root}/lockers
+    # (Bob, locker) of every mount under a wormhole: what is mounted into which Bob.
+    locker_mounts: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -51,6 +55,8 @@ class Truth:
     # Controller → node → since when bob has seen that managed agent offline; and when read.
     offline_since: dict[str, dict[str, datetime]] = field(default_factory=dict)
     read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    lockers: list[LockerRecord] = field(default_factory=list)
+    mounts: list[MountRecord] = field(default_factory=list)
 
 
 class Kind(StrEnum):
@@ -72,6 +78,9 @@ class Kind(StrEnum):
     FOREIGN_NODE = "foreign-node"
     JOB_INTERRUPTED = "job-interrupted"
     BASE_HALF_BUILT = "base-half-built"
+    LOCKER_MOUNT_MISSING = "locker-mount-missing"
+    LOCKER_WITHOUT_RECORD = "locker-without-record"
+    LOCKER_MOUNT_WITHOUT_BOB = "locker-mount-without-bob"
     UNREADABLE = "unreadable"
     UNKNOWN = "unknown"
 

@@ -41,6 +41,12 @@ for config in "$root"/*/*/config; do
 done
 grep -H -E '^[[:space:]]*lxc[.]start[.](auto|order|delay)[[:space:]]*=' "$root"/*/*/config \
   2>/dev/null | sed 's/^/S /'
+# Lockers ("L name") and what is mounted under each Bob's wormhole ("W bob/locker").
+for locker in "$root"/lockers/*; do
+  [ -d "$locker" ] && echo "L ${locker##*/}"
+done
+awk -v p="$root/wormholes/" 'index($2, p) == 1 { print "W " substr($2, length(p) + 1) }' \
+  /proc/self/mounts
 exit 0
 """
 _START_LINE = re.compile(
@@ -62,6 +68,8 @@ def parse(output: str) -> HostScan:
     starts: dict[tuple[str, str], dict[str, str]] = {}
     base_lines: list[str] = []
     rootfs_lines: list[str] = []
+    lockers: set[str] = set()
+    mounts: set[tuple[str, str]] = set()
     for line in output.splitlines():
         if line.startswith("B "):
             base_lines.append(line[2:])
@@ -73,6 +81,14 @@ def parse(output: str) -> HostScan:
             if match := _START_LINE.fullmatch(line[2:]):
                 disk, name, key, value = match.groups()
                 starts.setdefault((disk, name), {})[key] = value  # the last one counts, as in LXC
+            continue
+        if line.startswith("L "):
+            lockers.add(line[2:])
+            continue
+        if line.startswith("W "):
+            bob, _, locker = line[2:].partition("/")
+            if locker:
+                mounts.add((bob, locker))
             continue
         fields = line.split()
         if len(fields) == 4 and fields[0] == "M":
@@ -87,7 +103,7 @@ def parse(output: str) -> HostScan:
         for c in containers
         if c.state != "ABSENT"
     }
-    return HostScan(containers, marks, bases, rootfs_lines, autostart)
+    return HostScan(containers, marks, bases, rootfs_lines, autostart, lockers, mounts)
 
 
 def _start_values(found: dict[str, str]) -> tuple[str, str, str]:

@@ -193,3 +193,26 @@ fleet_lock = Table(
     metadata,
     Column("id", Integer, primary_key=True),
 )
+
+# Data volumes bob made on hosts; they outlive the Bobs they are mounted into.
+lockers = Table(
+    "lockers",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("host", String(63), nullable=False),
+    Column("backend", String(16), nullable=False),
+    Column("size", String(16)),
+    Column("job_id", String(32), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Which locker is mounted into which Bob (at /lockers/NAME inside it).
+locker_mounts = Table(
+    "locker_mounts",
+    metadata,
+    Column("locker", String(63), primary_key=True),
+    Column("bob", String(63), primary_key=True),
+    Column("read_only", Boolean, nullable=False),
+    Column("shared", Boolean, nullable=False),
+    Column("job_id", String(32), nullable=False),
+)

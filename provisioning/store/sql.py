@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from provisioning.core.models import CreatePlan, Occupant
 from provisioning.errors import ConflictError, StoreError, UsageError
+from provisioning.lockers.records import LockerRecord, MountRecord
 from provisioning.ports import Planner
 from provisioning.records import (
     AuditEntry,
@@ -30,7 +31,7 @@ from provisioning.records import (
     OutboxRow,
     ReservationRecord,
 )
-from provisioning.store import outbox, schema
+from provisioning.store import lockers, outbox, schema
 from provisioning.store.engine import create_engine, migrate
 
 UNFINISHED = (JobState.PENDING, JobState.RUNNING, JobState.UNDOING)
@@ -517,6 +518,37 @@ class SqlStore:
                 return await outbox.first_delivery(conn, delivery_id, _now(), keep)
         except ConflictError:
             return False  # another replica took it at the same moment
+
+    # -- lockers -----------------------------------------------------------------------------
+
+    async def add_locker(self, locker: LockerRecord) -> None:
+        async with self._tx() as conn:
+            await lockers.add(conn, locker)
+
+    async def list_lockers(self) -> list[LockerRecord]:
+        async with self._tx() as conn:
+            return await lockers.listed(conn)
+
+    async def get_locker(self, name: str) -> LockerRecord | None:
+        return next((lk for lk in await self.list_lockers() if lk.name == name), None)
+
+    async def delete_locker(self, name: str) -> bool:
+        async with self._tx() as conn:
+            return await lockers.remove(conn, name)
+
+    async def locker_mounts(
+        self, *, locker: str | None = None, bob: str | None = None
+    ) -> list[MountRecord]:
+        async with self._tx() as conn:
+            return await lockers.mounts(conn, locker=locker, bob=bob)
+
+    async def add_locker_mount(self, mount: MountRecord) -> None:
+        async with self._tx() as conn:
+            await lockers.add_mount(conn, mount)
+
+    async def delete_locker_mount(self, locker: str, bob: str) -> bool:
+        async with self._tx() as conn:
+            return await lockers.remove_mount(conn, locker, bob)
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self._tx() as conn:

@@ -1,0 +1,1 @@
+"""Lockers: persistent data volumes on a host, mounted into running Bobs through wormholes."""
