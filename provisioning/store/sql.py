@@ -28,7 +28,8 @@ from provisioning.records import (
     NewJob,
     ReservationRecord,
 )
-from provisioning.store import outbox, schema
+from provisioning.staging.records import StageEnv
+from provisioning.store import outbox, schema, staging
 from provisioning.store.engine import create_engine, migrate
 from provisioning.store.outbox import OutboxMessage, OutboxRow
 
@@ -497,6 +498,28 @@ class SqlStore:
                 return await outbox.first_delivery(conn, delivery_id, _now(), keep)
         except ConflictError:
             return False  # another replica took it at the same moment
+
+    # -- staging environments (see staging.py) ---------------------------------------------
+
+    async def stage_envs(self) -> list[StageEnv]:
+        async with self._tx() as conn:
+            return await staging.all_envs(conn)
+
+    async def stage_env(self, pr: int) -> StageEnv | None:
+        async with self._tx() as conn:
+            return await staging.one(conn, pr)
+
+    async def put_stage_env(self, env: StageEnv) -> None:
+        async with self._tx() as conn:
+            await staging.put(conn, env)
+
+    async def change_stage_env(self, pr: int, **fields: Any) -> StageEnv | None:
+        async with self._tx() as conn:
+            return await staging.change(conn, pr, {**fields, "updated_at": _now()})
+
+    async def delete_stage_env(self, pr: int) -> bool:
+        async with self._tx() as conn:
+            return await staging.remove(conn, pr)
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self._tx() as conn:
