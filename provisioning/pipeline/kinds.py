@@ -13,6 +13,7 @@ from provisioning.pipeline.jenkins_steps import AgentRef, attach_steps, detach_s
 from provisioning.pipeline.rebuild import rebuild_steps
 from provisioning.pipeline.refresh import Refreshed, refresh_lanes, refresh_steps
 from provisioning.records import JobRecord
+from provisioning.staging import kind as staging
 
 CREATE = "create"
 DESTROY = "destroy"
@@ -104,3 +105,4 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
     kinds.register(DETACH, detach)
     kinds.register(REBUILD_BASE, rebuild)
     kinds.register(REFRESH, refresh)
+    staging.register(kinds, pipeline, create_steps)

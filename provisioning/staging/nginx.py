@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import signal
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from provisioning.config.models import StagingGateway
 from provisioning.errors import BobError
 
 TEST_TIMEOUT_S = 20.0
+RELOAD_WAIT_S = 5.0
 # One per gateway directory, shared by every Gateway of this process (steps make their own).
 _LOCKS: dict[Path, asyncio.Lock] = {}
 
@@ -115,7 +118,7 @@ class Gateway:
                     path.unlink()
                 raise
             old.unlink(missing_ok=True)
-            self._reload()
+            await self._reload()
 
     async def unroute(self, name: str) -> bool:
         """Remove the environment's block and reload; False when there was none."""
@@ -132,7 +135,7 @@ class Gateway:
                 raise
             old.unlink()
             access_log(self.settings, name).unlink(missing_ok=True)
-            self._reload()
+            await self._reload()
             return True
 
     def routed(self) -> set[str]:
@@ -168,9 +171,40 @@ class Gateway:
             said = out.decode(errors="replace").strip()
             raise GatewayError(f"nginx refused the configuration (previous one kept): {said}")
 
-    def _reload(self) -> None:
+    async def _reload(self) -> None:
+        """HUP the master, and return once nginx has switched: new workers run and the old ones
+        have stopped taking connections. A HUP returns at once, and an environment must not be
+        called up while its hostname still answers from the old configuration. An old worker
+        still finishing a request (a wake, say) retitles itself "shutting down": that is enough.
+        """
         try:
             pid = int(self.settings.pid_file.read_text().strip())
-            os.kill(pid, 1)  # SIGHUP: the master re-reads its files, old workers finish theirs
+            before = _workers(pid)
+            os.kill(pid, signal.SIGHUP)  # the master re-reads; old workers finish their requests
         except (OSError, ValueError) as exc:
             raise GatewayError(f"cannot reload nginx ({self.settings.pid_file}): {exc}") from exc
+        deadline = time.monotonic() + RELOAD_WAIT_S
+        while time.monotonic() < deadline:
+            if _switched(pid, before):
+                return
+            await asyncio.sleep(0.02)
+
+
+def _workers(master: int) -> set[int]:
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text()
+    except OSError:
+        return set()
+    return {int(p) for p in children.split()}
+
+
+def _switched(master: int, before: set[int]) -> bool:
+    now = _workers(master)
+    return bool(now - before) and all(_shutting_down(p) for p in now & before)
+
+
+def _shutting_down(pid: int) -> bool:
+    try:
+        return b"shutting down" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # gone
