@@ -25,6 +25,7 @@ from bot import (
     refresh_cli,
     sandbox_cli,
     serve_cli,
+    stage_cli,
 )
 from bot.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Command, cli_caller, follow
 from bot.interrupt import EXIT_INTERRUPTED, interruptible
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     base_cli.add_parser(commands)
     refresh_cli.add_parser(commands)
     serve_cli.add_parser(commands)
+    stage_cli.add_parser(commands)
 
     job = commands.add_parser(
         "job", parents=[common], help="one job's journal: every step, its outcome and timing"

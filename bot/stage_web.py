@@ -27,6 +27,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.runtime import Runtime
 from handlers.provision import Caller
 from handlers.staging import Stager
 from provisioning.errors import BobError
@@ -150,8 +151,24 @@ async def sweep_forever(stager: Stager) -> None:
             log.info("staging.off names=%s", ",".join(off))
 
 
-def webhook_secret(stager: Stager) -> bytes:
-    return os.environ.get(stager.settings.webhook_secret_env, "").encode()
-
-
 Mount = Callable[[web.Application], None]
+
+
+def with_staging(rt: Runtime, mount: Mount | None) -> Mount | None:
+    """``mount`` and, when the fleet has a staging section, the staging endpoints too."""
+    staging = rt.settings.fleet.staging
+    if staging is None:
+        return mount
+    stager = Stager(rt.settings.fleet, rt.store, rt.shells, rt.runner.run, rt.dns)
+    secret = os.environ.get(staging.webhook_secret_env, "").encode()
+    if not secret:
+        log.warning(
+            "staging.no_secret variable=%s: every webhook gets 401", staging.webhook_secret_env
+        )
+
+    def both(app: web.Application) -> None:
+        if mount is not None:
+            mount(app)
+        add_staging(app, stager, secret)
+
+    return both

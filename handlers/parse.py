@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from handlers import staging
 from handlers.refresh import PlanRefresh, RefreshBobs
 from handlers.requests import (
     AttachBobs,
@@ -64,6 +65,7 @@ USAGE = {
     "job": ("job ID", "one job's steps and timings"),
     "cancel": ("cancel ID", "stop a job and undo what it did"),
     "reconcile": ("reconcile [--fix]", "what disagrees with bob's records; --fix repairs"),
+    "stage": (staging.USAGE, "a pull request's staging environment; list; close"),
     "help": ("help [COMMAND]", "this help"),
 }
 DRY_RUN = "--dry-run"
@@ -269,6 +271,12 @@ def _reconcile(args: list[str]) -> Parsed:
     return Parsed("reconcile" if fix else "plan", Reconcile(fix=fix))
 
 
+def _stage(args: list[str]) -> Parsed:
+    request = staging.parse_stage(args)
+    # A listing changes nothing: open like any dry run; deploying and closing need `stage`.
+    return Parsed("plan" if isinstance(request, staging.StageList) else "stage", request)
+
+
 def _list(args: list[str]) -> Parsed:
     if len(args) > 1:
         raise UsageError("list takes at most one host")
@@ -314,5 +322,6 @@ _PARSERS: dict[str, Callable[[list[str]], Parsed]] = {
     "job": _one_id("job", ShowJob),
     "cancel": _one_id("cancel", CancelJob),
     "reconcile": _reconcile,
+    "stage": _stage,
     "help": _help,
 }

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from pydantic import Field
+
 from handlers.create_plan import planner, read_dns
 from handlers.provision import Caller, submit_destroy
-from handlers.requests import DestroyBobs
+from handlers.requests import DestroyBobs, _Request, build
 from provisioning.config.models import Fleet, StagingSettings
 from provisioning.core.health import unavailable
 from provisioning.core.models import CreatePlan, Occupant
@@ -30,10 +32,69 @@ from provisioning.staging.app import answers, run_in_app, wait_port
 from provisioning.staging.kind import STAGE
 from provisioning.staging.nginx import Gateway, Upstream
 from provisioning.staging.ports import StageStore
-from provisioning.staging.records import StageEnv, StageState, bob_name, hostname
+from provisioning.staging.records import (
+    BRANCH_RE,
+    StageEnv,
+    StageState,
+    bob_name,
+    hostname,
+    parse_ref,
+)
 from provisioning.staging.steps import Target
 
 RunJob = Callable[[str], Awaitable[JobRecord]]
+USAGE = "stage OWNER/NAME#N [--branch B] [--from GIT_URL] | stage list | stage close OWNER/NAME#N"
+
+
+class StageDeploy(_Request):
+    repo: str
+    pr: int
+    branch: str | None = Field(default=None, pattern=BRANCH_RE)
+    git_url: str | None = Field(default=None, max_length=500)
+
+
+class StageList(_Request):
+    pass
+
+
+class StageClose(_Request):
+    repo: str
+    pr: int
+
+
+def parse_stage(args: list[str]) -> StageDeploy | StageList | StageClose:
+    """The words after ``stage`` (chat): ``list``, ``close REF``, or ``REF [--branch B]
+    [--from URL]``."""
+    if args == ["list"]:
+        return StageList()
+    if len(args) == 2 and args[0] == "close":
+        repo, pr = parse_ref(args[1])
+        return StageClose(repo=repo, pr=pr)
+    if not args:
+        raise UsageError("stage needs a pull request, list or close")
+    repo, pr = parse_ref(args[0])
+    options: dict[str, str] = {}
+    rest = iter(args[1:])
+    for word in rest:
+        key = {"--branch": "branch", "--from": "git_url"}.get(word)
+        value = next(rest, None)
+        if key is None or value is None:
+            raise UsageError(f"unexpected {word!r}")
+        options[key] = value
+    if options.get("branch", "").startswith("-") or options.get("git_url", "").startswith("-"):
+        raise UsageError("a branch or URL cannot start with '-'")
+    return build(StageDeploy, repo=repo, pr=pr, **options)
+
+
+def render_envs(rows: list[dict[str, str]]) -> str:
+    """``bob stage list``'s table."""
+    if not rows:
+        return "no staging environments"
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
+    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns).rstrip() for r in rows]
+    return "\n".join(lines)
 
 
 class StagingStore(StateStore, StageStore, Protocol):
@@ -212,6 +273,28 @@ class Stager:
             raise UsageError(f"no staging environment {name}")
         return env
 
+    # -- what there is -----------------------------------------------------------------------
+
+    async def listing(self, now: datetime | None = None) -> list[dict[str, str]]:
+        """One row per environment, as ``bob stage list``, Slack and the board show it."""
+        now = now or datetime.now(UTC)
+        rows = []
+        for env in await self.store.stage_envs():
+            last = self.last_request(env)
+            expiry = env.model_copy(update={"last_request": last}).expiry(self.settings.idle_off_s)
+            rows.append(
+                {
+                    "pr": f"{env.repo}#{env.pr}",
+                    "branch": env.branch,
+                    "commit": (env.commit or "-")[:12],
+                    "url": env.url,
+                    "state": env.state.value,
+                    "last request": ago(last, now),
+                    "expiry": "-" if expiry is None else f"off {ago(expiry, now)}",
+                }
+            )
+        return rows
+
     # -- close -----------------------------------------------------------------------------
 
     async def close(self, pr: int, caller: Caller) -> JobRecord | None:
@@ -231,3 +314,19 @@ class Stager:
                 return job
         await self.store.delete_stage_env(pr)
         return job
+
+
+def ago(when: datetime | None, now: datetime) -> str:
+    """``12 s ago``, ``in 4 h``; ``-`` for never."""
+    if when is None:
+        return "-"
+    seconds = int((now - when).total_seconds())
+    return f"in {_span(-seconds)}" if seconds < 0 else f"{_span(seconds)} ago"
+
+
+def _span(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"

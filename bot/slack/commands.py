@@ -16,6 +16,7 @@ from typing import Any
 from bot.slack.blocks import Block, code
 from bot.slack.buttons import ask
 from bot.slack.service import BobService
+from bot.stage_slack import STAGE_DISPATCH
 from handlers import queries, render
 from handlers.cancel import Next, cancel_job
 from handlers.jenkins import plan_attach, submit_attach, submit_detach
@@ -282,4 +283,5 @@ DISPATCH: dict[type[Any], Handler] = {
     RefreshBobs: _refresh,
     PlanRefresh: _plan_refresh,
     Reconcile: _reconcile,
+    **STAGE_DISPATCH,
 }

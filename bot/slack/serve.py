@@ -29,6 +29,7 @@ from bot.slack.deliver import FIRST_BACKOFF_S, Poster
 from bot.slack.progress import UPDATE_INTERVAL_S
 from bot.slack.server import FrontDoor, HttpDoor, SlackEndpoint, SocketModeDoor
 from bot.slack.service import SHUTDOWN_GRACE_S, BobService
+from bot.stage_web import with_staging
 from bot.web import Access, BackgroundJobs, add_board, board_context
 from handlers.provision import Caller
 from handlers.reconcile import Report, reconcile
@@ -142,6 +143,7 @@ async def running_bot(
         if access is not None:
             context, board_jobs = board_context(rt, access)
             mount = partial(add_board, context=context)
+        mount = with_staging(rt, mount)  # the pull-request webhook and the wake endpoint
         doors: list[FrontDoor] = []
         http: HttpDoor | None = None
         if secrets is not None and secrets.app_token is not None:

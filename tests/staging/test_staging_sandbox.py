@@ -63,6 +63,12 @@ async def pull_request_life(stage: StagingSetup, info: SandboxInfo) -> None:
     )  # fmt: skip
     assert answer["job"] == env.job_id
     assert (200, "feature v1 db=postgres://db.outside:5432/shop\n") == await stage.page(7)
+    [row] = await stage.stager.listing()
+    assert {"pr": "acme/shop#7", "branch": "feature", "commit": first[:12], "state": "up"} == {
+        k: row[k] for k in ("pr", "branch", "commit", "state")
+    }
+    assert row["last request"].endswith(" s ago")
+    assert row["expiry"].startswith("off in ")
 
     # A push redeploys the same Bob.
     second = stage.repo.commit("feature", {"page.txt": "feature v2"}, "v2")
