@@ -6,13 +6,13 @@ the tree with ``git archive`` and unpacks it in the Bob over the host's SSH conn
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import tempfile
 from dataclasses import dataclass
 
 from provisioning.errors import BobError
+from provisioning.staging.local import run_local
 
 GIT_TIMEOUT_S = 120.0
 APP_DIR = "/srv/app"
@@ -32,25 +32,12 @@ class Tree:
 
 async def _git(*argv: str) -> bytes:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    proc = await asyncio.create_subprocess_exec(
-        "git",
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    try:
-        async with asyncio.timeout(GIT_TIMEOUT_S):
-            out, err = await proc.communicate()
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise CheckoutError(f"git {argv[0]} did not finish in {GIT_TIMEOUT_S:g} s") from None
-    if proc.returncode != 0:
-        said = err.decode(errors="replace").strip().splitlines()
-        raise CheckoutError(f"git {argv[0]} failed: {said[-1] if said else proc.returncode}")
-    return out
+    ran = await run_local(["git", *argv], GIT_TIMEOUT_S, env)
+    if ran.status is None:
+        raise CheckoutError(f"git {argv[0]} did not finish in {GIT_TIMEOUT_S:g} s")
+    if ran.status != 0:
+        raise CheckoutError(f"git {argv[0]} failed: {ran.said()}")
+    return ran.stdout
 
 
 async def fetch_tree(url: str, branch: str) -> Tree:

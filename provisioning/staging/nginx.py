@@ -20,6 +20,7 @@ from pathlib import Path
 
 from provisioning.config.models import StagingGateway
 from provisioning.errors import BobError
+from provisioning.staging.local import run_local
 
 TEST_TIMEOUT_S = 20.0
 RELOAD_WAIT_S = 5.0
@@ -154,21 +155,11 @@ class Gateway:
             return None
 
     async def _test(self) -> None:
-        proc = await asyncio.create_subprocess_exec(
-            *self.settings.test,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        try:
-            async with asyncio.timeout(TEST_TIMEOUT_S):
-                out, _ = await proc.communicate()
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-            raise GatewayError(f"nginx -t did not finish in {TEST_TIMEOUT_S:g} s") from None
-        if proc.returncode != 0:
-            said = out.decode(errors="replace").strip()
+        ran = await run_local(self.settings.test, TEST_TIMEOUT_S)
+        if ran.status is None:
+            raise GatewayError(f"nginx -t did not finish in {TEST_TIMEOUT_S:g} s")
+        if ran.status != 0:
+            said = (ran.stderr + ran.stdout).decode(errors="replace").strip()
             raise GatewayError(f"nginx refused the configuration (previous one kept): {said}")
 
     async def _reload(self) -> None:
