@@ -218,9 +218,7 @@ class Stager:
         return self._container(env, bob.host, bob.disk), bob.ip
 
     def last_request(self, env: StageEnv) -> datetime | None:
-        """nginx's latest log entry for it, or bob's record (a wake, an earlier sweep)."""
-        seen = [t for t in (self.gateway.last_request(env.bob), env.last_request) if t]
-        return max(seen) if seen else None
+        return last_request(self.gateway, env)
 
     async def sweep(self, now: datetime | None = None) -> list[str]:
         """Switch off every environment nobody asked for in ``idle_off_s``; the names."""
@@ -277,23 +275,7 @@ class Stager:
 
     async def listing(self, now: datetime | None = None) -> list[dict[str, str]]:
         """One row per environment, as ``bob stage list``, Slack and the board show it."""
-        now = now or datetime.now(UTC)
-        rows = []
-        for env in await self.store.stage_envs():
-            last = self.last_request(env)
-            expiry = env.model_copy(update={"last_request": last}).expiry(self.settings.idle_off_s)
-            rows.append(
-                {
-                    "pr": f"{env.repo}#{env.pr}",
-                    "branch": env.branch,
-                    "commit": (env.commit or "-")[:12],
-                    "url": env.url,
-                    "state": env.state.value,
-                    "last request": ago(last, now),
-                    "expiry": "-" if expiry is None else f"off {ago(expiry, now)}",
-                }
-            )
-        return rows
+        return await environments(self.settings, self.store, now)
 
     # -- close -----------------------------------------------------------------------------
 
@@ -330,3 +312,33 @@ def _span(seconds: int) -> str:
     if seconds < 7200:
         return f"{seconds // 60} min"
     return f"{seconds // 3600} h"
+
+
+async def environments(
+    settings: StagingSettings, store: StageStore, now: datetime | None = None
+) -> list[dict[str, str]]:
+    """One row per environment: PR, branch, commit, URL, state, last request, expiry."""
+    now = now or datetime.now(UTC)
+    gateway = Gateway(settings.gateway)
+    rows = []
+    for env in await store.stage_envs():
+        last = last_request(gateway, env)
+        expiry = env.model_copy(update={"last_request": last}).expiry(settings.idle_off_s)
+        rows.append(
+            {
+                "pr": f"{env.repo}#{env.pr}",
+                "branch": env.branch,
+                "commit": (env.commit or "-")[:12],
+                "url": env.url,
+                "state": env.state.value,
+                "last request": ago(last, now),
+                "expiry": "-" if expiry is None else f"off {ago(expiry, now)}",
+            }
+        )
+    return rows
+
+
+def last_request(gateway: Gateway, env: StageEnv) -> datetime | None:
+    """nginx's latest log entry for it, or bob's record (a wake, an earlier sweep)."""
+    seen = [t for t in (gateway.last_request(env.bob), env.last_request) if t]
+    return max(seen) if seen else None

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from bot.web.html import Html, html
 
-NAV = (("/", "Board"), ("/make", "Make it"), ("/attach", "Attach"), ("/jobs", "Jobs"))
+NAV = (
+    ("/", "Board"),
+    ("/make", "Make it"),
+    ("/attach", "Attach"),
+    ("/jobs", "Jobs"),
+    ("/staging", "Staging"),
+)
 
 
 def page(title: str, body: Html, *, user: str) -> Html:
