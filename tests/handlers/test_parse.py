@@ -142,7 +142,7 @@ def test_unknown_input_gets_the_closest_command_and_a_short_help():
     lines = str(caught.value).splitlines()
     assert "I don't know `destory`. Did you mean `destroy NAME…`?" == lines[0]
     assert "commands:" == lines[1]
-    assert 2 + 12 == len(lines)  # one line per command
+    assert 2 + 13 == len(lines)  # one line per command
 
 
 def test_nothing_close_gets_just_the_help():
