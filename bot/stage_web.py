@@ -51,17 +51,27 @@ def signature_ok(secret: bytes, body: bytes, header: str) -> bool:
 
 def add_staging(app: web.Application, stager: Stager, secret: bytes) -> None:
     tasks: set[asyncio.Task[Any]] = set()
+    # Per pull request, the last work started for it: a push that arrives while the previous
+    # deploy runs waits for it (its restart would pull the Bob from under that deploy), and a
+    # close waits for both.
+    latest: dict[int, asyncio.Task[Any]] = {}
 
-    def spawn(work: Awaitable[Any]) -> None:
+    def spawn(pr: int, work: Awaitable[Any]) -> None:
+        before = latest.get(pr)
+
         async def run() -> None:
+            if before is not None:
+                await asyncio.wait([before])
             try:
                 await work
             except BobError as exc:
-                log.warning("staging.failed error=%s", exc)
+                log.warning("staging.failed pr=%s error=%s", pr, exc)
 
         task = asyncio.create_task(run())
         tasks.add(task)
+        latest[pr] = task
         task.add_done_callback(tasks.discard)
+        task.add_done_callback(lambda done: latest.pop(pr) if latest.get(pr) is done else None)
 
     async def webhook(request: web.Request) -> web.Response:
         body = await request.read()
@@ -85,10 +95,10 @@ def add_staging(app: web.Application, stager: Stager, secret: bytes) -> None:
                     return web.json_response({"error": f"branch {branch!r}"}, status=400)
                 url = (head.get("repo") or {}).get("clone_url")
                 job = await stager.submit(repo, pr, caller, branch=branch, git_url=url)
-                spawn(stager.deploy(job.id))
+                spawn(pr, stager.deploy(job.id))
                 return web.json_response({"job": job.id}, status=202)
             if action == "closed":
-                spawn(stager.close(pr, caller))
+                spawn(pr, stager.close(pr, caller))
                 return web.json_response({"closing": f"pr-{pr}"}, status=202)
         except BobError as exc:
             return web.json_response({"error": str(exc)}, status=409)

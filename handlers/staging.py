@@ -108,7 +108,12 @@ class Stager:
     shells: Shells
     run_job: RunJob
     dns: DnsZoneClient | None = None
-    _waking: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Per environment: switching off, waking and closing never interleave in this process (a
+    # sweep that read "up" must not stop a Bob a close just destroyed, nor route it again).
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    def _lock(self, name: str) -> asyncio.Lock:
+        return self._locks.setdefault(name, asyncio.Lock())
 
     @property
     def settings(self) -> StagingSettings:
@@ -155,10 +160,14 @@ class Stager:
             )
         )  # fmt: skip
         bob = await self.store.get_bob(name)
+        # A Bob still being made (by the previous event's job) is redeployed after that job.
+        making = [r for r in await self.store.list_reservations() if r.name == name]
+        where = (bob.host, bob.disk) if bob and bob.state is BobState.READY else None
+        where = where or ((making[0].host, making[0].disk) if making else None)
         try:
-            if bob is not None and bob.state is BobState.READY:
+            if where is not None:
                 target = Target(
-                    pr=pr, name=name, host=bob.host, disk=bob.disk, git_url=url,
+                    pr=pr, name=name, host=where[0], disk=where[1], git_url=url,
                     branch=branch, hostname=host,
                 )  # fmt: skip
                 job = await self.store.create_job(self._new_job(target, caller))
@@ -231,22 +240,26 @@ class Stager:
             last = self.last_request(env)
             if now - max(t for t in (last, env.updated_at) if t is not None) < idle:
                 continue
-            await self.switch_off(env, last)
-            switched.append(env.bob)
+            if await self.switch_off(env, last):
+                switched.append(env.bob)
         return switched
 
-    async def switch_off(self, env: StageEnv, last: datetime | None = None) -> None:
-        """Route the hostname to the wake endpoint, then stop the container (its slot stays)."""
-        container, _ = await self._where(env)
-        await self.gateway.route(env.bob, hostname(env.pr, self.settings.domain), None)
-        await container.stop()
-        await self.store.change_stage_env(env.pr, state=StageState.OFF, last_request=last)
+    async def switch_off(self, env: StageEnv, last: datetime | None = None) -> bool:
+        """Route the hostname to the wake endpoint, then stop the container (its slot stays).
+        False when it is no longer up (woken, redeployed or closed meanwhile)."""
+        async with self._lock(env.bob):
+            now = await self.store.stage_env(env.pr)
+            if now is None or now.state is not StageState.UP or now.updated_at != env.updated_at:
+                return False
+            container, _ = await self._where(env)
+            await self.gateway.route(env.bob, hostname(env.pr, self.settings.domain), None)
+            await container.stop()
+            await self.store.change_stage_env(env.pr, state=StageState.OFF, last_request=last)
+            return True
 
     async def wake(self, name: str) -> Upstream:
         """Where the environment answers, started first if it is off."""
-        env = await self._env_named(name)
-        lock = self._waking.setdefault(name, asyncio.Lock())
-        async with lock:
+        async with self._lock(name):
             env = await self._env_named(name)
             container, address = await self._where(env)
             upstream = Upstream(address, self.settings.port)
@@ -281,6 +294,10 @@ class Stager:
 
     async def close(self, pr: int, caller: Caller) -> JobRecord | None:
         """Route, Bob (with its DNS records) and record gone; the destroy job, if one ran."""
+        async with self._lock(bob_name(pr)):
+            return await self._close(pr, caller)
+
+    async def _close(self, pr: int, caller: Caller) -> JobRecord | None:
         env = await self.store.stage_env(pr)
         name = bob_name(pr)
         await self.gateway.unroute(name)

@@ -6,7 +6,7 @@ The peers are real: the sandbox's hosts (LXC over SSH) and BIND, Debian's nginx 
 
 from __future__ import annotations
 
-import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -70,24 +70,36 @@ async def pull_request_life(stage: StagingSetup, info: SandboxInfo) -> None:
     assert row["last request"].endswith(" s ago")
     assert row["expiry"].startswith("off in ")
 
-    # A push redeploys the same Bob.
-    second = stage.repo.commit("feature", {"page.txt": "feature v2"}, "v2")
+    # A push redeploys the same Bob; a second push while that deploy runs waits its turn.
+    stage.repo.commit("feature", {"page.txt": "feature v2"}, "v2")
     assert 202 == (await stage.hook("synchronize", 7, "feature"))[0]
     await stage.until_state(7, "deploying", timeout=10)
-    env = await stage.until_state(7, "up")
-    assert second == env.commit
-    assert (200, "feature v2 db=postgres://db.outside:5432/shop\n") == await stage.page(7)
+    third = stage.repo.commit("feature", {"page.txt": "feature v3"}, "v3")
+    assert 202 == (await stage.hook("synchronize", 7, "feature"))[0]
+
+    async def both_deployed() -> bool:
+        env = await stage.bob.store.stage_env(7)
+        jobs = await stage.bob.store.list_jobs()
+        return (
+            env is not None
+            and (env.state.value, env.commit) == ("up", third)
+            and [JobState.SUCCEEDED] * 3 == [j.state for j in jobs]
+        )
+
+    await until(both_deployed, "v3 deployed after v2, every job succeeded", timeout=180)
+    assert (200, "feature v3 db=postgres://db.outside:5432/shop\n") == await stage.page(7)
     assert ["pr-7"] == [b.name for b in await stage.bob.store.list_bobs()]
 
     # Nobody asks for it: off, container stopped, slot kept.
-    await asyncio.sleep(IDLE_S + 0.5)
-    assert ["pr-7"] == await stage.stager.sweep()
-    assert "off" == (await stage.bob.store.stage_env(7)).state.value  # type: ignore[union-attr]
+    idle_since = time.monotonic()
+    # (bob serve's own sweep: every idle_off_s / 10, at least every second)
+    await stage.until_state(7, "off", timeout=IDLE_S + 10)
+    assert time.monotonic() - idle_since >= IDLE_S - 1  # not before (the log's times are whole s)
     assert "STOPPED" == await container_state(stage, "pr-7")
     assert ["pr-7"] == [b.name for b in await stage.bob.store.list_bobs()]
 
     # The next request starts it and is answered.
-    assert (200, "feature v2 db=postgres://db.outside:5432/shop\n") == await stage.page(7)
+    assert (200, "feature v3 db=postgres://db.outside:5432/shop\n") == await stage.page(7)
     assert "RUNNING" == await container_state(stage, "pr-7")
     assert "up" == (await stage.bob.store.stage_env(7)).state.value  # type: ignore[union-attr]
 
@@ -100,7 +112,7 @@ async def pull_request_life(stage: StagingSetup, info: SandboxInfo) -> None:
     assert JobState.FAILED == job.state
     journal = await stage.bob.store.journal(broken.job_id)
     assert any("boom: no config" in (e.detail or "") for e in journal)
-    assert (200, "feature v2 db=postgres://db.outside:5432/shop\n") == await stage.page(7)
+    assert (200, "feature v3 db=postgres://db.outside:5432/shop\n") == await stage.page(7)
     assert 404 == (await stage.page(8))[0]
 
     # Closing: Bob, route and DNS gone; nothing left for the reconciler.
