@@ -93,7 +93,8 @@ def add_staging(app: web.Application, stager: Stager, secret: bytes) -> None:
                 branch = str(head["ref"])
                 if re.fullmatch(BRANCH_RE, branch) is None or branch.startswith("-"):
                     return web.json_response({"error": f"branch {branch!r}"}, status=400)
-                url = (head.get("repo") or {}).get("clone_url")
+                # The configured source (a mirror, say) wins over the one the event names.
+                url = None if stager.settings.git_url else (head.get("repo") or {}).get("clone_url")
                 job = await stager.submit(repo, pr, caller, branch=branch, git_url=url)
                 spawn(pr, stager.deploy(job.id))
                 return web.json_response({"job": job.id}, status=202)

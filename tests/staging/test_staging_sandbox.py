@@ -14,7 +14,7 @@ import pytest
 from provisioning.pipeline.containers import Container
 from provisioning.records import JobState
 from sandbox import SandboxInfo
-from tests.provisioning.pipeline.observe import clear_bobs, containers
+from tests.provisioning.pipeline.observe import clear_bobs, containers, resolve
 from tests.provisioning.pipeline.reconciled import assert_reconciled
 from tests.sandbox.fixtures import require_sandbox, sandbox_fleet
 from tests.staging.harness import REPO, StagingSetup, staging_setup
@@ -116,6 +116,10 @@ async def pull_request_life(stage: StagingSetup, info: SandboxInfo) -> None:
     assert 404 == (await stage.page(8))[0]
 
     # Closing: Bob, route and DNS gone; nothing left for the reconciler.
+    fqdn = f"pr-7.{stage.fleet.subnets[0].forward_zone}"
+    bob = await stage.bob.store.get_bob("pr-7")
+    assert bob is not None
+    assert [str(bob.ip)] == resolve("127.0.0.1", info.dns_port, fqdn, "A")
     for pr, branch in ((7, "feature"), (8, "broken")):
         assert 202 == (await stage.hook("closed", pr, branch))[0]
 
@@ -126,4 +130,5 @@ async def pull_request_life(stage: StagingSetup, info: SandboxInfo) -> None:
     assert set() == stage.stager.gateway.routed()
     assert 404 == (await stage.page(7))[0]
     assert [] == containers(info)
+    assert [] == resolve("127.0.0.1", info.dns_port, fqdn, "A")
     await assert_reconciled(stage.fleet, stage.bob.store, dns=stage.dns)
