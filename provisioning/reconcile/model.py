@@ -51,6 +51,8 @@ class Truth:
     # Controller → node → since when bob has seen that managed agent offline; and when read.
     offline_since: dict[str, dict[str, datetime]] = field(default_factory=dict)
     read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Bobs stopped on purpose (staging environments switched off when idle): not a difference.
+    parked: set[str] = field(default_factory=set)
 
 
 class Kind(StrEnum):

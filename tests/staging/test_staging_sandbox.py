@@ -96,6 +96,8 @@ async def pull_request_life(stage: StagingSetup, info: SandboxInfo) -> None:
     await stage.until_state(7, "off", timeout=IDLE_S + 10)
     assert time.monotonic() - idle_since >= IDLE_S - 1  # not before (the log's times are whole s)
     assert "STOPPED" == await container_state(stage, "pr-7")
+    # Stopped on purpose: not a difference (and not something `reconcile --fix` would start).
+    await assert_reconciled(stage.fleet, stage.bob.store, dns=stage.dns)
     assert ["pr-7"] == [b.name for b in await stage.bob.store.list_bobs()]
 
     # The next request starts it and is answered.
