@@ -47,14 +47,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 async def _stage(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
     from bot.runtime import runtime
-    from handlers.staging import render_envs
+    from handlers.staging import environments, render_envs, staging_of
     from provisioning.staging.records import parse_ref
 
     words: list[str] = args.what
     verb = words[0]
     if verb == "list" and len(words) == 1:
-        async with runtime(settings, store) as rt:
-            print(render_envs(await _stager(rt, None).listing()))
+        # Reads the store and the gateway's logs only: no hosts, DNS or controllers.
+        print(render_envs(await environments(staging_of(settings.fleet), store)))
         return EXIT_OK
     if verb == "sweep" and len(words) == 1:
         async with runtime(settings, store) as rt:

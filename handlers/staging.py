@@ -117,9 +117,7 @@ class Stager:
 
     @property
     def settings(self) -> StagingSettings:
-        if self.fleet.staging is None:
-            raise UsageError("staging is not configured: the fleet config has no staging section")
-        return self.fleet.staging
+        return staging_of(self.fleet)
 
     @property
     def gateway(self) -> Gateway:
@@ -359,3 +357,9 @@ def last_request(gateway: Gateway, env: StageEnv) -> datetime | None:
     """nginx's latest log entry for it, or bob's record (a wake, an earlier sweep)."""
     seen = [t for t in (gateway.last_request(env.bob), env.last_request) if t]
     return max(seen) if seen else None
+
+
+def staging_of(fleet: Fleet) -> StagingSettings:
+    if fleet.staging is None:
+        raise UsageError("staging is not configured: the fleet config has no staging section")
+    return fleet.staging
