@@ -4,29 +4,14 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import yaml
 
-from bot.cli import main
 from provisioning.staging.records import StageEnv, StageState
 from provisioning.store import SqlStore
+from tests.bot.test_cli import EXAMPLE as EXAMPLE_CONFIG
+from tests.bot.test_cli import isolated_state, run  # noqa: F401 (isolated_state: autouse)
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "example.yaml"
-
-
-@pytest.fixture(autouse=True)
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("BOB_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("BOB_CONFIG", raising=False)
-    monkeypatch.delenv("BOB_DATABASE_URL", raising=False)
-    monkeypatch.delenv("BOB_DNS_TSIG_SECRET", raising=False)
-    return tmp_path / "state"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+EXAMPLE = Path(EXAMPLE_CONFIG)
 
 
 def staged_config(tmp_path: Path) -> str:
@@ -61,10 +46,10 @@ async def _stage(state_dir: Path) -> None:
         await store.close()
 
 
-def test_stage_list_shows_each_environment(capsys, tmp_path, isolated_state):
+def test_stage_list_shows_each_environment(capsys, tmp_path):
     config = staged_config(tmp_path)
     assert (0, "no staging environments\n") == run(capsys, "stage", "list", "--config", config)[:2]
-    asyncio.run(_stage(isolated_state))
+    asyncio.run(_stage(tmp_path / "state"))  # BOB_STATE_DIR, as isolated_state sets it
 
     code, out, _ = run(capsys, "stage", "list", "--config", config)
 
