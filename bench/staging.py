@@ -49,9 +49,11 @@ async def first_page(stage: StagingSetup, pr: int) -> float:
 
 async def wake_answer(stage: StagingSetup, pr: int) -> float:
     """Seconds for one request to an environment that is off, from sending to its answer."""
-    env = await stage.bob.store.stage_env(pr)
-    assert env is not None
-    await stage.stager.switch_off(env)
+    # The first page can come while the deploy's reload is still retiring nginx's old workers:
+    # only an environment whose deploy is over (up) is switched off.
+    env = await stage.until_state(pr, "up", timeout=60)
+    if not await stage.stager.switch_off(env):
+        raise RuntimeError(f"pr-{pr} was not switched off")
     started = time.perf_counter()
     code, body = await stage.page(pr, timeout=120)
     took = time.perf_counter() - started
