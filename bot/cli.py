@@ -27,6 +27,7 @@ from bot import (
     refresh_cli,
     sandbox_cli,
     serve_cli,
+    stage_cli,
 )
 from bot.common import (
     EXIT_FAILED,
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     base_cli.add_parser(commands)
     refresh_cli.add_parser(commands)
     serve_cli.add_parser(commands)
+    stage_cli.add_parser(commands)
 
     job = add_command(
         commands,

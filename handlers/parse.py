@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from handlers import staging
 from handlers.limits import LimitBobs, PlanLimits, limit_request
 from handlers.lockers import USAGE as LOCKER_USAGE
 from handlers.lockers import parse_locker
@@ -83,6 +84,7 @@ USAGE = {
     "cancel": ("cancel ID", "stop a job and undo what it did"),
     "reconcile": ("reconcile [--fix]", "what disagrees with bob's records; --fix repairs"),
     "locker": (LOCKER_USAGE, "data volumes mounted into running Bobs"),
+    "stage": (staging.USAGE, "a pull request's staging environment; list; close"),
     "help": ("help [COMMAND]", "this help"),
 }
 DRY_RUN = "--dry-run"
@@ -331,6 +333,12 @@ def _reconcile(args: list[str]) -> Parsed:
     return Parsed("reconcile" if fix else "plan", Reconcile(fix=fix))
 
 
+def _stage(args: list[str]) -> Parsed:
+    request = staging.parse_stage(args)
+    # A listing changes nothing: open like any dry run; deploying and closing need `stage`.
+    return Parsed("plan" if isinstance(request, staging.StageList) else "stage", request)
+
+
 def _list(args: list[str]) -> Parsed:
     if len(args) > 1:
         raise UsageError("list takes at most one host")
@@ -384,5 +392,6 @@ _PARSERS: dict[str, Callable[[list[str]], Parsed]] = {
     "cancel": _one_id("cancel", CancelJob),
     "reconcile": _reconcile,
     "locker": _locker,
+    "stage": _stage,
     "help": _help,
 }

@@ -31,6 +31,7 @@ from provisioning.records import (
     OutboxRow,
     ReservationRecord,
 )
+from provisioning.staging.ports import StageStore
 
 __all__ = [
     "AgentSightings",
@@ -224,7 +225,7 @@ class Outbox(Protocol):
         ...
 
 
-class Store(StateStore, Outbox, Protocol):
+class Store(StateStore, Outbox, StageStore, Protocol):
     """Everything the long-running service keeps: what the composition root is typed against."""
 
 

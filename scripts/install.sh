@@ -13,6 +13,7 @@ packages=(
   bind9 bind9-utils                 # the tests (and the sandbox) run their own BIND
   groovy                            # parse-checks bob's Jenkins script templates
   chromium chromium-driver          # the board's browser test drives a real headless Chromium
+  nginx-light                       # staging gateway: bob writes its server blocks; tests run their own by PID
   # The real Jenkins controller in ../shared/jenkins (a war served by Debian's Tomcat 10.1).
   openjdk-17-jre-headless libtomcat10-java tomcat10-common curl unzip
 )

@@ -10,10 +10,12 @@ from bot.serving.board import board_routes
 from bot.serving.duties import expiry, orphan_sweep, periodic_reconcile
 from bot.serving.parts import ComponentFactory, DutyFactory, RouteFactory
 from bot.serving.slack import slack_events, slack_front, slack_groups
+from bot.serving.staging import staging_routes
 
 ROUTES: list[RouteFactory] = [
     slack_events,
     board_routes,
+    staging_routes,
 ]
 
 DUTIES: list[DutyFactory] = [

@@ -17,6 +17,7 @@ from typing import Any
 from bot.slack.blocks import Block, code
 from bot.slack.buttons import ask
 from bot.slack.service import BobService
+from bot.stage_slack import STAGE_DISPATCH
 from handlers import queries, render
 from handlers.cancel import Next, cancel_job
 from handlers.jenkins import plan_attach, submit_attach, submit_detach
@@ -329,4 +330,5 @@ DISPATCH: dict[type[Any], Handler] = {
     ShowLimits: _show_limits,
     Reconcile: _reconcile,
     LockerCommand: _locker,
+    **STAGE_DISPATCH,
 }

@@ -10,6 +10,7 @@ NAV = (
     ("/attach", "Attach"),
     ("/lockers", "Lockers"),
     ("/jobs", "Jobs"),
+    ("/staging", "Staging"),
 )
 
 

@@ -15,7 +15,7 @@ from importlib import resources
 from aiohttp import web
 
 from bot.metrics import Metrics
-from bot.web import locker_pages, pages, rebuild_pages, refresh_pages, sse
+from bot.web import locker_pages, pages, rebuild_pages, refresh_pages, sse, staging_page
 from bot.web.context import BoardContext
 from bot.web.keys import CLOSING, CONTEXT, LIMITS, NODES, SESSION, USER
 from bot.web.security import CSRF_FIELD, SESSION_COOKIE, new_session, valid_session
@@ -57,6 +57,7 @@ def add_board(app: web.Application, context: BoardContext) -> None:
     app.router.add_get("/lockers", guarded(locker_pages.lockers))
     app.router.add_post("/lockers", guarded(locker_pages.change))
     app.router.add_get("/jobs", guarded(pages.jobs))
+    app.router.add_get("/staging", guarded(staging_page.staging))
     app.router.add_get("/jobs/{job_id}", guarded(pages.job))
     app.router.add_get("/jobs/{job_id}/events", guarded(job_events))
     app.router.add_get("/static/{name}", guarded(static))

@@ -561,6 +561,36 @@ def across_sections(
     return problems
 
 
+class StagingGateway(_Model):
+    """The nginx bob writes one server block per staging environment into (on this machine)."""
+
+    conf_dir: Path  # included by nginx's config (``include conf_dir/*.conf;``)
+    log_dir: Path  # per-environment access logs: their times are the environments' last requests
+    pid_file: Path  # the nginx master's: reloads are a HUP to it
+    test: tuple[str, ...] = ("nginx", "-t")  # the config test, with whatever -p/-c/-e it needs
+    listen: str = Field(default="80", pattern=r"^[A-Za-z0-9.:\[\]]{1,64}$")
+    # Where nginx sends a request it cannot answer: bob serve's wake endpoint (scheme, host, port).
+    wake: str = Field(pattern=r"^http://[A-Za-z0-9.:\[\]-]+$")
+
+
+class StagingSettings(_Model):
+    """Pull-request environments (``bob stage``): a Bob each, behind nginx on the gateway."""
+
+    domain: str = Field(pattern=r"^[a-z0-9.-]{1,200}$")  # pr-<N>.<domain>
+    gateway: StagingGateway
+    deploy: tuple[str, ...] = Field(min_length=1)  # argv run in the checkout inside the Bob
+    start: tuple[str, ...] = ()  # argv that starts the app after the Bob was off; default deploy
+    port: int = Field(default=8000, ge=1, le=65535)  # where the app listens in the Bob
+    # Outside services (database, queue) the app reaches: set for deploy and start, never baked in.
+    env: dict[Annotated[str, StringConstraints(pattern=ENV_VAR_RE)], str] = Field(
+        default_factory=dict
+    )
+    git_url: str | None = None  # the default --from; ``{repo}`` is replaced by REPO
+    idle_off_s: float = Field(default=4 * 3600.0, gt=0, le=30 * 86400)
+    deploy_timeout_s: float = Field(default=600.0, gt=0, le=86400)
+    webhook_secret_env: EnvVarName = "BOB_STAGING_WEBHOOK_SECRET"  # noqa: S105 (a name)
+
+
 class Fleet(_Model):
     """The whole configuration: hosts, subnets and everything bob talks to."""
 
@@ -575,6 +605,7 @@ class Fleet(_Model):
     host_health: HostHealth = Field(default_factory=HostHealth)
     reconcile: ReconcileSettings = Field(default_factory=ReconcileSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    staging: StagingSettings | None = None
     # Where bob keeps its records of this fleet (a SQLite file) unless BOB_DATABASE_URL or
     # BOB_STATE_DIR say otherwise: a sandbox's config names the sandbox's own directory, so
     # its records live and die with it.

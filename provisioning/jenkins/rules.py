@@ -16,6 +16,7 @@ from provisioning.config.models import Fleet
 from provisioning.config.models import JenkinsController as ControllerConfig
 from provisioning.core.executors import choose_heavy
 from provisioning.core.models import Occupant
+from provisioning.core.names import parse_number
 from provisioning.errors import ShortfallError, UsageError
 from provisioning.jenkins.models import JenkinsNode
 from provisioning.records import BobRecord, BobState
@@ -157,6 +158,8 @@ def choose(
     for bob in sorted(bobs, key=lambda b: (order.get((b.host, b.disk), (len(order), 0)), b.slot)):
         if bob.state is not BobState.READY:
             refused[bob.name] = f"not ready ({bob.state.value})"
+        elif parse_number(bob.name, fleet.naming) is None:
+            refused[bob.name] = "not a build Bob (a staging environment)"
         elif bob.name in foreign:
             # Attaching would collide with it, and it is not this Bob's agent either.
             refused[bob.name] = f"a node of that name on {foreign[bob.name]} was not made by bob"

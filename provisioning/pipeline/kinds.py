@@ -17,6 +17,7 @@ from provisioning.pipeline.jenkins_steps import AgentRef, attach_steps, detach_s
 from provisioning.pipeline.rebuild import rebuild_steps
 from provisioning.pipeline.refresh import Refreshed, refresh_lanes, refresh_steps
 from provisioning.records import JobRecord
+from provisioning.staging import kind as staging
 
 CREATE = "create"
 DESTROY = "destroy"
@@ -130,3 +131,4 @@ def register(kinds: JobKinds, pipeline: Pipeline) -> None:
     kinds.register(REFRESH, refresh)
     kinds.register(LIMIT, limit)
     lockers.register(kinds, pipeline)
+    staging.register(kinds, pipeline, create_steps)

@@ -11,7 +11,7 @@ from provisioning.config.models import Fleet
 from provisioning.lxc.config import Autostart
 from provisioning.lxc.layout import base_path
 from provisioning.reconcile.context import Context
-from provisioning.reconcile.model import Finding, Kind, Repair
+from provisioning.reconcile.model import Finding, Kind, Repair, SeenContainer
 from provisioning.records import BobRecord, BobState
 
 # A Bob in these states has (or should have) a container on its host.
@@ -116,9 +116,16 @@ def records(ctx: Context) -> list[Finding]:
                     depends=depends,
                 )
             )
-        elif bob.state is BobState.READY and seen.state != "RUNNING":
+        elif (
+            bob.state is BobState.READY and seen.state != "RUNNING" and not _parked(ctx, bob, seen)
+        ):
             found.append(_not_running(bob, seen.state))
     return found
+
+
+def _parked(ctx: Context, bob: BobRecord, seen: SeenContainer) -> bool:
+    """Stopped on purpose: a staging environment switched off while nobody uses it."""
+    return seen.state == "STOPPED" and bob.name in ctx.truth.parked
 
 
 def _not_running(bob: BobRecord, state: str) -> Finding:

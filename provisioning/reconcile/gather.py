@@ -18,6 +18,8 @@ from provisioning.jenkins.port import JenkinsController
 from provisioning.ports import Shells, StateStore
 from provisioning.reconcile.model import Truth
 from provisioning.reconcile.scan import scan_host
+from provisioning.staging.ports import StageStore
+from provisioning.staging.records import StageState
 
 T = TypeVar("T")
 
@@ -47,6 +49,9 @@ async def gather(
         lockers=await store.list_lockers(),
         mounts=await store.locker_mounts(),
     )
+    if isinstance(store, StageStore):
+        envs = await store.stage_envs()
+        truth.parked = {e.bob for e in envs if e.state is StageState.OFF}
     names = [h.name for h in fleet.hosts if hosts is None or h.name in hosts]
     zones = _zones(fleet) if dns is not None else []
 

@@ -57,6 +57,8 @@ class Truth:
     read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     lockers: list[LockerRecord] = field(default_factory=list)
     mounts: list[MountRecord] = field(default_factory=list)
+    # Bobs stopped on purpose (staging environments switched off when idle): not a difference.
+    parked: set[str] = field(default_factory=set)
 
 
 class Kind(StrEnum):

@@ -188,6 +188,23 @@ bases = Table(
 # One row, locked FOR UPDATE by every write that adds a slot holder or moves one between
 # ``reservations`` and ``bobs``, so planners run one at a time on PostgreSQL and never read a
 # half-moved fleet (SQLite gets the same effect from BEGIN IMMEDIATE).
+# Pull-request environments (provisioning/staging): one row per PR, its Bob named pr-<N>.
+staging_envs = Table(
+    "staging_envs",
+    metadata,
+    Column("pr", Integer, primary_key=True, autoincrement=False),
+    Column("repo", String(201), nullable=False),
+    Column("branch", String(200), nullable=False),
+    Column("git_url", Text, nullable=False),
+    Column("bob", String(63), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("job_id", String(32)),
+    Column("commit", String(64)),
+    Column("url", Text, nullable=False),
+    Column("last_request", UtcDateTime),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 fleet_lock = Table(
     "fleet_lock",
     metadata,

@@ -31,7 +31,8 @@ from provisioning.records import (
     OutboxRow,
     ReservationRecord,
 )
-from provisioning.store import lockers, outbox, schema
+from provisioning.staging.records import StageEnv
+from provisioning.store import lockers, outbox, schema, staging
 from provisioning.store.engine import create_engine, migrate
 
 UNFINISHED = (JobState.PENDING, JobState.RUNNING, JobState.UNDOING)
@@ -549,6 +550,28 @@ class SqlStore:
     async def delete_locker_mount(self, locker: str, bob: str) -> bool:
         async with self._tx() as conn:
             return await lockers.remove_mount(conn, locker, bob)
+
+    # -- staging environments (see staging.py) ---------------------------------------------
+
+    async def stage_envs(self) -> list[StageEnv]:
+        async with self._tx() as conn:
+            return await staging.all_envs(conn)
+
+    async def stage_env(self, pr: int) -> StageEnv | None:
+        async with self._tx() as conn:
+            return await staging.one(conn, pr)
+
+    async def put_stage_env(self, env: StageEnv) -> None:
+        async with self._tx() as conn:
+            await staging.put(conn, env)
+
+    async def change_stage_env(self, pr: int, **fields: Any) -> StageEnv | None:
+        async with self._tx() as conn:
+            return await staging.change(conn, pr, {**fields, "updated_at": _now()})
+
+    async def delete_stage_env(self, pr: int) -> bool:
+        async with self._tx() as conn:
+            return await staging.remove(conn, pr)
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self._tx() as conn:

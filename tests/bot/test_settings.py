@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.settings import VARIABLES, Environment, load_settings, read_environment
-from provisioning.config.models import DnsSettings, SlackSettings, WebSettings
+from provisioning.config.models import DnsSettings, SlackSettings, StagingSettings, WebSettings
 from provisioning.errors import ConfigError
 from sandbox.fleet_config import TSIG_SECRET_ENV as SANDBOX_TSIG_SECRET_ENV
 
@@ -110,7 +110,7 @@ def test_the_command_line_says_which_variable_is_wrong_and_exits_2(
 
 def _secret_defaults() -> set[str]:
     """The default names of the variables the config says hold secrets (``*_env`` fields)."""
-    models = (DnsSettings, SlackSettings, WebSettings)
+    models = (DnsSettings, SlackSettings, WebSettings, StagingSettings)
     names = {
         field.default
         for model in models

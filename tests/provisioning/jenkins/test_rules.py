@@ -201,3 +201,14 @@ def test_bad_requests_are_usage_errors(
 ) -> None:
     with pytest.raises(UsageError, match=message.replace("[", r"\[").replace("]", r"\]")):
         choose(fleet(), controller, label, count, full(), listed)
+
+
+def test_a_bob_outside_the_naming_scheme_is_never_an_agent() -> None:
+    # A pull request's staging Bob (pr-7) serves its app; builds would share its Bob with it.
+    bobs = full()
+    bobs[0] = bobs[0].model_copy(update={"name": "pr-7"})
+
+    choice = choose(fleet(), "ci-main", "light", 1, bobs, nodes())
+
+    assert ["bob002"] == [b.name for b in choice.chosen]
+    assert {"pr-7": "not a build Bob (a staging environment)"} == choice.refused

@@ -4,7 +4,7 @@ Kept on the reservation from the moment it is made and carried onto the Bob's re
 lives and dies with the Bob (a later Bob of the same name does not inherit it).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from provisioning.store.schema import UtcDateTime
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

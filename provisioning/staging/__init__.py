@@ -1,0 +1,1 @@
+"""Staging environments: a Bob per pull request behind nginx, off when idle."""
