@@ -14,6 +14,7 @@ packages=(
   groovy                            # parse-checks bob's Jenkins script templates
   chromium chromium-driver          # the board's browser test drives a real headless Chromium
   nginx-light                       # staging gateway: bob writes its server blocks; tests run their own by PID
+  git                               # staging: bob checks a pull request's branch out (tests serve it with git daemon)
   # The real Jenkins controller in ../shared/jenkins (a war served by Debian's Tomcat 10.1).
   openjdk-17-jre-headless libtomcat10-java tomcat10-common curl unzip
 )
