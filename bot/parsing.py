@@ -22,7 +22,7 @@ SUPPRESS = argparse.SUPPRESS
 
 # The sections of `bob --help`; tests/bot/test_cli_help.py fails on a command in none of them.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Bobs", ("create", "destroy", "list", "plan", "refresh", "limit", "locker")),
+    ("Bobs", ("create", "destroy", "list", "plan", "refresh", "limit", "locker", "stage")),
     ("Jenkins", ("attach", "detach")),
     ("hosts", ("host", "drain", "undrain", "rebuild-base", "reconcile", "sandbox")),
     ("jobs", ("jobs", "job", "resume", "cancel")),
