@@ -230,6 +230,16 @@ class SshShell:
                     port=self._host.ssh.port,
                     reason="the connection stopped answering (no reply to a session request)",
                 ) from exc
+            except (OSError, asyncssh.Error) as exc:
+                # The connection broke under the session request (sshd stopping resets it):
+                # the host is away right now, as when a fresh connection is refused.
+                self._forget(conn)
+                raise HostUnreachable(
+                    host=self.name,
+                    address=self._host.ssh.address,
+                    port=self._host.ssh.port,
+                    reason=f"the connection broke opening a session: {exc}",
+                ) from exc
         raise HostBusy(host=self.name, attempts=OPEN_ATTEMPTS, reason=reason)
 
     async def _connection(self) -> asyncssh.SSHClientConnection:

@@ -163,3 +163,21 @@ async def test_commands_waiting_for_a_host_that_does_not_answer_share_one_connec
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_a_connection_reset_while_a_session_opens_is_the_host_unreachable(
+    sshd, shell, monkeypatch
+):
+    # sshd going away resets the connection under the session request: nothing ran, so it
+    # reads as unreachable (what undos wait out), never as a bare ConnectionResetError.
+    await shell.run(["true"])
+    conn = shell._conn
+
+    async def reset(*_args: object, **_kwargs: object) -> None:
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(conn, "create_process", reset)
+
+    with pytest.raises(HostUnreachable, match="Connection reset by peer"):
+        await shell.run(["true"])
+    assert "ok\n" == (await shell.run(["echo", "ok"])).stdout  # a new connection

@@ -24,7 +24,7 @@ from provisioning.pipeline.outages import UNDO_PATIENCE, Patience
 from provisioning.store import SqlStore
 from sandbox import Backend, SandboxInfo
 from tests.fleets import make_fleet
-from tests.provisioning.pipeline.observe import clear_bobs
+from tests.provisioning.pipeline.observe import clear_bobs, clear_dns
 from tests.provisioning.pipeline.runtime import Bob, bob_runtime, db_url
 from tests.sandbox.fixtures import own_fleet
 
@@ -62,12 +62,14 @@ def any_fleet(request: pytest.FixtureRequest) -> SandboxInfo:
 def sandbox(any_fleet: SandboxInfo) -> Iterator[SandboxInfo]:
     yield any_fleet
     clear_bobs(any_fleet)
+    clear_dns(any_fleet)
 
 
 @pytest.fixture
 def overlay(overlay_fleet: SandboxInfo) -> Iterator[SandboxInfo]:
     yield overlay_fleet
     clear_bobs(overlay_fleet)
+    clear_dns(overlay_fleet)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ Only ``clear_bobs``, the cleanup after a failed test, goes through nsenter inste
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import os
 import subprocess
 from dataclasses import dataclass
@@ -15,6 +17,9 @@ from pathlib import Path
 import dns.message
 import dns.query
 
+from provisioning.config import load_fleet
+from provisioning.dns import DnsClient, secret_from_env
+from provisioning.dns.zone import reverse_zone
 from sandbox import SandboxInfo, sshd, state
 from sandbox.layout import DISKS, STORAGE_ROOT, host_layouts
 from sandbox.mounts import SSHD
@@ -166,6 +171,28 @@ def clear_bobs(info: SandboxInfo) -> None:
         nsenter = ["nsenter", "--target", str(pid), "--mount", "--net", "--uts", "--"]
         argv = [*nsenter, "sh", "-c", _CLEAR, str(STORAGE_ROOT), *DISK_NAMES]
         subprocess.run(argv, capture_output=True, timeout=60, check=False)
+
+
+def clear_dns(info: SandboxInfo) -> None:
+    """Remove every Bob's records (A, PTR and their bob tags) from the sandbox's zones: what a
+    failed test, or one that left a Bob behind, would otherwise hand the next test as names
+    and addresses already taken. Hand-made records stay (release deletes by value)."""
+    asyncio.run(_clear_dns(info))
+
+
+async def _clear_dns(info: SandboxInfo) -> None:
+    fleet = load_fleet(info.config_path)
+    if fleet.dns is None:
+        return
+    client = DnsClient(fleet.dns, secret_from_env(fleet.dns))
+    for subnet in fleet.subnets:
+        forward, reverse = subnet.forward_zone, reverse_zone(subnet)
+        records = await client.axfr(forward)
+        tagged = {r.name for r in records if r.type == "TXT" and r.data.startswith("bob ")}
+        for r in records:
+            if r.type == "A" and r.name in tagged and ipaddress.IPv4Address(r.data) in subnet.cidr:
+                label = r.name.removesuffix(f".{forward}")
+                await client.release(label, ipaddress.IPv4Address(r.data), forward, reverse)
 
 
 def strays_on_hosts(info: SandboxInfo) -> dict[str, list[str]]:

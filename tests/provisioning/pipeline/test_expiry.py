@@ -64,6 +64,9 @@ async def test_a_bob_whose_time_to_live_ended_is_destroyed_and_the_others_stay(
         await assert_reconciled(fleet, bob.store, dns=dns)
         (audit,) = [e for e in await bob.store.audit_log() if e.source == "expiry"]
         assert f"expire {doomed.name} (its time to live ended" in audit.command
+        gone, _ = await bob.destroy(*left)  # the sandbox is shared: leave it as found
+        assert gone is not None
+        assert JobState.SUCCEEDED == gone.state
 
 
 async def test_an_agent_idle_past_idle_after_is_detached_and_its_bob_destroyed(

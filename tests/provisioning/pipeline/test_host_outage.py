@@ -151,8 +151,8 @@ async def test_a_host_that_stays_away_keeps_its_bobs_address_in_dns_while_its_co
         assert [str(address)] == resolve(server, port, name, "A")
         assert [f"{name}."] == resolve(server, port, address.reverse_pointer, "PTR")
         assert (
-            "not undone, kept for what 'start' left: "
-            "'identity', 'configure', 'clone', 'dns', 'reserve'" in (job.error or "")
+            "not undone, kept for what 'lockers' left: "
+            "'start', 'identity', 'configure', 'clone', 'dns', 'reserve'" in (job.error or "")
         )
     finally:
         await start_sshd(outage.state_dir, "host-b")
