@@ -293,8 +293,8 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
             return EXIT_OK
         request = request.model_copy(update={"count": request.count - have})
     if args.dry_run:
-        plan = build(PlanCreate, count=request.count, host=request.host)
-        await _print_plan(settings, store, plan, as_json=args.json)
+        wanted = build(PlanCreate, count=request.count, host=request.host)
+        await _print_plan(settings, store, wanted, as_json=args.json)
         return EXIT_OK
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with live_runtime(settings, store) as rt:
