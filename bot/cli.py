@@ -38,6 +38,7 @@ from bot.common import (
     follow,
     live_runtime,
     sandbox_down,
+    terminal_progress,
 )
 from bot.interrupt import EXIT_INTERRUPTED, interruptible
 from bot.parsing import (
@@ -124,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("count", type=int, metavar="N", help="how many Bobs")
     create.add_argument("--host", metavar="HOST", help="place them only on this host")
     create.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    create.add_argument(
+        "--json", action="store_true", help="with --dry-run: the plan as `bob plan create --json`"
+    )
     create.add_argument(
         "--ttl",
         type=_duration,
@@ -282,6 +286,8 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
     from handlers.requests import CreateBobs, PlanCreate, build
     from provisioning.hostcheck import CreatePreflight
 
+    if args.json and not args.dry_run:
+        raise UsageError("--json goes with --dry-run: a create prints its progress, not a document")
     request = build(CreateBobs, count=args.count, host=args.host, ttl_s=args.ttl)
     if args.ensure:
         have = await queries.count_bobs(store, host=request.host)
@@ -291,9 +297,8 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
             return EXIT_OK
         request = request.model_copy(update={"count": request.count - have})
     if args.dry_run:
-        await _print_plan(
-            settings, store, build(PlanCreate, count=request.count, host=request.host)
-        )
+        wanted = build(PlanCreate, count=request.count, host=request.host)
+        await _print_plan(settings, store, wanted, as_json=args.json)
         return EXIT_OK
     caller = cli_caller(f"create {request.count}" + (f" on {request.host}" if request.host else ""))
     async with live_runtime(settings, store) as rt:
@@ -305,7 +310,6 @@ async def _create(args: argparse.Namespace, settings: Settings, store: SqlStore)
 
 
 async def _resume(args: argparse.Namespace, settings: Settings, store: SqlStore) -> int:
-    from bot.progress import TerminalProgress
     from handlers.cancel import already
     from handlers.queries import find_job
     from handlers.requests import ShowJob, build
@@ -320,7 +324,7 @@ async def _resume(args: argparse.Namespace, settings: Settings, store: SqlStore)
     async with live_runtime(settings, store) as rt:
         if len(ids) == 1:
             return await follow(rt, cli_caller(f"resume {ids[0]}"), ids[0])
-        rt.bus.subscribe(TerminalProgress())
+        rt.bus.subscribe(terminal_progress(rt))
         if ids:
             finished = [await rt.runner.run(i) for i in ids]
         else:

@@ -18,6 +18,7 @@ from provisioning.records import JobState
 
 # Type-only: a command imports what it runs when it runs (`bob --help` imports no job machinery).
 if TYPE_CHECKING:
+    from bot.progress import TerminalProgress
     from bot.runtime import Runtime
     from bot.settings import Settings
     from handlers.provision import Caller
@@ -84,12 +85,10 @@ async def follow(
     ``interrupted`` at once) and says how to go on from there.
     """
     from bot.interrupt import say_when_leaving
-    from bot.progress import TerminalProgress
     from handlers.cancel import undo_failures
     from handlers.provision import record_outcome
 
-    controllers = [c.name for c in rt.settings.fleet.jenkins]
-    progress = TerminalProgress(bobs=rt.store.get_bob, controllers=controllers)
+    progress = terminal_progress(rt)
     rt.bus.subscribe(progress)
     say_when_leaving(interrupted_note(job_id))
     try:
@@ -103,6 +102,15 @@ async def follow(
         print(f"job {job_id}: undo failed for {', '.join(left)}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if final.state is wanted else EXIT_FAILED
+
+
+def terminal_progress(rt: Runtime) -> TerminalProgress:
+    """The terminal's view of the jobs ``rt`` runs, its summary able to look their Bobs up
+    (addresses, disks) and to name the controllers to attach them to."""
+    from bot.progress import TerminalProgress
+
+    controllers = [c.name for c in rt.settings.fleet.jenkins]
+    return TerminalProgress(bobs=rt.store.get_bob, controllers=controllers)
 
 
 def interrupted_note(job_id: str, program: str | None = None) -> str:

@@ -87,7 +87,9 @@ class JobProgress:
         """Fold one of this job's events in."""
         if isinstance(event, StepStarted):
             lane = self.lane(event.lane)
-            lane.host, lane.step, lane.state, lane.output = event.host, event.step, "running", ""
+            # A local step (reserve, dns, …) names no host: the lane stays where it works.
+            lane.host = event.host or lane.host
+            lane.step, lane.state, lane.output = event.step, "running", ""
             lane.started = lane.started or event.at
             lane.ended = None
         elif isinstance(event, StepFinished):
@@ -124,7 +126,8 @@ class JobProgress:
 
     def _step_finished(self, event: StepFinished) -> None:
         lane = self.lane(event.lane)
-        lane.host, lane.step, lane.ended = event.host, event.step, event.at
+        lane.host = event.host or lane.host
+        lane.step, lane.ended = event.step, event.at
         lane.started = lane.started or event.at
         self.steps_done += 1
         if event.outcome == "failed":

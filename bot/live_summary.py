@@ -4,7 +4,6 @@ where, and the command to run next.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from rich.console import Group, RenderableType
@@ -12,38 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.live_state import Failure, JobProgress, Lane, now
+from provisioning.jobs.failures import last_said as said_last
 from provisioning.records import BobRecord, JobState
 
-# bob's own words around what a failing program said: the step that failed and where (the
-# summary's columns say that), and the command it ran (``host: `argv` exited 1: ``).
-_ECHOES = (
-    re.compile(r"^\w+: .+? on \S+ failed: "),
-    re.compile(r"^.*`[^`]*` (?:exited -?\d+|was killed by [\w ]+): "),
-)
-_NOT_SAID = {"(no stderr)", ""}
 LINE_LIMIT = 160
 
 
 def last_said(error: str) -> str:
-    """The last meaningful line of a failure's text: the last line the failing program wrote
-    on stderr, else on stdout (debootstrap says why on stdout), without bob's echoes; the
-    failure's own words when it ran no program."""
-    said: dict[str, list[str]] = {"stderr": [], "stdout": []}
-    stream = "stderr"  # the message itself carries the tail of stderr first
-    for raw in error.splitlines():
-        line = raw.strip()
-        for name in said:
-            if line.startswith(f"{name}: "):
-                stream, line = name, line.removeprefix(f"{name}: ")
-        for echo in _ECHOES:
-            line = echo.sub("", line)
-        if line.strip() not in _NOT_SAID:
-            said[stream].append(line.strip())
-    lines = said["stderr"] or said["stdout"]
-    return _shortened(lines[-1]) if lines else ""
-
-
-def _shortened(line: str) -> str:
+    """The failure's last said line (:func:`provisioning.jobs.failures.last_said`), cut to a
+    table cell."""
+    line = said_last(error)
     return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
 
 

@@ -25,6 +25,7 @@ from provisioning.jobs.events import (
     Subscriber,
     UndoStarted,
 )
+from provisioning.jobs.failures import pointing_to_steps
 
 if TYPE_CHECKING:  # the live view loads rich, which a piped bob never needs
     from bot.live import BobLookup, LiveProgress
@@ -74,12 +75,28 @@ class PlainProgress:
     def __init__(self, out: TextIO | None = None) -> None:
         self._out = out or sys.stdout
         self._hosts: dict[tuple[str, str], str | None] = {}  # (job, lane) → where it works now
+        self._told: dict[str, list[str]] = {}  # job → the step failures printed so far
 
     async def __call__(self, event: Event) -> None:
-        lines = [self._moved(event), format_event(event)]
+        lines = [self._moved(event), format_event(self._once(event))]
         text = "\n".join(line for line in lines if line is not None)
         if text:
             print(text, file=self._out, flush=True)
+
+    def _once(self, event: Event) -> Event:
+        """``event``, its job's error pointing to the step failures printed above it: the undo
+        and the job's end repeat the error, which is the failed step's text in full."""
+        if isinstance(event, StepFinished) and event.error:
+            self._told.setdefault(event.job_id, []).append(event.error)
+        if isinstance(event, UndoStarted):
+            told = self._told.get(event.job_id, [])
+            return event.model_copy(
+                update={"reason": pointing_to_steps(event.reason, told, "above")}
+            )
+        if isinstance(event, JobFinished) and event.error:
+            told = self._told.pop(event.job_id, [])
+            return event.model_copy(update={"error": pointing_to_steps(event.error, told, "above")})
+        return event
 
     def _moved(self, event: Event) -> str | None:
         """The lane's header, when ``event`` is its first on a host."""

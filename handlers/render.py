@@ -9,6 +9,7 @@ from handlers.overview import Overview, SlotView
 from handlers.rebuild import RebuildPlan
 from provisioning.core.durations import describe_duration
 from provisioning.core.models import CreatePlan
+from provisioning.jobs.failures import pointing_to_steps
 from provisioning.jobs.liveness import JobStatus, job_status
 from provisioning.records import JobRecord, JournalEntry, StepEvent
 from provisioning.words import plural
@@ -136,7 +137,8 @@ def render_job(job: JobRecord, journal: list[JournalEntry], now: datetime) -> st
     if job.finished_at and job.started_at:
         lines.append(f"  took {(job.finished_at - job.started_at).total_seconds():.2f}s")
     if job.error:
-        lines.append(f"  error: {job.error}")
+        failed = (e.detail for e in journal if e.event is StepEvent.FAILED)
+        lines.append(f"  error: {pointing_to_steps(job.error, failed)}")
     if journal:
         lines.append("  steps:")
     finished = {(e.step_index, e.event in _UNDO_EVENTS) for e in journal if e.event in _ENDINGS}

@@ -27,6 +27,7 @@ from provisioning.jobs.events import (
     StepUndone,
     UndoStarted,
 )
+from provisioning.jobs.failures import last_said
 from provisioning.records import JobState
 from provisioning.words import plural
 
@@ -318,22 +319,12 @@ class JobView:
 
 
 def gist(error: str | None) -> str:
-    """The line of an error that says why: the last meaningful line of its stderr.
-
-    A step's error is its exception's message (a failed command quotes its whole command line)
-    and then, after ``stderr:``, what the command printed; the last line printed is nearly
-    always the reason. Quoted command lines shrink to their program's name.
-    """
+    """The line of an error that says why (:func:`~provisioning.jobs.failures.last_said`),
+    without its type, quoted command lines shrunk to their program's name."""
     if not error or not error.strip():
         return "no error text"
-    text = error.rsplit("\nstderr: ", 1)[-1]
-    lines = [line.strip() for line in text.splitlines() if _meaningful(line)]
-    line = lines[-1] if lines else error.strip().splitlines()[0]
+    line = last_said(error) or error.strip().splitlines()[0]
     return _cut(_QUOTED_COMMAND.sub(r"`\1 …`", _ERROR_TYPE.sub("", line)), GIST_CHARS)
-
-
-def _meaningful(line: str) -> bool:
-    return bool(line.strip()) and line.strip() not in ("(no stderr)", "stderr:", "stdout:")
 
 
 def mention(actor: str) -> str:

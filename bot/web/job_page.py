@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.web.html import Html, html, join
 from handlers.provision import skipped_hosts
 from handlers.render import render_skipped, ways_on
+from provisioning.jobs.failures import pointing_to_steps
 from provisioning.jobs.liveness import JobStatus, job_status
 from provisioning.records import JobRecord, JournalEntry, StepEvent
 
@@ -106,11 +107,9 @@ def job_fragment(job: JobRecord, journal: list[JournalEntry], now: datetime) -> 
 
 
 def _job_error(error: str, lanes: list[_Lane]) -> Html:
-    """The job's error, less what its steps' rows tell: a failure is read once, where it
-    happened, and the job's line says where that is."""
-    for detail in {s.detail for lane in lanes for s in lane.steps.values() if s.detail}:
-        error = error.replace(f" failed: {detail}", " failed (below)")
-    return html('<p class="problem" id="job-error">{}</p>', error)
+    """The job's error, less what its steps' rows tell."""
+    details = (s.detail for lane in lanes for s in lane.steps.values())
+    return html('<p class="problem" id="job-error">{}</p>', pointing_to_steps(error, details))
 
 
 def _skipped(job: JobRecord) -> Html | str:

@@ -29,6 +29,16 @@ from provisioning.errors import BobError
 # chat (both streams at most about twice this).
 _TAIL_LINES = 5
 _TAIL_CHARS = 600
+# How much of a command line a message quotes: the program and its first arguments say what
+# ran; a bootstrap's `lxc-attach … sh -c '…'` runs to hundreds of characters, which the debug
+# log (``host.command``) has whole.
+COMMAND_CHARS = 100
+
+
+def shown(argv: Sequence[str]) -> str:
+    """``argv`` as a shell would read it, cut to :data:`COMMAND_CHARS` (ending in ``…``)."""
+    line = shlex.join(argv)
+    return line if len(line) <= COMMAND_CHARS else line[: COMMAND_CHARS - 1] + "…"
 
 
 def stderr_tail(stderr: str) -> str:
@@ -83,7 +93,7 @@ class CommandFailed(HostError):
             how = f"exited {exit_status}"
         else:
             how = f"was killed by {_signal_name(-exit_status)}"
-        super().__init__(f"{host}: `{shlex.join(argv)}` {how}: {said(stdout, stderr)}", host=host)
+        super().__init__(f"{host}: `{shown(argv)}` {how}: {said(stdout, stderr)}", host=host)
         self.argv = tuple(argv)
         self.exit_status = exit_status
         self.stderr = stderr
@@ -95,7 +105,7 @@ class CommandTimeout(HostError):
 
     def __init__(self, *, host: str, argv: Sequence[str], timeout: float) -> None:
         super().__init__(
-            f"{host}: `{shlex.join(argv)}` did not finish within {timeout:g} s and was stopped",
+            f"{host}: `{shown(argv)}` did not finish within {timeout:g} s and was stopped",
             host=host,
         )
         self.argv = tuple(argv)
@@ -107,7 +117,7 @@ class HostConnectionLost(HostError):
 
     def __init__(self, *, host: str, argv: Sequence[str], reason: str) -> None:
         super().__init__(
-            f"{host}: connection lost while running `{shlex.join(argv)}` ({reason}); "
+            f"{host}: connection lost while running `{shown(argv)}` ({reason}); "
             "its outcome is unknown",
             host=host,
         )

@@ -46,6 +46,11 @@ class HostStep(Step):
     """
 
     patient: bool = False
+    # Whether the step runs commands on its host. A step that only writes bob's store, DNS or
+    # a Jenkins controller (reserve, dns, ready, …) names no host to the runner: its journal
+    # entries, progress and metrics carry none, and it takes none of the host's step slots.
+    # It still knows the host (``host_name``) for what it does and for its messages.
+    on_host: bool = True
 
     def __init__(
         self,
@@ -59,8 +64,8 @@ class HostStep(Step):
         self.p = pipeline
         self.bob_name = bob
         self.lane = bob
-        self.host = host  # what the runner reads (``str | None`` for steps in general)
-        self.host_name = host  # the same, for code that needs a host
+        self.host = host if self.on_host else None  # what the runner reads
+        self.host_name = host
         self.disk = disk
         self.timeout = timeout
 

@@ -60,6 +60,7 @@ class Reserve(BobStep):
     """The reservation was made with the job; undoing it frees the name, slot and address."""
 
     name = "reserve"
+    on_host = False  # its undo asks the host only whether the container is gone
     from_submission = True
 
     async def _apply(self, ctx: StepContext) -> None:
@@ -365,6 +366,7 @@ class Bootstrap(BobStep):
 
 class MarkReady(BobStep):
     name = "ready"
+    on_host = False  # reads the clone's config there only when resumed in another process
 
     async def _apply(self, ctx: StepContext) -> None:
         key = (ctx.job.id, self.bob.name)

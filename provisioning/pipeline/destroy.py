@@ -54,6 +54,7 @@ class MarkDestroying(DestroyStep):
     (not the job that created it)."""
 
     name = "mark-destroying"
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         if await self.p.store.get_bob(self.bob.name) is not None:
@@ -93,6 +94,7 @@ class Forget(DestroyStep):
     """Drop the record: the name, slot and address are free again."""
 
     name = "forget"
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         await self.p.store.delete_bob(self.bob.name)
@@ -105,6 +107,7 @@ class ForgetDns(DestroyStep):
     """Remove the Bob's A and PTR records (only those exact values, and its tags)."""
 
     name = "dns"
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         if self.p.dns is None or self.bob.ip is None:

@@ -35,6 +35,7 @@ def dns_client(pipeline: Pipeline) -> DnsZoneClient:
 
 class RegisterDns(BobStep):
     name = "dns"
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         client = dns_client(self.p)

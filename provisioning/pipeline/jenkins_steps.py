@@ -42,6 +42,8 @@ class AgentRef(BaseModel):
 
 
 class JenkinsStep(HostStep):
+    on_host = False  # a controller's script console, not the Bob's host
+
     def __init__(self, pipeline: Pipeline, agent: AgentRef, timeout: float | None = None) -> None:
         controller = pipeline.jenkins.get(agent.controller)
         if controller is None:

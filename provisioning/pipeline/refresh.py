@@ -129,6 +129,7 @@ class MarkRefreshing(RefreshStep):
     destroy or other refresh takes it meanwhile, and reconcile leaves it to this job."""
 
     name = "mark-refreshing"
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         record = await self.p.store.get_bob(self.bob.name)
@@ -234,6 +235,7 @@ class MarkRefreshed(RefreshStep):
     the refresh is done (see :class:`KeepWhenDone`)."""
 
     name = "ready"
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         key = (ctx.job.id, self.bob.name)

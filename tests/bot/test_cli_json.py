@@ -147,6 +147,18 @@ def test_plan_create(capsys):
     assert ["DNS not read"] == [n[:12] for n in document.notes]
 
 
+def test_a_dry_run_create_prints_the_plan_document_of_plan_create(capsys):
+    planned = printed(capsys, "plan", "create", "2", "--host", "host-b", "--json")
+
+    assert planned == printed(capsys, "create", "2", "--host", "host-b", "--dry-run", "--json")
+
+
+def test_json_without_dry_run_is_refused_before_anything_is_created(capsys):
+    code = main(["create", "1", "--json", "--config", EXAMPLE])
+
+    assert (2, "") == (code, capsys.readouterr().out)
+
+
 def test_host_check_of_hosts_it_cannot_reach(capsys, tmp_path):
     document = yaml.safe_load(Path(EXAMPLE).read_text())
     (tmp_path / "known_hosts").write_text("")

@@ -6,7 +6,15 @@ from __future__ import annotations
 import io
 
 from bot.progress import PlainProgress, TerminalProgress, format_event
-from provisioning.jobs.events import Event, StepFinished, StepLog, StepStarted
+from provisioning.jobs.events import (
+    Event,
+    JobFinished,
+    StepFinished,
+    StepLog,
+    StepStarted,
+    UndoStarted,
+)
+from provisioning.records import JobState
 
 
 def test_each_line_of_a_batch_of_output_is_prefixed_with_lane_and_step() -> None:
@@ -113,3 +121,29 @@ async def test_a_pipe_gets_lines_and_no_escape_codes_even_when_plain_was_not_ask
 
     assert "\x1b" not in out.getvalue()
     assert "  bob001     reserve          ok            0.01s" in out.getvalue().splitlines()
+
+
+async def test_a_failure_is_printed_once_under_its_step_the_undo_and_the_end_point_to_it() -> None:
+    error = (
+        "StepFailed: bootstrap of bob001 on host-a failed: CommandFailed: `lxc-attach …` "
+        "exited 100: Reading package lists...\nE: Unable to locate package openjdk"
+    )
+    job_error = f"step 'bootstrap' (lane bob001, host host-a) failed: {error}"
+    out = io.StringIO()
+    progress = PlainProgress(out)
+
+    await progress(started("bob001", "bootstrap", "host-a", 7))
+    await progress(
+        StepFinished(job_id="job1", step="bootstrap", lane="bob001", host="host-a", index=7,
+                     outcome="failed", duration_s=1.0, error=error)
+    )  # fmt: skip
+    await progress(UndoStarted(job_id="job1", reason=job_error))
+    await progress(
+        JobFinished(job_id="job1", state=JobState.FAILED, error=job_error, duration_s=1.5)
+    )
+
+    lines = out.getvalue().splitlines()
+    assert 1 == sum("Unable to locate package" in line for line in lines), lines
+    pointed = "step 'bootstrap' (lane bob001, host host-a) failed (above)"
+    assert f"  undoing: {pointed}" == lines[-2]
+    assert f"job job1 failed in 1.50s: {pointed}" == lines[-1]

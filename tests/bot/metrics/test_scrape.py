@@ -94,6 +94,9 @@ async def test_a_create_and_a_failed_create_move_the_counters_and_the_histogram(
     assert steps_in(made_journal) == observed(after_made, start)
     assert steps_in(failed_journal) == observed(after_failed, after_made)
     assert ("start", "host-b", "failed") in steps_in(failed_journal)
+    # A step that runs nothing on a host is labelled local, not with its Bob's host.
+    assert ("reserve", "local", "succeeded") in steps_in(made_journal)
+    assert ("clone", "host-a", "succeeded") in steps_in(made_journal)
     # The time observed is at least the journal's (the event is timed just after the entry).
     for before, after, journal in (
         (start, after_made, made_journal),

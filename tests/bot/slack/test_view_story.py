@@ -93,7 +93,12 @@ def test_an_undo_that_failed_is_told_and_the_summary_does_not_claim_nothing_is_l
         (
             "CommandFailed: host-a: `debootstrap bookworm /x` exited 1: (no stderr)\n"
             "stdout: E: Failed getting release file",
-            "stdout: E: Failed getting release file",
+            "E: Failed getting release file",
+        ),
+        (
+            "StepFailed: bootstrap of bob001 on host-a failed: CommandFailed: "
+            "`lxc-attach -n bob001 -- converge` exited 1: boom",
+            "boom",
         ),
         ("StepTimeout: clone did not finish within 60 s", "clone did not finish within 60 s"),
         (

@@ -8,6 +8,7 @@ import pytest
 
 from provisioning.errors import BobError
 from provisioning.hosts.errors import (
+    COMMAND_CHARS,
     CommandFailed,
     CommandTimeout,
     HostError,
@@ -29,6 +30,20 @@ def test_command_failed_names_host_command_status_and_stderr():
         "host-a: `lxc-start -n bob001 -d` exited 1: "
         "lxc-start: bob001: tools/lxc_start.c: main: 306 Failed to start"
     ) == str(error)
+
+
+def test_a_long_command_line_is_quoted_cut_short_its_program_first():
+    script = "set -e; " + "apt-get install -y x; " * 20
+    argv = ["lxc-attach", "-n", "bob001", "--clear-env", "--", "sh", "-c", script]
+
+    for error in (
+        CommandFailed(host="host-a", argv=argv, exit_status=100, stderr="E: no x\n"),
+        CommandTimeout(host="host-a", argv=argv, timeout=60),
+    ):
+        quoted = str(error).split("`")[1]
+        assert quoted.startswith("lxc-attach -n bob001 --clear-env -- sh -c 'set -e; apt-get")
+        assert (COMMAND_CHARS, "…") == (len(quoted), quoted[-1])
+        assert tuple(argv) == error.argv  # whole, for whoever handles it
 
 
 def test_command_failed_without_stderr_says_so():

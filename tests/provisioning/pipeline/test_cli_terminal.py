@@ -141,3 +141,20 @@ def test_a_failed_create_at_a_terminal_ends_with_the_bob_host_step_and_what_went
     ), failures
     assert re.fullmatch(r"next: \S+ job \w+ +shows every step and its full output", end[-1]), end
     assert not any("lxc-attach" in line for line in end), end
+
+
+def test_resume_at_a_terminal_ends_with_the_same_summary_as_create(slow_cli: BobCli) -> None:
+    bootstrapping = "SELECT 1 FROM journal WHERE step = 'bootstrap' AND event = 'started'"
+    run_in_pty(
+        slow_cli.argv("create", "1"),
+        slow_cli.env,
+        interrupt_when=lambda: bool(slow_cli._rows_if_ready(bootstrapping, ())),
+    )
+
+    resumed = run_in_pty(slow_cli.argv("resume"), slow_cli.env)  # every unfinished job
+    screen = Screen()
+    screen.feed(resumed.text)
+    end = screen.lines()
+
+    assert 0 == resumed.returncode, resumed.text
+    assert 1 == sum(bool(SUMMARY_ROW.match(line)) for line in end), end
