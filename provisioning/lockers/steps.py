@@ -112,6 +112,7 @@ class MakeVolume(LockerStep):
 
 class RecordLocker(LockerStep):
     name = "record"
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         if await self.check(ctx):
@@ -164,6 +165,7 @@ class RemoveVolume(LockerStep):
 class ForgetLocker(LockerStep):
     name = "forget"
     patient = True
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         await self.p.store.delete_locker(self.locker.name)
@@ -207,6 +209,7 @@ class MountStep(HostStep):
 
 class RecordMount(MountStep):
     name = "record-mount"
+    on_host = False
 
     async def _apply(self, ctx: StepContext) -> None:
         if not await self.check(ctx):

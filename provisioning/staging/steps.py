@@ -97,6 +97,7 @@ class Route(StageStep):
     """The environment's server block on the gateway (a refused one changes nothing)."""
 
     name = "stage-route"
+    on_host = False  # the gateway is this machine's nginx
 
     async def _apply(self, ctx: StepContext) -> None:
         upstream = Upstream(await self.ip(), self.staging.port)
