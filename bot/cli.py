@@ -37,7 +37,7 @@ from bot.common import (
     cli_caller,
     follow,
     live_runtime,
-    sandbox_down,
+    refuse_store_in_down_sandbox,
 )
 from bot.interrupt import EXIT_INTERRUPTED, interruptible
 from bot.parsing import (
@@ -188,12 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _dry_run_dns(settings: Settings) -> tuple[DnsZoneClient | None, str | None]:
-    """The DNS client a create would use, or why there is none (its secret is not set, the
-    sandbox is down)."""
+    """The DNS client a create would use, or why there is none (its secret is not set)."""
     from bot.runtime import dns_client
 
-    if (down := sandbox_down(settings)) is not None:
-        return None, down
     try:
         return dns_client(settings), None
     except ConfigError as exc:
@@ -339,6 +336,7 @@ async def _run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     handler: Command = args.handler
+    refuse_store_in_down_sandbox(settings)
     store = await SqlStore.open(settings.database_url)
     try:
         return await handler(args, settings, store)
