@@ -48,8 +48,9 @@ from bot.parsing import (
     add_commands,
     add_global_options,
     add_json_option,
+    usage_name,
 )
-from provisioning.errors import BobError, ConfigError, UsageError
+from provisioning.errors import BobError, ConfigError, FieldError, UsageError
 from provisioning.records import JobState
 
 # Each command imports what it runs when it runs: `bob --help` builds only the parser, and
@@ -352,8 +353,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(interruptible(_run(args)))
     except (UsageError, ConfigError) as exc:
+        message = str(exc)
+        if isinstance(exc, FieldError):  # named as the usage names it, not as the request does
+            message = exc.named(usage_name(getattr(args, "command_parser", None), exc.field))
         # one problem a line (a config's are all told at once), each line whole for grep
-        for line in str(exc).splitlines() or [""]:
+        for line in message.splitlines() or [""]:
             print(f"bob: {line}", file=sys.stderr)
         return EXIT_USAGE
     except BobError as exc:
