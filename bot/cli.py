@@ -38,6 +38,7 @@ from bot.common import (
     follow,
     live_runtime,
     refuse_store_in_down_sandbox,
+    sandbox_down,
 )
 from bot.interrupt import EXIT_INTERRUPTED, interruptible
 from bot.parsing import (
@@ -189,9 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _dry_run_dns(settings: Settings) -> tuple[DnsZoneClient | None, str | None]:
-    """The DNS client a create would use, or why there is none (its secret is not set)."""
+    """The DNS client a create would use, or why there is none (its secret is not set, the
+    sandbox is down)."""
     from bot.runtime import dns_client
 
+    if (down := sandbox_down(settings)) is not None:
+        return None, down
     try:
         return dns_client(settings), None
     except ConfigError as exc:

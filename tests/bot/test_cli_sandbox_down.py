@@ -113,6 +113,21 @@ def test_a_command_says_the_sandbox_is_down_and_makes_no_store_there(capsys, tmp
     assert not state_dir.exists()
 
 
+def test_a_dry_run_on_records_kept_elsewhere_shows_the_plan_and_why_dns_was_not_read(
+    capsys, sandbox_dir, tmp_path_factory, monkeypatch
+):
+    elsewhere = sqlite_url(tmp_path_factory.mktemp("records"))
+    settings = dataclasses.replace(embedded_sandbox_in(sandbox_dir), database_url=elsewhere)
+    monkeypatch.setattr(bot_settings, "load_settings", lambda config, environ=None: settings)
+
+    code = main(["plan", "create", "1"])
+
+    out = capsys.readouterr().out
+    assert 0 == code
+    assert f"  note: DNS not read (the sandbox is down (nothing in {sandbox_dir})" in out
+    assert [] == list(sandbox_dir.iterdir())
+
+
 def test_a_recorded_sandbox_is_not_down(tmp_path):
     StatePaths(tmp_path).state_file.write_text("{}", encoding="utf-8")
 
