@@ -37,6 +37,7 @@ from bot.common import (
     cli_caller,
     follow,
     live_runtime,
+    refuse_store_in_down_sandbox,
     sandbox_down,
     terminal_progress,
 )
@@ -49,8 +50,9 @@ from bot.parsing import (
     add_commands,
     add_global_options,
     add_json_option,
+    usage_name,
 )
-from provisioning.errors import BobError, ConfigError, UsageError
+from provisioning.errors import BobError, ConfigError, FieldError, UsageError
 from provisioning.records import JobState
 
 # Each command imports what it runs when it runs: `bob --help` builds only the parser, and
@@ -343,6 +345,7 @@ async def _run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     handler: Command = args.handler
+    refuse_store_in_down_sandbox(settings)
     store = await SqlStore.open(settings.database_url)
     try:
         return await handler(args, settings, store)
@@ -358,8 +361,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(interruptible(_run(args)))
     except (UsageError, ConfigError) as exc:
+        message = str(exc)
+        if isinstance(exc, FieldError):  # named as the usage names it, not as the request does
+            message = exc.named(usage_name(getattr(args, "command_parser", None), exc.field))
         # one problem a line (a config's are all told at once), each line whole for grep
-        for line in str(exc).splitlines() or [""]:
+        for line in message.splitlines() or [""]:
             print(f"bob: {line}", file=sys.stderr)
         return EXIT_USAGE
     except BobError as exc:

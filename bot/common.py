@@ -67,6 +67,17 @@ def require_fleet(settings: Settings) -> None:
         raise ConfigError(problem)
 
 
+def refuse_store_in_down_sandbox(settings: Settings) -> None:
+    """Refuse a command whose store would be the down sandbox's: opening it would make its
+    state directory and bob.db anew, and an empty fleet read from it would pass for the
+    sandbox's (a store kept elsewhere, BOB_STATE_DIR or BOB_DATABASE_URL, is the user's)."""
+    from provisioning.store import sqlite_url
+
+    state_dir = settings.fleet.state_dir
+    if state_dir is not None and settings.database_url == sqlite_url(state_dir):
+        require_fleet(settings)
+
+
 def cli_caller(command: str) -> Caller:
     from handlers.provision import Caller
 

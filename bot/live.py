@@ -12,7 +12,7 @@ from __future__ import annotations
 import atexit
 from collections.abc import Awaitable, Callable, Sequence
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -101,7 +101,7 @@ def job_frame(job: JobProgress) -> list[RenderableType]:
     header = Text(f"job {job.job_id}", style="bold")
     header.append(f"  {job.kind}" + (" (resumed)" if job.resumed else ""))
     header.append(f"  {counted(job)}", style="dim")
-    parts: list[RenderableType] = [Text(""), header, lane_table(job)]
+    parts: list[RenderableType] = [Text(""), header, LaneTable(job)]
     if job.undoing is not None:
         parts.append(Text(f"undoing: {job.undoing}", style="yellow"))
     parts.append(overall_bar(job))
@@ -114,18 +114,40 @@ def counted(job: JobProgress) -> str:
     return f"{len(job.lanes)} {what}" + ("" if len(job.lanes) == 1 else "s")
 
 
-def lane_table(job: JobProgress) -> Table:
-    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
-    table.add_column("Bob" if job.lanes_are_bobs else "lane")
-    table.add_column("host")
-    table.add_column("step")
-    table.add_column("elapsed", justify="right")
-    table.add_column("output", style="dim", no_wrap=True, max_width=OUTPUT_WIDTH)
+class LaneTable:
+    """A job's rows, sized when drawn: name, host, step and elapsed are shown whole, and the
+    output column gets what room is left (at most OUTPUT_WIDTH), cut with an ellipsis."""
+
+    def __init__(self, job: JobProgress) -> None:
+        self.job = job
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield lane_table(self.job, options.max_width)
+
+
+def lane_table(job: JobProgress, width: int) -> Table:
     at = now()
-    for lane in job.lanes.values():
-        elapsed = f"{lane.elapsed_s(at):.1f}s" if lane.started is not None else ""
-        output = lane.output if lane.state == "running" else ""
-        table.add_row(lane.name, lane.host or "", step_text(lane), elapsed, output)
+    rows = [
+        (
+            Text(lane.name),
+            Text(lane.host or ""),
+            step_text(lane),
+            Text(f"{lane.elapsed_s(at):.1f}s" if lane.started is not None else ""),
+            Text(lane.output if lane.state == "running" else ""),
+        )
+        for lane in job.lanes.values()
+    ]
+    headers = ("Bob" if job.lanes_are_bobs else "lane", "host", "step", "elapsed")
+    whole = [max([len(h), *(row[i].cell_len for row in rows)]) for i, h in enumerate(headers)]
+    gaps = 2 * len(headers)  # a space either side of each line between two columns
+    room = max(len("output"), min(OUTPUT_WIDTH, width - sum(whole) - gaps))
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False)
+    for header, at_least in zip(headers, whole, strict=True):
+        table.add_column(header, no_wrap=True, min_width=at_least)
+    table.columns[-1].justify = "right"
+    table.add_column("output", style="dim", no_wrap=True, overflow="ellipsis", max_width=room)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 

@@ -150,6 +150,18 @@ def _after_the_command() -> argparse.ArgumentParser:
     return after
 
 
+def usage_name(parser: argparse.ArgumentParser | None, dest: str) -> str:
+    """What ``parser``'s usage calls the argument kept in ``dest``: its metavar (``ID``) or its
+    long option (``--host``); ``dest`` itself when the usage has no such argument."""
+    for action in parser._actions if parser is not None else ():
+        if action.dest != dest:
+            continue
+        if action.option_strings:
+            return max(action.option_strings, key=len)
+        return action.metavar if isinstance(action.metavar, str) else dest
+    return dest
+
+
 def add_command(
     commands: Commands,
     name: str,
@@ -172,6 +184,8 @@ def add_command(
         description=description or f"{help[0].upper()}{help[1:]}.",
         **kwargs,
     )
+    # the innermost command's parser, whose usage a request's field problems are named by
+    parser.set_defaults(command_parser=parser)
     if handler is not None:
         parser.set_defaults(handler=handler)
     if bare_handler is not None:

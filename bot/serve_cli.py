@@ -62,12 +62,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def _serve(args: argparse.Namespace) -> int:
     # a daemon: its log is its output, at info level at least, in the format asked for
     logs.configure(max(1, args.verbose), args.log_format, text=logs.SERVE_FORMAT)
+    from bot.common import refuse_store_in_down_sandbox
     from bot.serving import ServeOptions, running_bot
     from bot.settings import load_settings
     from bot.slack.serve import secrets_from_env
     from provisioning.store import SqlStore
 
     settings = load_settings(getattr(args, "config", None))
+    refuse_store_in_down_sandbox(settings)
     secrets = secrets_from_env(settings)
     options = ServeOptions(
         host=args.host,

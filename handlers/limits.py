@@ -24,7 +24,7 @@ from provisioning.errors import BobError, UsageError
 from provisioning.limits import probe
 from provisioning.limits.files import cpu_seconds, human_bytes, memory_used, shown
 from provisioning.limits.judge import Change, Refused, judge
-from provisioning.limits.keys import LIMITS, parse_assignments
+from provisioning.limits.keys import LIMITS, read_assignments
 from provisioning.limits.lxcconf import configured
 from provisioning.lxc.cgroups import FILES, CgroupLayout, shares_to_weight
 from provisioning.lxc.layout import disk_path
@@ -43,7 +43,7 @@ class ShowLimits(_Request):
 
 
 class LimitBobs(ShowLimits):
-    """``limit NAME… KEY=VALUE…``; the words are checked by :func:`parse_assignments`."""
+    """``limit NAME… KEY=VALUE…``; the words are checked by :func:`read_assignments`."""
 
     assignments: tuple[str, ...] = Field(min_length=1, max_length=len(LIMITS) * 2)
 
@@ -63,7 +63,11 @@ def limit_request(words: Sequence[str], *, dry_run: bool = False) -> ShowLimits:
         raise UsageError("name at least one Bob")
     if not assignments:
         return build(ShowLimits, names=names)
-    parse_assignments(assignments)  # refused here, at the edge, before any host is asked
+    limits, problems = read_assignments(assignments)
+    if problems and not limits.model_dump(exclude_none=True):
+        # No limit is left for a host to judge, so these are every reason there is: refused
+        # here, at the edge, before any host is asked.
+        raise UsageError("; ".join(problems))
     return build(PlanLimits if dry_run else LimitBobs, names=names, assignments=assignments)
 
 
@@ -113,11 +117,15 @@ async def read_limits(
 async def plan_limits(
     fleet: Fleet, store: FleetStore, shells: Shells, request: LimitBobs
 ) -> list[Change]:
-    """Each Bob's change, or a UsageError naming every limit a host cannot honour."""
-    limits = parse_assignments(request.assignments)
-    reasons: list[str] = []
+    """Each Bob's change, or one UsageError naming every bad word and every limit a host
+    cannot honour."""
+    limits, reasons = read_assignments(request.assignments)
     changes: list[Change] = []
-    for found in await read_limits(fleet, store, shells, request.names):
+    try:
+        bobs = await read_limits(fleet, store, shells, request.names)
+    except UsageError as exc:  # a Bob bob does not know: told beside the bad words
+        raise UsageError("\n".join([*reasons, str(exc)])) from exc
+    for found in bobs:
         try:
             changes.append(_judge(found, limits))
         except Refused as refused:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from provisioning.config.models import LABEL_RE
 from provisioning.core.plan import MAX_BATCH
-from provisioning.errors import UsageError
+from provisioning.errors import FieldError
 
 HostName = Annotated[str, StringConstraints(pattern=LABEL_RE)]
 JenkinsLabel = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -53,7 +53,8 @@ def build(kind: type[R], **fields: object) -> R:
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"][:1])
-        raise UsageError(f"{field}: {_explain(field, err['msg'])} (got {err['input']!r})") from exc
+        problem = f"{_explain(field, err['msg'])} (got {err['input']!r})"
+        raise FieldError(field, problem) from exc
 
 
 def _explain(field: str, message: str) -> str:

@@ -3,6 +3,7 @@
     BobError
     ├── ConfigError            the fleet config is missing, malformed or inconsistent
     ├── UsageError             a request is invalid (bad count, unknown host, bad name)
+    │   ├── FieldError         one field of a request is invalid (named by each front end)
     │   ├── ShortfallError     the fleet has less room than a plan asks for
     │   └── UnknownHostError   a request names a host the config does not have
     ├── StoreError             the state store refused or failed
@@ -34,6 +35,19 @@ class ConfigError(BobError):
 
 class UsageError(BobError):
     """A request is invalid; nothing was changed."""
+
+
+class FieldError(UsageError):
+    """One field of a request is invalid: ``field`` is the request's own name for it, which a
+    front end may put as its usage puts it (``named``); the message names the field itself."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+    def named(self, name: str) -> str:
+        return f"{name}: {self.problem}"
 
 
 class ShortfallError(UsageError):

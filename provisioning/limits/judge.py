@@ -68,7 +68,7 @@ def judge(
         missing = cpus(limits.cpuset) - reading.host_cpus
         if missing:
             reasons.append(
-                f"{name}: cpuset={limits.cpuset} names CPU {cpu_list(missing)}, which {host} "
+                f"{name}: cpuset={limits.cpuset} names {_cpus(missing)}, which {host} "
                 f"does not have (it has {cpu_list(reading.host_cpus)})"
             )
     if reading.running:
@@ -88,3 +88,7 @@ def judge(
         before_config={s.file: now.get(s.file) for s in wanted},
         before_live={s.file: reading.live[s.file] for s in wanted if reading.running},
     )
+
+
+def _cpus(numbers: frozenset[int]) -> str:
+    return f"CPU{'s' if len(numbers) > 1 else ''} {cpu_list(numbers)}"

@@ -28,6 +28,15 @@ _CPU_LIST = re.compile(r"^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$")
 def parse_assignments(words: Sequence[str]) -> CgroupLimits:
     """``memory=2G cpu_shares=512 …`` as limits (unset ones None), or one UsageError naming
     every bad word."""
+    limits, problems = read_assignments(words)
+    if problems:
+        raise UsageError("; ".join(problems))
+    return limits
+
+
+def read_assignments(words: Sequence[str]) -> tuple[CgroupLimits, list[str]]:
+    """The limits the good words set (a bad word's limit left unset) and one problem per bad
+    word, so a host can still judge the good ones and every reason is told together."""
     given: dict[str, str] = {}
     problems: list[str] = []
     for word in words:
@@ -45,10 +54,12 @@ def parse_assignments(words: Sequence[str]) -> CgroupLimits:
             given[key] = value.strip()
     if not given and not problems:
         problems.append(f"no limit given (keys: {', '.join(LIMITS)})")
-    problems += [f"{key}={given[key]}: {why}" for key, why in _value_problems(given).items()]
-    if problems:
-        raise UsageError("; ".join(problems))
-    return CgroupLimits.model_validate({limit: given.get(limit) for limit in LIMITS})
+    bad = _value_problems(given)
+    problems += [f"{key}={given[key]}: {why}" for key, why in bad.items()]
+    good = {
+        limit: given[limit] if limit in given and limit not in bad else None for limit in LIMITS
+    }
+    return CgroupLimits.model_validate(good), problems
 
 
 def unknown_key(key: str) -> str:

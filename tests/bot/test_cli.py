@@ -75,12 +75,12 @@ def test_plan_create_beyond_capacity_prints_the_shortfall_and_exits_2(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["plan", "create", "0"], "bob: count: must be a whole number from 1 to 10000 (got 0)"),
-        (["plan", "create", "-2"], "bob: count: must be a whole number from 1 to 10000 (got -2)"),
+        (["plan", "create", "0"], "bob: N: must be a whole number from 1 to 10000 (got 0)"),
+        (["plan", "create", "-2"], "bob: N: must be a whole number from 1 to 10000 (got -2)"),
         (["plan", "create", "2", "--host", "host-z"], "bob: unknown host 'host-z'; known hosts"),
-        (["plan", "create", "2", "--host", "Bad_Name"], "bob: host: must be a host name"),
+        (["plan", "create", "2", "--host", "Bad_Name"], "bob: --host: must be a host name"),
         (["list", "host-q"], "bob: unknown host 'host-q'"),
-        (["job", "not-an-id"], "bob: job_id: must be a job id as shown by `bob jobs`"),
+        (["job", "not-an-id"], "bob: ID: must be a job id as shown by `bob jobs`"),
         (["job", "abcdef12"], "bob: no job with id 'abcdef12'"),
         (["--config", "/nonexistent.yaml", "list"], "bob: /nonexistent.yaml: cannot read config"),
     ],

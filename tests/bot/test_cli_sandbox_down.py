@@ -87,12 +87,45 @@ def test_destroy_is_refused_before_any_job_is_submitted(capsys, sandbox_dir):
     assert before == asyncio.run(in_store(sandbox_dir, lambda s: s.list_jobs()))
 
 
-def test_a_dry_run_still_shows_the_plan_and_says_why_dns_was_not_read(capsys, sandbox_dir):
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list"],
+        ["jobs"],
+        ["job", "1"],
+        ["create", "1", "--dry-run"],
+        ["plan", "create", "1"],
+        ["serve"],
+    ],
+)
+def test_a_command_says_the_sandbox_is_down_and_makes_no_store_there(capsys, tmp_path, argv):
+    # Exit 2 for reads too: an empty fleet from a store made on the spot is not the sandbox's.
+    state_dir = tmp_path / "sandbox"
+    settings = embedded_sandbox_in(state_dir)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("BOB_CONFIG", raising=False)
+        patch.setattr(bot_settings, "load_settings", lambda config, environ=None: settings)
+        code = main(argv)
+
+    out, err = capsys.readouterr()
+    assert (2, "", "bob: the sandbox is down") == (code, out, err[:24])
+    assert "start it with `bob sandbox up`" in err
+    assert not state_dir.exists()
+
+
+def test_a_dry_run_on_records_kept_elsewhere_shows_the_plan_and_why_dns_was_not_read(
+    capsys, sandbox_dir, tmp_path_factory, monkeypatch
+):
+    elsewhere = sqlite_url(tmp_path_factory.mktemp("records"))
+    settings = dataclasses.replace(embedded_sandbox_in(sandbox_dir), database_url=elsewhere)
+    monkeypatch.setattr(bot_settings, "load_settings", lambda config, environ=None: settings)
+
     code = main(["plan", "create", "1"])
 
     out = capsys.readouterr().out
     assert 0 == code
     assert f"  note: DNS not read (the sandbox is down (nothing in {sandbox_dir})" in out
+    assert [] == list(sandbox_dir.iterdir())
 
 
 def test_a_recorded_sandbox_is_not_down(tmp_path):

@@ -73,8 +73,8 @@ def test_naming_a_drained_host_is_refused_with_the_reason(capsys):
     ("argv", "message"),
     [
         (["drain", "host-z"], "bob: unknown host 'host-z'; known hosts: host-a, host-b, host-c"),
-        (["drain", "Host_A"], "bob: host: must be a host name"),
-        (["drain", "host-a", "--reason", "a\nb"], "bob: reason:"),
+        (["drain", "Host_A"], "bob: HOST: must be a host name"),
+        (["drain", "host-a", "--reason", "a\nb"], "bob: --reason:"),
     ],
 )
 def test_bad_drain_input_is_refused(capsys, argv, message):

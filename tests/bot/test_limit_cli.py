@@ -25,9 +25,9 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (["bob404", "memory=2G", "--dry-run"], "bob: no Bob named bob404; there are no Bobs\n"),
         (["bob404"], "bob: no Bob named bob404; there are no Bobs\n"),
         (
-            ["bob001", "memory=2G", "cpu-share=5"],
+            ["bob001", "memory=2G", "cpu-share=5", "--dry-run"],
             "bob: unknown limit 'cpu_share'; did you mean cpu_shares? "
-            "(keys: memory, cpu_shares, cpuset)\n",
+            "(keys: memory, cpu_shares, cpuset)\nbob: no Bob named bob001; there are no Bobs\n",
         ),
         (
             ["bob001", "memory=2T"],

@@ -72,8 +72,8 @@ async def summary_of(view: LiveProgress, console: Console, events: list[Event]) 
     return [line.rstrip() for line in console.export_text().splitlines()]
 
 
-def text_of(renderable: RenderableType) -> list[str]:
-    console = Console(file=io.StringIO(), width=110, record=True)
+def text_of(renderable: RenderableType, width: int = 110) -> list[str]:
+    console = Console(file=io.StringIO(), width=width, record=True)
     console.print(renderable)
     return [line.rstrip() for line in console.export_text().splitlines()]
 
@@ -129,6 +129,30 @@ async def test_each_bob_has_a_row_with_its_host_step_and_elapsed_time_under_a_ba
     assert shown[3].split()[-2:] == ["copied", "40%"]
     assert shown[4].split() == ["bob002", "host-b", "reserve", "✓", "0.5s"]
     assert shown[5].endswith(" 2/8 steps")
+
+
+async def test_at_80_columns_only_the_output_is_cut_and_with_an_ellipsis() -> None:
+    long_line = "Setting up linux-image-6.1.0-28-amd64 (6.1.119-1) ... " * 3
+    view = LiveProgress(terminal())
+    try:
+        for event in [
+            START,
+            step("bob001", "personalize", "host-a", 3, start=0),
+            StepLog(job_id="c76acd98", step="personalize", lane="bob001", line=long_line),
+            step("bob002", "bootstrap", "host-b", 2, start=1),
+            done("bob002", "bootstrap", "host-b", 2, end=61.5),
+        ]:
+            await view(event)
+
+        shown = text_of(view.frame(), width=80)
+    finally:
+        view.close()
+
+    assert shown[2].split() == ["Bob", "host", "step", "elapsed", "output"]
+    assert shown[3].split()[:4] == ["bob001", "host-a", "personalize", "…"]
+    assert shown[3].endswith("…")
+    assert shown[4].split() == ["bob002", "host-b", "bootstrap", "✓", "60.5s"]
+    assert all(len(line) <= 80 for line in shown)
 
 
 async def test_the_job_ends_with_where_each_bob_is_and_the_command_to_run_next() -> None:

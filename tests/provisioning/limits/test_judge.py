@@ -56,7 +56,7 @@ def test_memory_below_what_the_bob_uses_now_is_refused_with_both_sizes():
 
 def test_a_cpu_the_host_does_not_have_is_refused_naming_the_cpus_it_has():
     assert [
-        "bob001: cpuset=1-3,8 names CPU 2-3,8, which host-a does not have (it has 0-1)"
+        "bob001: cpuset=1-3,8 names CPUs 2-3,8, which host-a does not have (it has 0-1)"
     ] == refusal(["cpuset=1-3,8"])
 
 

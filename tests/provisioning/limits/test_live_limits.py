@@ -168,18 +168,19 @@ def test_limit_shows_what_the_kernel_holds_and_what_the_bob_uses(
     assert lines[4].endswith(" s CPU time")
 
 
-def test_an_impossible_limit_is_refused_and_nothing_changes(
+def test_an_impossible_limit_is_refused_with_every_reason_and_nothing_changes(
     world: BobCli, fleet_info: SandboxInfo
 ) -> None:
     name, lxcpath = one_bob(world)
     before = seen(fleet_info, lxcpath, name)
 
-    done = world("limit", name, "memory=64K", "cpuset=0-63")
+    done = world("limit", name, "memory=64K", "cpuset=0-63", "cpu-share=5")
 
     assert 2 == done.returncode
     errors = done.stderr.splitlines()
-    assert errors[0].startswith(f"bob: {name}: memory=64K is below the ")
-    assert errors[1].startswith(f"bob: {name}: cpuset=0-63 names CPU ")
+    assert errors[0].startswith("bob: unknown limit 'cpu_share'; did you mean cpu_shares?")
+    assert errors[1].startswith(f"bob: {name}: memory=64K is below the ")
+    assert errors[2].startswith(f"bob: {name}: cpuset=0-63 names CPUs ")
     assert "bob: nothing was changed" == errors[-1]
     assert before == seen(fleet_info, lxcpath, name)
     assert [("create",)] == world.query("SELECT kind FROM jobs")

@@ -6,7 +6,7 @@ import pytest
 
 from provisioning.config.models import CgroupLimits, Host
 from provisioning.errors import UsageError
-from provisioning.limits.keys import cpu_list, cpus, parse_assignments
+from provisioning.limits.keys import cpu_list, cpus, parse_assignments, read_assignments
 from provisioning.limits.lxcconf import configured, with_values
 from provisioning.limits.probe import probe_argv
 from provisioning.lxc import commands
@@ -84,6 +84,15 @@ def test_every_bad_word_is_told_at_once():
         parse_assignments(["mem=1G", "cpu_shares=1"])
     assert str(refused.value).startswith("unknown limit 'mem'; did you mean memory?")
     assert "cpu_shares=1: must be a whole number" in str(refused.value)
+
+
+def test_the_good_words_are_kept_for_the_host_to_judge_beside_the_bad_ones():
+    limits, problems = read_assignments(["memroy=1G", "memory=abc", "cpuset=0-99", "cpu_shares=9"])
+
+    assert (None, "0-99", 9) == (limits.memory, limits.cpuset, limits.cpu_shares)
+    assert problems[0].startswith("unknown limit 'memroy'; did you mean memory?")
+    assert problems[1].startswith("memory=abc: must be a size")
+    assert 2 == len(problems)
 
 
 @pytest.mark.parametrize(
