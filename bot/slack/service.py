@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from provisioning.reconcile.repair import DestroyBob, Repairer
 log = logging.getLogger("bob.slack")
 
 SHUTDOWN_GRACE_S = 30.0
+ENDED_THREADS_KEPT = 200
 # After the jobs stop, how long their last words may take to reach Slack.
 DELIVERY_GRACE_S = 5.0
 
@@ -67,6 +69,9 @@ class BobService:
         self._courier_task: asyncio.Task[None] | None = None
         self._jobs: dict[str, asyncio.Task[None]] = {}
         self._threads: dict[str, JobThread] = {}
+        # Threads of jobs that ended, newest last: a mention answered after its (quick) job
+        # ended still finds the job's message.
+        self._ended: OrderedDict[str, JobThread] = OrderedDict()
         self._deliveries: set[asyncio.Task[None]] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._timers: set[asyncio.Task[None]] = set()
@@ -140,7 +145,10 @@ class BobService:
             if thread is not None:
                 self._bus.unsubscribe(thread)
                 thread.abandon(note)
-            self._threads.pop(job_id, None)
+            if (ended := self._threads.pop(job_id, None)) is not None:
+                self._ended[job_id] = ended
+                while len(self._ended) > ENDED_THREADS_KEPT:
+                    self._ended.popitem(last=False)
             self._jobs.pop(job_id, None)
 
     async def resume(self, channel: str | None, *, orphans_only: bool = False) -> list[str]:
@@ -182,7 +190,7 @@ class BobService:
         return Repairer(self.fleet, self.store, self.shells, self.dns, self.jenkins, destroy)
 
     def thread(self, job_id: str) -> JobThread | None:
-        return self._threads.get(job_id)
+        return self._threads.get(job_id) or self._ended.get(job_id)
 
     async def wait_idle(self) -> None:
         """Until every job has finished and its thread is delivered (tests, shutdown)."""

@@ -28,12 +28,12 @@ def isolated_state(tmp_path, monkeypatch):
             ["attach", "3", "to", "ci-main", "medium"],
             "label 'medium' is not configured for ci-main; known: heavy, light",
         ),
-        (["attach", "3", "to", "ci-main", "x'y"], "label: must be a Jenkins label"),
-        (["attach", "3", "to", "ci-main", "${x}"], "label: must be a Jenkins label"),
-        (["attach", "0", "to", "ci-main", "heavy"], "count: must be a whole number"),
-        (["attach", "1", "to", "Bad_Name", "heavy"], "controller: must be a controller name"),
-        (["detach", "bob'1"], "names: must be a host name"),
-        (["detach", "bob001", "--wait", "-1"], "wait: must be a number of seconds"),
+        (["attach", "3", "to", "ci-main", "x'y"], "LABEL: must be a Jenkins label"),
+        (["attach", "3", "to", "ci-main", "${x}"], "LABEL: must be a Jenkins label"),
+        (["attach", "0", "to", "ci-main", "heavy"], "N: must be a whole number"),
+        (["attach", "1", "to", "Bad_Name", "heavy"], "CONTROLLER: must be a controller name"),
+        (["detach", "bob'1"], "NAME: must be a host name"),
+        (["detach", "bob001", "--wait", "-1"], "--wait: must be a number of seconds"),
     ],
 )
 def test_bad_input_is_refused_with_exit_2_and_nothing_contacted(capsys, argv, message):

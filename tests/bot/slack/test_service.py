@@ -174,3 +174,21 @@ async def test_a_mention_that_starts_a_job_is_answered_in_its_thread_with_a_link
         f"job {job.id}: creating 1 Bob\n"
         f"<{rig.fake.permalink('CBOBS', job_message.ts)}|the job's progress>"
     ] == [m.text for m in rig.fake.thread(mention_ts)]
+
+
+async def test_a_mention_answered_after_its_job_ended_still_links_to_the_job(rig):
+    # A quick job can end before the mention's answer looks for its message: the link must
+    # not depend on the job still running, only on its message being in the channel.
+    job = await rig.store.create_job(NewJob(kind=KIND, params=params(step("clone"))))
+    inv = Invocation(rig.service, "UALICE", "CBOBS", "<@UBOB> make a bob")
+    rig.service.start_job(job.id, CALLER, "CBOBS")
+    await asyncio.wait_for(rig.service.wait_idle(), 5)
+
+    said = Reply(f"job {job.id}: creating 1 Bob", job_id=job.id)
+    await asyncio.wait_for(answer_mention(rig.service, inv, said, "1700000000.000019"), 5)
+
+    job_message = rig.fake.top_level("CBOBS")[0]
+    assert [
+        f"job {job.id}: creating 1 Bob\n"
+        f"<{rig.fake.permalink('CBOBS', job_message.ts)}|the job's progress>"
+    ] == [m.text for m in rig.fake.thread("1700000000.000019")]
